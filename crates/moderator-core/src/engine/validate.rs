@@ -1,0 +1,92 @@
+//! Checking a request against the provider's rules before anything is sent.
+
+use std::collections::HashSet;
+
+use crate::{
+    Adapter, Capabilities, DisconnectRequest, Error, Reason, ReasonSupport, RoomId, UserId,
+};
+
+/// A request that passed validation: distinct users in input order, and the reason to send.
+pub(crate) struct Validated<'a> {
+    pub users: Vec<UserId>,
+    pub reason: Option<&'a Reason>,
+}
+
+pub(crate) fn validate<'a, A: Adapter>(
+    adapter: &A,
+    caps: &Capabilities,
+    request: &'a DisconnectRequest,
+) -> Result<Validated<'a>, Error> {
+    let provider = adapter.provider();
+    if request.users().is_empty() {
+        return Err(Error::invalid_input(
+            "the user list is empty; an empty list never means everyone (use disconnect_all for that)",
+        )
+        .with_provider(provider));
+    }
+    check_room(provider, caps, request.room())?;
+    for (index, user) in request.users().iter().enumerate() {
+        caps.user_id.check(user.as_str()).map_err(|problem| {
+            Error::invalid_input(format!(
+                "user id #{} {:?} {problem}",
+                index + 1,
+                user.as_str()
+            ))
+            .with_provider(provider)
+        })?;
+    }
+    let reason = reason_to_send(provider, caps, request.reason())?;
+    adapter.check(request)?;
+
+    let mut seen = HashSet::with_capacity(request.users().len());
+    let users = request
+        .users()
+        .iter()
+        .filter(|user| seen.insert(*user))
+        .cloned()
+        .collect();
+    Ok(Validated { users, reason })
+}
+
+pub(crate) fn check_room(
+    provider: &'static str,
+    caps: &Capabilities,
+    room: &RoomId,
+) -> Result<(), Error> {
+    caps.room_id.check(room.as_str()).map_err(|problem| {
+        Error::invalid_input(format!("room id {:?} {problem}", room.as_str()))
+            .with_provider(provider)
+    })
+}
+
+/// The reason to put on the wire: `None` when absent or when the provider has nowhere to carry it.
+pub(crate) fn reason_to_send<'a>(
+    provider: &'static str,
+    caps: &Capabilities,
+    reason: Option<&'a Reason>,
+) -> Result<Option<&'a Reason>, Error> {
+    let Some(reason) = reason else {
+        return Ok(None);
+    };
+    if reason.as_str().is_empty() {
+        return Err(
+            Error::invalid_input("the reason is empty; leave it out instead")
+                .with_provider(provider),
+        );
+    }
+    match caps.reason {
+        ReasonSupport::NotCarried => Ok(None),
+        ReasonSupport::Limited { max_len, unit } => {
+            let len = unit.measure(reason.as_str());
+            if len > max_len {
+                Err(Error::invalid_input(format!(
+                    "the reason is {len} {} long; {provider} accepts at most {max_len}",
+                    unit.name()
+                ))
+                .with_provider(provider))
+            } else {
+                Ok(Some(reason))
+            }
+        }
+    }
+}

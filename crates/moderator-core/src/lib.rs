@@ -1,0 +1,29 @@
+//! The provider-agnostic core of `moderator`.
+//!
+//! Applications depend on the [`Moderator`] trait. Adapters implement the one-call [`Adapter`]
+//! primitive, and the [`Engine`] turns an adapter into a `Moderator`: validation, de-duplication,
+//! batching to [`Capabilities`], pacing, retries, splitting and a [`Report`] with exactly one
+//! [`Outcome`] per distinct user.
+//!
+//! With the `mock` feature, [`mock::MockAdapter`] records calls and replays scripted answers so that
+//! application logic can be tested without a network.
+
+mod adapter;
+mod capabilities;
+mod engine;
+mod error;
+mod id;
+#[cfg(any(test, feature = "mock"))]
+pub mod mock;
+mod moderator;
+mod report;
+mod request;
+
+pub use adapter::{Adapter, Batch, BatchResult};
+pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport};
+pub use engine::{AdapterExt, AuditHook, Engine, EngineBuilder, Pacer, RatePacer, RetryPolicy};
+pub use error::{Error, ErrorKind, RetryStatus};
+pub use id::{Reason, RoomId, UserId};
+pub use moderator::{Moderator, ModeratorExt};
+pub use report::{Outcome, Report, Summary, UserReport};
+pub use request::{DisconnectRequest, DisconnectRequestBuilder};

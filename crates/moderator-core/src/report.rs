@@ -1,0 +1,135 @@
+//! What happened: one outcome per distinct requested user, in input order.
+
+use crate::{Error, RoomId, UserId};
+
+/// What happened to one user.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The provider confirmed the user was removed.
+    Disconnected,
+    /// The user was not in the room, so there was nothing to remove.
+    NotInRoom,
+    /// The user could not be removed; the error says why and whether it was retried.
+    Failed(Error),
+}
+
+impl Outcome {
+    /// `true` for [`Outcome::Disconnected`] and [`Outcome::NotInRoom`]: the user is not in the room now.
+    pub fn is_gone(&self) -> bool {
+        !matches!(self, Outcome::Failed(_))
+    }
+
+    /// The error, for [`Outcome::Failed`].
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Outcome::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// A short stable label: `disconnected`, `not_in_room` or `failed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Disconnected => "disconnected",
+            Outcome::NotInRoom => "not_in_room",
+            Outcome::Failed(_) => "failed",
+        }
+    }
+}
+
+/// One user's line in a [`Report`].
+#[derive(Clone, Debug)]
+pub struct UserReport {
+    /// The user.
+    pub user: UserId,
+    /// What happened.
+    pub outcome: Outcome,
+    /// How many provider calls carried this user (0 if none was sent, e.g. the deadline passed first).
+    pub attempts: u32,
+}
+
+/// Per-outcome counts of a [`Report`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Users removed.
+    pub disconnected: usize,
+    /// Users that were not in the room.
+    pub not_in_room: usize,
+    /// Users that could not be removed.
+    pub failed: usize,
+}
+
+/// The result of [`Moderator::disconnect`](crate::Moderator::disconnect): exactly one outcome per
+/// distinct requested user, in the order they were first given.
+#[derive(Clone, Debug)]
+pub struct Report {
+    room: RoomId,
+    users: Vec<UserReport>,
+    calls: u32,
+    reason_delivered: bool,
+}
+
+impl Report {
+    /// Assembles a report; used by the engine and by test doubles.
+    pub fn new(room: RoomId, users: Vec<UserReport>, calls: u32, reason_delivered: bool) -> Self {
+        Report {
+            room,
+            users,
+            calls,
+            reason_delivered,
+        }
+    }
+
+    /// The room.
+    pub fn room(&self) -> &RoomId {
+        &self.room
+    }
+
+    /// Every distinct user with its outcome, in input order.
+    pub fn users(&self) -> &[UserReport] {
+        &self.users
+    }
+
+    /// The outcome for `user`, if it was part of the request.
+    pub fn outcome(&self, user: &UserId) -> Option<&Outcome> {
+        self.users
+            .iter()
+            .find(|entry| &entry.user == user)
+            .map(|entry| &entry.outcome)
+    }
+
+    /// Provider calls made, retries and splits included.
+    pub fn calls(&self) -> u32 {
+        self.calls
+    }
+
+    /// Whether a reason was given and the provider carries reasons to the removed users.
+    pub fn reason_delivered(&self) -> bool {
+        self.reason_delivered
+    }
+
+    /// `true` when every user is out of the room (disconnected or not there).
+    pub fn all_gone(&self) -> bool {
+        self.users.iter().all(|entry| entry.outcome.is_gone())
+    }
+
+    /// The users that could not be removed, with their errors.
+    pub fn failures(&self) -> impl Iterator<Item = (&UserId, &Error)> {
+        self.users
+            .iter()
+            .filter_map(|entry| entry.outcome.error().map(|e| (&entry.user, e)))
+    }
+
+    /// Counts per outcome.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for entry in &self.users {
+            match entry.outcome {
+                Outcome::Disconnected => summary.disconnected += 1,
+                Outcome::NotInRoom => summary.not_in_room += 1,
+                Outcome::Failed(_) => summary.failed += 1,
+            }
+        }
+        summary
+    }
+}
