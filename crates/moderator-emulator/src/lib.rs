@@ -14,7 +14,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 mod controls;
+mod rooms;
 mod server;
 
 #[cfg(feature = "enablex")]
@@ -28,6 +30,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 pub use controls::{Admission, Controls, Counters, Fault, LoggedRequest, fault_response};
+pub use rooms::{MemberRooms, Removal, RoomDirectory};
 pub use server::Server;
 
 /// Where and how to run the emulators.
