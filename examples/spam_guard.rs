@@ -19,7 +19,10 @@ use moderator::{
 #[derive(Debug)]
 pub enum Verdict {
     /// Not yet enough strikes.
-    Warned { strikes: u32 },
+    Warned {
+        /// Reports so far against this user in this room.
+        strikes: u32,
+    },
     /// The user was removed from the room.
     Removed,
     /// The user had already left.
