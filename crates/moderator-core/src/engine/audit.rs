@@ -2,7 +2,8 @@
 
 use crate::{Error, RoomId, UserReport};
 
-/// Receives every final outcome the engine produces. Keep it fast: it runs inline.
+/// Receives every final outcome the engine produces, as soon as it is final (so it can drive a
+/// progress display as well as an audit trail). Keep it fast: it runs inline in the dispatch loop.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};

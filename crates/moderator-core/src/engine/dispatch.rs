@@ -36,6 +36,8 @@ struct Progress {
     attempts: Vec<u32>,
     calls: u32,
     queue: VecDeque<Job>,
+    /// Users whose outcome became final since the audit hook last heard.
+    resolved: Vec<usize>,
 }
 
 impl<A: Adapter> Engine<A> {
@@ -61,6 +63,7 @@ impl<A: Adapter> Engine<A> {
                     not_before: None,
                 })
                 .collect(),
+            resolved: Vec::new(),
         };
         let mut in_flight = FuturesUnordered::new();
         loop {
@@ -88,6 +91,18 @@ impl<A: Adapter> Engine<A> {
                         progress.attempts[user] += 1;
                     }
                     self.absorb(&mut progress, job, result, deadline);
+                }
+            }
+            if let Some(audit) = &self.config.audit {
+                for user in progress.resolved.drain(..) {
+                    if let Some(outcome) = &progress.outcomes[user] {
+                        let entry = UserReport {
+                            user: users[user].clone(),
+                            outcome: outcome.clone(),
+                            attempts: progress.attempts[user],
+                        };
+                        audit.user_outcome(self.adapter.provider(), room, &entry);
+                    }
                 }
             }
         }
@@ -182,7 +197,7 @@ impl<A: Adapter> Engine<A> {
                             temporary.push((user, error))
                         }
                         Outcome::Failed(error) => progress.settle(&[user], &error),
-                        outcome => progress.outcomes[user] = Some(outcome),
+                        outcome => progress.resolve(user, outcome),
                     }
                 }
                 let retry_after = temporary.iter().filter_map(|(_, e)| e.retry_after()).max();
@@ -288,8 +303,13 @@ impl Progress {
             warn!(%error, users = users.len(), "users could not be removed");
         }
         for &user in users {
-            self.outcomes[user] = Some(outcome.clone());
+            self.resolve(user, outcome.clone());
         }
+    }
+
+    fn resolve(&mut self, user: usize, outcome: Outcome) {
+        self.outcomes[user] = Some(outcome);
+        self.resolved.push(user);
     }
 }
 

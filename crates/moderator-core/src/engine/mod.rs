@@ -222,11 +222,6 @@ impl<A: Adapter> Moderator for Engine<A> {
             .dispatch(request.room(), &valid.users, valid.reason)
             .instrument(span)
             .await;
-        if let Some(audit) = &self.config.audit {
-            for entry in &users {
-                audit.user_outcome(provider, request.room(), entry);
-            }
-        }
         let reason_delivered = valid.reason.is_some()
             && users
                 .iter()
