@@ -16,6 +16,7 @@ mod id;
 #[cfg(any(test, feature = "mock"))]
 pub mod mock;
 mod moderator;
+mod plan;
 mod report;
 mod request;
 
@@ -25,5 +26,6 @@ pub use engine::{AdapterExt, AuditHook, Engine, EngineBuilder, Pacer, RatePacer,
 pub use error::{Error, ErrorKind, RetryStatus};
 pub use id::{Reason, RoomId, UserId};
 pub use moderator::{Moderator, ModeratorExt};
+pub use plan::Plan;
 pub use report::{Outcome, Report, Summary, UserReport};
 pub use request::{DisconnectRequest, DisconnectRequestBuilder};

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::{Capabilities, DisconnectRequest, Error, Outcome, Reason, Report, RoomId, UserId};
+use crate::{
+    Capabilities, DisconnectRequest, Error, Outcome, Plan, Reason, Report, RoomId, UserId,
+};
 
 /// Removes users from rooms of one provider. Object-safe: hold it as `Arc<dyn Moderator>`.
 ///
@@ -30,6 +32,10 @@ pub trait Moderator: Send + Sync {
 
     /// What this provider can do.
     fn capabilities(&self) -> Capabilities;
+
+    /// Validates `request` exactly as [`Moderator::disconnect`] would and says which provider calls it
+    /// would make, without sending anything.
+    fn plan(&self, request: &DisconnectRequest) -> Result<Plan, Error>;
 
     /// Removes the request's users.
     ///

@@ -561,3 +561,23 @@ mod properties {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn plan_validates_and_batches_without_sending() {
+    let mock =
+        MockAdapter::with_capabilities(MockAdapter::DEFAULT_CAPABILITIES.with_rate_per_second(10));
+    let moderator = mock.moderator();
+    let mut list = users(120);
+    list.push("user-0".to_owned());
+    let plan = moderator
+        .plan(&DisconnectRequest::new("room", list))
+        .unwrap();
+    assert_eq!(plan.users, 120);
+    assert_eq!(plan.batches, [50, 50, 20]);
+    assert_eq!(plan.min_duration, Duration::from_millis(200));
+    let error = moderator
+        .plan(&DisconnectRequest::new("room", Vec::<String>::new()))
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert!(mock.calls().is_empty());
+}

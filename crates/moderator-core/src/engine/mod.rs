@@ -22,8 +22,8 @@ pub use pacer::{Pacer, RatePacer};
 pub use retry::RetryPolicy;
 
 use crate::{
-    Adapter, Capabilities, DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Reason, Report,
-    RoomId,
+    Adapter, Capabilities, DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Plan, Reason,
+    Report, RoomId,
 };
 
 /// Settings shared by every clone of an [`Engine`].
@@ -212,6 +212,11 @@ impl<A: Adapter> Moderator for Engine<A> {
 
     fn capabilities(&self) -> Capabilities {
         self.caps
+    }
+
+    fn plan(&self, request: &DisconnectRequest) -> Result<Plan, Error> {
+        let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
+        Ok(Plan::new(&self.caps, valid.users.len()))
     }
 
     async fn disconnect(&self, request: &DisconnectRequest) -> Result<Report, Error> {
