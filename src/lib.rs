@@ -1,10 +1,25 @@
 //! `moderator`: remove users from live chat and video rooms through one provider-agnostic trait.
 //!
-//! Applications depend on [`Moderator`]; adapters for ZEGOCLOUD, Amazon IVS Chat and EnableX are
-//! compiled in by the `zego`, `ivschat` and `enablex` features. The `mock` feature adds
-//! [`mock::MockAdapter`] for unit-testing moderation logic.
+//! Applications depend on [`Moderator`] (usually as `Arc<dyn Moderator>`); adapters for ZEGOCLOUD,
+//! Amazon IVS Chat and EnableX are compiled in by the `zego`, `ivschat` and `enablex` features. The
+//! `mock` feature adds [`mock::MockAdapter`] for unit-testing moderation logic.
+//!
+//! | feature | adapter | provider call |
+//! |---|---|---|
+//! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, RTC `KickoutUser` |
+//! | `ivschat` | [`ivschat::IvsChat`] | IVS Chat `DisconnectUser` |
+//! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
+//! | `mock` | [`mock::MockAdapter`] | none: records and replays |
+//!
+//! Pick the provider in code with its adapter's builder, or at run time with [`Builder`] /
+//! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex`).
 
+mod builder;
+mod provider;
+
+pub use builder::{Builder, from_env};
 pub use moderator_core::*;
+pub use provider::Provider;
 
 /// ZEGOCLOUD adapters (ZIM chat rooms and Express RTC rooms).
 #[cfg(feature = "zego")]

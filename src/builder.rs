@@ -1,0 +1,167 @@
+//! Building an `Arc<dyn Moderator>` for a provider chosen at run time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
+
+use crate::Provider;
+
+/// Builds a ready [`Moderator`] for a provider chosen at run time, reading credentials from the
+/// provider's environment variables (see [`Provider::env_vars`]).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), moderator::Error> {
+/// use moderator::{Builder, DisconnectRequest, Provider};
+/// let moderator = Builder::new(Provider::ZegoZim).build().await?;
+/// let report = moderator.disconnect(&DisconnectRequest::new("lobby", ["spammer"])).await?;
+/// # let _ = report; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Builder {
+    provider: Provider,
+    endpoint: Option<String>,
+    allow_http: bool,
+    retry: Option<RetryPolicy>,
+    deadline: Option<Duration>,
+    audit: Option<Arc<dyn AuditHook>>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("provider", &self.provider)
+            .field("endpoint", &self.endpoint)
+            .field("allow_http", &self.allow_http)
+            .field("retry", &self.retry)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// A builder for `provider`.
+    pub fn new(provider: Provider) -> Self {
+        Builder {
+            provider,
+            endpoint: None,
+            allow_http: false,
+            retry: None,
+            deadline: None,
+            audit: None,
+        }
+    }
+
+    /// A builder for the provider named by `MODERATOR_PROVIDER`.
+    pub fn from_env() -> Result<Self, Error> {
+        let name = std::env::var("MODERATOR_PROVIDER").map_err(|_| {
+            Error::config(
+                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat or enablex",
+            )
+        })?;
+        Ok(Builder::new(name.parse()?))
+    }
+
+    /// The provider this builder is for.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// Sends to `url` instead of the provider's public endpoint (an emulator, a regional or on-premise
+    /// deployment).
+    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Allows plain `http://` to hosts other than loopback.
+    pub fn with_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Overrides the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Overrides the per-request deadline.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Sends every outcome to `hook` as soon as it is final.
+    pub fn with_audit(mut self, hook: Arc<dyn AuditHook>) -> Self {
+        self.audit = Some(hook);
+        self
+    }
+
+    /// Reads the provider's configuration and builds the moderator. Fails with
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming what is missing.
+    pub async fn build(self) -> Result<Arc<dyn Moderator>, Error> {
+        match self.provider {
+            #[cfg(feature = "zego")]
+            Provider::ZegoZim => {
+                let mut builder =
+                    moderator_zego::ZegoZimBuilder::from_env().with_allow_http(self.allow_http);
+                if let Some(url) = &self.endpoint {
+                    builder = builder.with_endpoint(url);
+                }
+                Ok(self.engine(builder.build()?))
+            }
+            #[cfg(feature = "zego")]
+            Provider::ZegoRtc => {
+                let mut builder =
+                    moderator_zego::ZegoRtcBuilder::from_env().with_allow_http(self.allow_http);
+                if let Some(url) = &self.endpoint {
+                    builder = builder.with_endpoint(url);
+                }
+                Ok(self.engine(builder.build()?))
+            }
+            #[cfg(feature = "ivschat")]
+            Provider::IvsChat => {
+                let mut builder =
+                    moderator_ivschat::IvsChatBuilder::from_env().with_allow_http(self.allow_http);
+                if let Some(url) = &self.endpoint {
+                    builder = builder.with_endpoint(url);
+                }
+                Ok(self.engine(builder.build().await?))
+            }
+            #[cfg(feature = "enablex")]
+            Provider::Enablex => {
+                let mut builder =
+                    moderator_enablex::EnablexBuilder::from_env().with_allow_http(self.allow_http);
+                if let Some(url) = &self.endpoint {
+                    builder = builder.with_endpoint(url);
+                }
+                Ok(self.engine(builder.build()?))
+            }
+            #[allow(unreachable_patterns)]
+            provider => Err(provider.not_compiled()),
+        }
+    }
+
+    /// Wraps an adapter in the engine with this builder's settings.
+    #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+    fn engine<A: moderator_core::Adapter>(&self, adapter: A) -> Arc<dyn Moderator> {
+        let mut engine = moderator_core::Engine::builder(adapter);
+        if let Some(retry) = self.retry {
+            engine = engine.retry(retry);
+        }
+        if let Some(deadline) = self.deadline {
+            engine = engine.deadline(deadline);
+        }
+        if let Some(audit) = &self.audit {
+            engine = engine.audit(Arc::clone(audit));
+        }
+        Arc::new(engine.build())
+    }
+}
+
+/// The moderator for the provider named by `MODERATOR_PROVIDER`, configured from its environment
+/// variables.
+pub async fn from_env() -> Result<Arc<dyn Moderator>, Error> {
+    Builder::from_env()?.build().await
+}

@@ -1,0 +1,143 @@
+//! Choosing a provider at run time: from a name, or from `MODERATOR_PROVIDER`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use moderator_core::{Capabilities, Error};
+
+/// The providers `moderator` can talk to. Which are usable depends on the compiled features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provider {
+    /// ZEGOCLOUD ZIM chat rooms (`KickoutRoomUser`); feature `zego`.
+    ZegoZim,
+    /// ZEGOCLOUD Express RTC rooms (`KickoutUser`); feature `zego`.
+    ZegoRtc,
+    /// Amazon IVS Chat (`DisconnectUser`); feature `ivschat`.
+    IvsChat,
+    /// EnableX video rooms (headless moderator `drop`); feature `enablex`.
+    Enablex,
+}
+
+impl Provider {
+    /// Every provider, compiled in or not.
+    pub const ALL: [Provider; 4] = [
+        Provider::ZegoZim,
+        Provider::ZegoRtc,
+        Provider::IvsChat,
+        Provider::Enablex,
+    ];
+
+    /// The name used on the command line and in `MODERATOR_PROVIDER`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::ZegoZim => "zego-zim",
+            Provider::ZegoRtc => "zego-rtc",
+            Provider::IvsChat => "ivschat",
+            Provider::Enablex => "enablex",
+        }
+    }
+
+    /// The cargo feature that compiles this provider in.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Provider::ZegoZim | Provider::ZegoRtc => "zego",
+            Provider::IvsChat => "ivschat",
+            Provider::Enablex => "enablex",
+        }
+    }
+
+    /// The environment variables its adapter reads.
+    pub fn env_vars(self) -> &'static [&'static str] {
+        match self {
+            Provider::ZegoZim | Provider::ZegoRtc => &[
+                "ZEGO_APP_ID",
+                "ZEGO_SERVER_SECRET",
+                "ZEGO_REGION",
+                "ZEGO_ENDPOINT",
+            ],
+            Provider::IvsChat => &[
+                "AWS_REGION",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+                "AWS_PROFILE",
+                "AWS_ENDPOINT_URL_IVSCHAT",
+            ],
+            Provider::Enablex => &["ENABLEX_APP_ID", "ENABLEX_APP_KEY", "ENABLEX_API_URL"],
+        }
+    }
+
+    /// The adapter's published capabilities, or `None` when its feature is not compiled in.
+    pub fn capabilities(self) -> Option<Capabilities> {
+        match self {
+            #[cfg(feature = "zego")]
+            Provider::ZegoZim => Some(moderator_zego::ZIM_CAPABILITIES),
+            #[cfg(feature = "zego")]
+            Provider::ZegoRtc => Some(moderator_zego::RTC_CAPABILITIES),
+            #[cfg(feature = "ivschat")]
+            Provider::IvsChat => Some(moderator_ivschat::IVSCHAT_CAPABILITIES),
+            #[cfg(feature = "enablex")]
+            Provider::Enablex => Some(moderator_enablex::ENABLEX_CAPABILITIES),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// Whether its feature is compiled in.
+    pub fn is_compiled(self) -> bool {
+        self.capabilities().is_some()
+    }
+
+    /// The error for a provider whose feature is missing.
+    pub(crate) fn not_compiled(self) -> Error {
+        Error::config(format!(
+            "provider {} is not compiled in; enable the `{}` feature of the moderator crate",
+            self.name(),
+            self.feature()
+        ))
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Provider {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|provider| provider.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                let names: Vec<_> = Provider::ALL.iter().map(|p| p.name()).collect();
+                Error::config(format!(
+                    "unknown provider {name:?}; expected one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for provider in Provider::ALL {
+            assert_eq!(provider.name().parse::<Provider>().ok(), Some(provider));
+        }
+        assert_eq!("ZEGO-ZIM".parse::<Provider>().ok(), Some(Provider::ZegoZim));
+        let error = "zoom".parse::<Provider>().unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("zego-zim, zego-rtc, ivschat, enablex"),
+            "{error}"
+        );
+    }
+}
