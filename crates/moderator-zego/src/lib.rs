@@ -1,1 +1,40 @@
-//! In progress.
+//! ZEGOCLOUD adapters for `moderator`: remove users from ZIM chat rooms (`KickoutRoomUser`) and from
+//! Express RTC audio/video rooms (`KickoutUser`).
+//!
+//! Both products share one signing scheme ([`sign`]), one request builder and one response decoder;
+//! what differs (action, host, limits, extra parameters, the code space) is data in [`Service`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use moderator_core::{DisconnectRequest, Engine, Moderator};
+//! use moderator_zego::ZegoZim;
+//! # async fn demo() -> Result<(), moderator_core::Error> {
+//! // ZEGO_APP_ID, ZEGO_SERVER_SECRET and optionally ZEGO_REGION / ZEGO_ENDPOINT.
+//! let moderator: Arc<dyn Moderator> = Arc::new(Engine::new(ZegoZim::from_env()?));
+//! let report = moderator
+//!     .disconnect(&DisconnectRequest::new("room-1", ["spammer"]).with_reason("spam"))
+//!     .await?;
+//! for entry in report.users() {
+//!     println!("{}: {}", entry.user, entry.outcome.label());
+//! }
+//! # Ok(()) }
+//! ```
+
+mod adapter;
+mod builder;
+mod codes;
+mod product;
+mod request;
+mod response;
+mod signer;
+
+pub use adapter::{ZegoAdapter, ZegoRtc, ZegoZim};
+pub use builder::{
+    DEFAULT_TIMEOUT, ENV_APP_ID, ENV_ENDPOINT, ENV_REGION, ENV_RTC_ENDPOINT, ENV_SERVER_SECRET,
+    ENV_ZIM_ENDPOINT, Region, ZegoBuilder, ZegoRtcBuilder, ZegoZimBuilder,
+};
+pub use product::{
+    Product, ProductOptions, RTC_CAPABILITIES, Rtc, RtcOptions, Service, ZIM_CAPABILITIES,
+    ZIM_ID_CHARSET, Zim, ZimOptions,
+};
+pub use signer::sign;

@@ -1,0 +1,191 @@
+//! The adapter: one signed GET per batch, its answer decoded into what happened to each user.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use moderator_core::{Adapter, Batch, BatchResult, Capabilities, Error, ErrorKind, Outcome};
+use reqwest::header::RETRY_AFTER;
+use tracing::debug;
+use url::Url;
+
+use crate::builder::ZegoBuilder;
+use crate::codes::Blame;
+use crate::product::{Product, ProductOptions, Rtc, Zim};
+use crate::request::{kick_query, kick_url};
+use crate::response::{Answer, decode};
+use crate::signer::Signer;
+
+/// The envelope is a few dozen bytes; anything far larger is not ZEGO's answer and is not read whole.
+const MAX_BODY: usize = 64 * 1024;
+
+/// A ZEGO kick adapter for one product; use the aliases [`ZegoZim`] and [`ZegoRtc`].
+///
+/// Turn it into a [`Moderator`](moderator_core::Moderator) with
+/// [`Engine::new`](moderator_core::Engine::new), which adds validation, batching (50 users per ZIM call,
+/// 5 per RTC call), pacing to the documented rate, retries and splitting.
+///
+/// What a call's answer means for its users:
+/// - `Code` 0: every user is [`Outcome::Disconnected`]. Express RTC also answers success for users who
+///   were not in the room (ZEGO FAQ "kick-nonexistent-user-error"), so for RTC `Disconnected` means
+///   "not in the room any more", never [`Outcome::NotInRoom`].
+/// - ZIM 660300002 / 660300012 ("user not in the room"): on a one-user call, that user is
+///   [`Outcome::NotInRoom`]. On a larger call the answer does not say which user, so it is
+///   [`BatchResult::Unattributed`] and the engine splits the batch until each user has an outcome.
+///   Whether ZEGO removed the other users of that call first is UNVERIFIED; if it did, they are
+///   reported `NotInRoom` by the split calls (they are gone either way).
+/// - Every other code: the same error for the whole call, kind from the code table.
+pub struct ZegoAdapter<P: Product> {
+    http: reqwest::Client,
+    endpoint: Url,
+    signer: Signer,
+    options: P::Options,
+}
+
+/// The ZIM (in-app chat) adapter: `KickoutRoomUser`.
+pub type ZegoZim = ZegoAdapter<Zim>;
+/// The Express RTC (audio/video) adapter: `KickoutUser`.
+pub type ZegoRtc = ZegoAdapter<Rtc>;
+
+impl<P: Product> ZegoAdapter<P> {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        endpoint: Url,
+        signer: Signer,
+        options: P::Options,
+    ) -> Self {
+        ZegoAdapter {
+            http,
+            endpoint,
+            signer,
+            options,
+        }
+    }
+
+    /// A builder for this product (same as `ZegoZimBuilder::default()` / `ZegoRtcBuilder::default()`).
+    pub fn builder() -> ZegoBuilder<P> {
+        ZegoBuilder::default()
+    }
+
+    /// Builds the adapter from the environment; see [`ZegoBuilder::from_env`].
+    pub fn from_env() -> Result<Self, Error> {
+        ZegoBuilder::from_env().build()
+    }
+
+    /// Where requests go.
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    /// The AppId requests are signed for.
+    pub fn app_id(&self) -> u32 {
+        self.signer.app_id()
+    }
+
+    /// Sends the GET and reads status, `Retry-After` and at most [`MAX_BODY`] bytes of body.
+    async fn fetch(&self, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), Error> {
+        let provider = P::SERVICE.provider();
+        let mut response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport_error(provider, e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(provider, e))?
+        {
+            let room = MAX_BODY - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if chunk.len() >= room {
+                break;
+            }
+        }
+        Ok((status, retry_after, body))
+    }
+}
+
+#[async_trait]
+impl<P: Product> Adapter for ZegoAdapter<P> {
+    fn provider(&self) -> &'static str {
+        P::SERVICE.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        P::SERVICE.capabilities()
+    }
+
+    async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
+        // A fresh nonce and timestamp for every call: the engine calls again for each retry.
+        let signed = self.signer.sign_now();
+        let mut extra = Vec::new();
+        self.options.params(&mut extra);
+        let query = kick_query(P::SERVICE.action(), &signed, &batch, &extra);
+        let url = kick_url(&self.endpoint, &query);
+        let answer = match self.fetch(url).await {
+            Ok((status, retry_after, body)) => decode(P::SERVICE, status, retry_after, &body),
+            Err(error) => return BatchResult::Whole(error),
+        };
+        let users = batch.users.len();
+        match answer {
+            Answer::Success => {
+                debug!(users, "removed");
+                BatchResult::all(users, Outcome::Disconnected)
+            }
+            Answer::Failure { error, blame } => {
+                debug!(%error, ?blame, users, "call failed");
+                match blame {
+                    Blame::Call => BatchResult::Whole(error),
+                    Blame::SomeUser if users == 1 => {
+                        BatchResult::PerUser(vec![if error.kind() == ErrorKind::NotInRoom {
+                            Outcome::NotInRoom
+                        } else {
+                            Outcome::Failed(error)
+                        }])
+                    }
+                    Blame::SomeUser => BatchResult::Unattributed(error),
+                }
+            }
+        }
+    }
+}
+
+/// A failure before a complete answer arrived. The URL is dropped from the error: it holds a signature.
+fn transport_error(provider: &'static str, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    let (kind, what) = if error.is_timeout() {
+        (ErrorKind::Timeout, "no answer within the timeout")
+    } else if error.is_connect() {
+        (ErrorKind::Transport, "could not connect")
+    } else if error.is_body() || error.is_decode() {
+        (
+            ErrorKind::Transport,
+            "the connection broke while reading the answer",
+        )
+    } else {
+        (ErrorKind::Transport, "the request failed")
+    };
+    Error::new(kind, format!("{what}: {error}"))
+        .with_provider(provider)
+        .with_source(error)
+}
+
+impl<P: Product> fmt::Debug for ZegoAdapter<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ZegoAdapter")
+            .field("service", &P::SERVICE)
+            .field("endpoint", &self.endpoint.as_str())
+            .field("signer", &self.signer)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
