@@ -1,1 +1,158 @@
-//! In progress.
+//! Amazon IVS Chat adapter for `moderator`: removes users from chat rooms with
+//! [DisconnectUser](https://docs.aws.amazon.com/ivs/latest/ChatAPIReference/API_DisconnectUser.html),
+//! on the official `aws-sdk-ivschat` (which signs with SigV4 and speaks restJson1).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use moderator_core::{AdapterExt, DisconnectRequest, Moderator};
+//! use moderator_ivschat::IvsChat;
+//! # async fn demo() -> Result<(), moderator_core::Error> {
+//! let moderator: Arc<dyn Moderator> = Arc::new(IvsChat::from_env().await?.into_moderator());
+//! let report = moderator
+//!     .disconnect(
+//!         &DisconnectRequest::new("arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3j4k5L6", ["troll"])
+//!             .with_reason("harassment"),
+//!     )
+//!     .await?;
+//! println!("{:?}", report.summary());
+//! # Ok(()) }
+//! ```
+//!
+//! What to know:
+//! - One user per call, 100 calls per second per account and region ([`IVSCHAT_CAPABILITIES`]); the
+//!   engine paces to it. Rooms must be ARNs, user ids 1..128 characters, reasons up to 256 characters;
+//!   all checked before anything is sent (the SDK checks nothing).
+//! - IVS does not say whether the user was connected: a user who was not in the room is reported
+//!   [`Outcome::Disconnected`](moderator_core::Outcome::Disconnected) too, never `NotInRoom`.
+//! - Retries belong to the engine; the SDK's own retries are turned off so that attempts never
+//!   multiply.
+//! - Errors keep the AWS error code (`"ThrottlingException"`) and the request id (`x-amzn-RequestId`).
+
+mod builder;
+mod capabilities;
+mod codes;
+mod endpoint;
+mod sdk_error;
+mod success_body;
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+use moderator_core::{
+    Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, ErrorKind, Outcome,
+};
+use tracing::debug;
+
+pub use builder::{DEFAULT_TIMEOUT, IvsChatBuilder};
+pub use capabilities::{
+    IVSCHAT_CAPABILITIES, MAX_REASON_CHARS, REQUESTS_PER_SECOND, ROOM_ID_RULE, USER_ID_RULE,
+    check_room_arn,
+};
+
+/// The provider name in errors, traces and reports.
+pub const PROVIDER: &str = "ivschat";
+
+/// The IVS Chat adapter: one DisconnectUser call per user. Turn it into a
+/// [`Moderator`](moderator_core::Moderator) with `Engine::new(adapter)` or `adapter.into_moderator()`.
+#[derive(Clone)]
+pub struct IvsChat {
+    client: aws_sdk_ivschat::Client,
+    region: String,
+    endpoint: Option<String>,
+    timeout: Duration,
+}
+
+impl fmt::Debug for IvsChat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The SDK client holds the credentials provider; it stays out of Debug.
+        f.debug_struct("IvsChat")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IvsChat {
+    /// Starts a builder with nothing set (see [`IvsChatBuilder::new`]).
+    pub fn builder() -> IvsChatBuilder {
+        IvsChatBuilder::new()
+    }
+
+    /// The adapter configured from the AWS environment (see [`IvsChatBuilder::from_env`]).
+    pub async fn from_env() -> Result<IvsChat, Error> {
+        IvsChatBuilder::from_env().await.build()
+    }
+
+    /// The adapter configured from a loaded [`SdkConfig`].
+    pub fn from_sdk_config(sdk: &SdkConfig) -> Result<IvsChat, Error> {
+        IvsChatBuilder::from_sdk_config(sdk).build()
+    }
+
+    /// The region requests go to.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The endpoint override, if one was given through the builder or the `SdkConfig`.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+}
+
+#[async_trait]
+impl Adapter for IvsChat {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        IVSCHAT_CAPABILITIES
+    }
+
+    fn check(&self, request: &DisconnectRequest) -> Result<(), Error> {
+        check_room_arn(request.room().as_str()).map_err(|problem| {
+            Error::invalid_input(format!(
+                "room {:?} is not an IVS Chat room ARN: it {problem}",
+                request.room().as_str()
+            ))
+            .with_provider(PROVIDER)
+        })
+    }
+
+    async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
+        let [user] = batch.users else {
+            // Only reachable when a caller overrode the capabilities with a larger batch size.
+            return BatchResult::Whole(
+                Error::new(
+                    ErrorKind::Config,
+                    format!(
+                        "IVS Chat DisconnectUser takes one user per call, got {}; keep max_users_per_call at 1",
+                        batch.users.len()
+                    ),
+                )
+                .with_provider(PROVIDER),
+            );
+        };
+        let result = self
+            .client
+            .disconnect_user()
+            .room_identifier(batch.room.as_str())
+            .user_id(user.as_str())
+            .set_reason(batch.reason.map(|r| r.as_str().to_owned()))
+            .send()
+            .await;
+        match result {
+            // IVS disconnects every connection of the user and answers the same whether or not the
+            // user was connected, so "not in room" cannot be told apart: both are `Disconnected`.
+            Ok(_) => BatchResult::PerUser(vec![Outcome::Disconnected]),
+            Err(err) => {
+                let error = sdk_error::from_sdk_error(err);
+                debug!(%error, attempt = batch.attempt, "DisconnectUser failed");
+                BatchResult::Whole(error)
+            }
+        }
+    }
+}

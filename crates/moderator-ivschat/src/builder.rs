@@ -1,0 +1,336 @@
+//! Configuring an [`IvsChat`] adapter: from the AWS environment, from an `SdkConfig`, or by hand.
+
+use std::fmt;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ivschat::config::retry::RetryConfig;
+use aws_sdk_ivschat::config::timeout::TimeoutConfig;
+use aws_sdk_ivschat::config::{Credentials, Region};
+use moderator_core::Error;
+
+use crate::endpoint::{self, EndpointGuard};
+use crate::success_body::SuccessBodyCheck;
+use crate::{IvsChat, PROVIDER};
+
+/// How long one DisconnectUser call may take unless [`IvsChatBuilder::with_timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SDK's own default connect timeout (behaviour version 2024-03-28 and later); kept when the call
+/// timeout is longer.
+const SDK_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// Builds an [`IvsChat`] adapter.
+///
+/// Start from the AWS environment ([`IvsChatBuilder::from_env`]: credential chain, region,
+/// `AWS_ENDPOINT_URL_IVSCHAT`), from an [`SdkConfig`] you loaded, or from nothing
+/// ([`IvsChatBuilder::new`]) and set region and credentials by hand, as the emulator and the CLI do:
+///
+/// ```
+/// use std::time::Duration;
+/// use moderator_ivschat::IvsChatBuilder;
+/// let adapter = IvsChatBuilder::new()
+///     .with_region("us-east-1")
+///     .with_credentials("AKIDEMULATOR", "emulator-secret", None)
+///     .with_endpoint("http://127.0.0.1:4510")
+///     .with_timeout(Duration::from_secs(5))
+///     .build()?;
+/// # let _ = adapter;
+/// # Ok::<_, moderator_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct IvsChatBuilder {
+    config: aws_sdk_ivschat::config::Builder,
+    /// The endpoint an `SdkConfig` carried, checked at build time.
+    inherited_endpoint: Option<String>,
+    /// Whether the starting configuration has a credentials provider (the SDK's `Config` cannot say).
+    base_has_credentials: bool,
+    endpoint: Option<String>,
+    region: Option<String>,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    allow_http: bool,
+}
+
+impl fmt::Debug for IvsChatBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IvsChatBuilder")
+            .field(
+                "endpoint",
+                &self.endpoint.as_ref().or(self.inherited_endpoint.as_ref()),
+            )
+            .field("region", &self.region)
+            // Never the keys, not even the access key id: only whether they were given.
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "<redacted>"),
+            )
+            .field("timeout", &self.timeout)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for IvsChatBuilder {
+    fn default() -> Self {
+        IvsChatBuilder::new()
+    }
+}
+
+impl IvsChatBuilder {
+    /// A builder with no region, credentials or endpoint: set them with the `with_*` methods.
+    pub fn new() -> Self {
+        let mut builder = IvsChatBuilder::from_conf(
+            aws_sdk_ivschat::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .build(),
+        );
+        builder.base_has_credentials = false;
+        builder
+    }
+
+    /// Loads the standard AWS configuration: credentials (environment, profile, SSO, process,
+    /// container, instance metadata), region (`AWS_REGION`, profile), and the endpoint
+    /// (`AWS_ENDPOINT_URL_IVSCHAT`, `AWS_ENDPOINT_URL`, profile `endpoint_url`).
+    ///
+    /// Never fails: a missing region is reported by [`IvsChatBuilder::build`], missing credentials by
+    /// the first call (as [`ErrorKind::Config`](moderator_core::ErrorKind::Config)).
+    pub async fn from_env() -> Self {
+        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        IvsChatBuilder::from_sdk_config(&sdk)
+    }
+
+    /// Starts from an [`SdkConfig`] (credentials, region, endpoint, HTTP client, time source). Its retry
+    /// settings are replaced: the engine owns retries (see [`IvsChatBuilder::build`]).
+    pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
+        let mut builder = IvsChatBuilder::from_conf(aws_sdk_ivschat::Config::from(sdk));
+        builder.inherited_endpoint = sdk.endpoint_url().map(str::to_owned);
+        builder.base_has_credentials = sdk.credentials_provider().is_some();
+        builder
+    }
+
+    /// Starts from an `aws_sdk_ivschat::Config` built by hand, e.g. the one of an `aws-smithy-mocks`
+    /// test client. Its retry and timeout settings are replaced as in [`IvsChatBuilder::build`].
+    /// Whether it holds credentials cannot be seen from outside: if it does not, the first call fails
+    /// with [`ErrorKind::Config`](moderator_core::ErrorKind::Config).
+    pub fn from_conf(config: aws_sdk_ivschat::Config) -> Self {
+        IvsChatBuilder {
+            config: config.to_builder(),
+            inherited_endpoint: None,
+            base_has_credentials: true,
+            endpoint: None,
+            region: None,
+            credentials: None,
+            timeout: DEFAULT_TIMEOUT,
+            allow_http: false,
+        }
+    }
+
+    /// Sends requests to `url` instead of `https://ivschat.<region>.amazonaws.com` (the emulator, a
+    /// proxy, a VPC endpoint). Plain `http://` is accepted for loopback hosts only, unless
+    /// [`IvsChatBuilder::with_allow_http`] is set.
+    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Sets the AWS region (`us-east-1`, ...).
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Uses these static credentials instead of the credential chain.
+    pub fn with_credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        session_token: Option<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials::new(
+            access_key_id,
+            secret_access_key,
+            session_token,
+            None,
+            "moderator-ivschat",
+        ));
+        self
+    }
+
+    /// Bounds each DisconnectUser call, connecting included (default 10 s). A call that runs out of
+    /// time is reported as [`ErrorKind::Timeout`](moderator_core::ErrorKind::Timeout).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Allows plain `http://` endpoints that are not loopback (default `false`). Requests are still
+    /// signed, but travel unencrypted.
+    pub fn with_allow_http(mut self, allow_http: bool) -> Self {
+        self.allow_http = allow_http;
+        self
+    }
+
+    /// Builds the adapter.
+    ///
+    /// Fails with [`ErrorKind::Config`](moderator_core::ErrorKind::Config) when no region is known
+    /// (set `AWS_REGION` or call `with_region`), when no credentials provider is configured, or when the
+    /// endpoint breaks the http rule.
+    pub fn build(self) -> Result<IvsChat, Error> {
+        let endpoint = self.endpoint.clone().or(self.inherited_endpoint.clone());
+        if let Some(endpoint) = &endpoint {
+            endpoint::check(endpoint, self.allow_http)
+                .map_err(|refused| Error::config(refused.to_string()).with_provider(PROVIDER))?;
+        }
+        let mut config = self.config;
+        if let Some(url) = &self.endpoint {
+            config = config.endpoint_url(url);
+        }
+        if let Some(region) = &self.region {
+            config = config.region(Region::new(region.clone()));
+        }
+        let has_credentials = self.base_has_credentials || self.credentials.is_some();
+        if let Some(credentials) = self.credentials {
+            config = config.credentials_provider(credentials);
+        }
+        // One owner for retries: the engine. With the SDK's standard mode (3 attempts) under the
+        // engine's retries, one throttled user would cost 3 x 4 calls, the SDK would sleep outside the
+        // engine's pacer and deadline, and reports would undercount attempts. So every
+        // `send_batch` is exactly one HTTP request.
+        config = config
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(self.timeout)
+                    .operation_attempt_timeout(self.timeout)
+                    .connect_timeout(self.timeout.min(SDK_CONNECT_TIMEOUT))
+                    .build(),
+            )
+            .interceptor(EndpointGuard {
+                allow_http: self.allow_http,
+            })
+            .interceptor(SuccessBodyCheck);
+        let config = config.build();
+        let region = config
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .ok_or_else(|| {
+                Error::config(
+                    "no AWS region: set AWS_REGION (or a profile region) or call with_region",
+                )
+                .with_provider(PROVIDER)
+            })?;
+        if !has_credentials {
+            return Err(Error::config(
+                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile), or call with_credentials",
+            )
+            .with_provider(PROVIDER));
+        }
+        Ok(IvsChat {
+            client: aws_sdk_ivschat::Client::from_conf(config),
+            region,
+            endpoint,
+            timeout: self.timeout,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use moderator_core::ErrorKind;
+
+    use super::*;
+
+    fn emulator_like() -> IvsChatBuilder {
+        IvsChatBuilder::new()
+            .with_region("us-east-1")
+            .with_credentials(
+                "AKIDEXAMPLE",
+                "very-secret-key",
+                Some("session-tok".to_owned()),
+            )
+    }
+
+    #[test]
+    fn region_and_credentials_are_required() {
+        let error = IvsChatBuilder::new()
+            .with_credentials("AKID", "secret", None)
+            .build()
+            .expect_err("no region");
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(error.message().contains("AWS_REGION"), "{error}");
+
+        let error = IvsChatBuilder::new()
+            .with_region("us-east-1")
+            .build()
+            .expect_err("no credentials");
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(error.message().contains("AWS_ACCESS_KEY_ID"), "{error}");
+
+        assert!(emulator_like().build().is_ok());
+    }
+
+    #[test]
+    fn sdk_config_supplies_region_credentials_and_endpoint() {
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .credentials_provider(aws_sdk_ivschat::config::SharedCredentialsProvider::new(
+                Credentials::for_tests(),
+            ))
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
+        let adapter = IvsChat::from_sdk_config(&sdk).expect("complete config");
+        assert_eq!(adapter.region(), "eu-west-1");
+        assert_eq!(adapter.endpoint(), Some("http://127.0.0.1:9"));
+
+        let remote = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .endpoint_url("http://ivs.internal.example:80")
+            .build();
+        let error = IvsChat::from_sdk_config(&remote).expect_err("plain http to a remote host");
+        assert_eq!(error.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn plain_http_needs_loopback_or_the_opt_in() {
+        let error = emulator_like()
+            .with_endpoint("http://ivs.internal.example:8080")
+            .build()
+            .expect_err("remote http");
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(error.message().contains("with_allow_http"), "{error}");
+        assert!(
+            emulator_like()
+                .with_endpoint("http://ivs.internal.example:8080")
+                .with_allow_http(true)
+                .build()
+                .is_ok()
+        );
+        assert!(
+            emulator_like()
+                .with_endpoint("http://localhost:4510")
+                .build()
+                .is_ok()
+        );
+        assert!(
+            emulator_like()
+                .with_endpoint("https://ivschat.us-west-2.amazonaws.com")
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_keys() {
+        let builder = emulator_like().with_endpoint("http://127.0.0.1:1");
+        let adapter = builder.clone().build().expect("complete");
+        for shown in [format!("{builder:?}"), format!("{adapter:?}")] {
+            for secret in ["very-secret-key", "session-tok", "AKIDEXAMPLE"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+            assert!(shown.contains("127.0.0.1:1"), "{shown}");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Every way `client.disconnect_user().send()` can fail, as our [`Error`], keeping the AWS error code
+//! and request id.
+//!
+//! | `SdkError` | kind |
+//! |---|---|
+//! | `ServiceError` | the status, refined by the code ([`crate::codes`]) |
+//! | `TimeoutError` | `Timeout` |
+//! | `DispatchFailure` | `Timeout` if it timed out; `Config` for credentials or a refused endpoint; else `Transport` |
+//! | `ResponseError` | `Transport` if the connection broke while reading; else `Protocol` |
+//! | `ConstructionFailure` | `InvalidInput` for a bad input; else `Config` |
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_ivschat::config::http::HttpResponse;
+use aws_sdk_ivschat::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ivschat::operation::RequestId;
+use aws_sdk_ivschat::operation::disconnect_user::DisconnectUserError;
+use moderator_core::{Error, ErrorKind};
+
+use crate::PROVIDER;
+use crate::codes;
+use crate::endpoint::RefusedEndpoint;
+use crate::success_body::UnexpectedSuccessBody;
+
+/// Our error for a failed DisconnectUser call.
+pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -> Error {
+    let (error, raw) = match &err {
+        SdkError::ServiceError(service) => (
+            from_service_error(service.err(), service.raw()),
+            Some(service.raw()),
+        ),
+        SdkError::TimeoutError(_) => (
+            Error::new(
+                ErrorKind::Timeout,
+                "IVS Chat did not answer within the timeout; the user may or may not have been disconnected",
+            ),
+            None,
+        ),
+        SdkError::DispatchFailure(failure) => {
+            let error =
+                if has_source::<RefusedEndpoint>(&err) || has_source::<CredentialsError>(&err) {
+                    Error::config(format!(
+                        "the call could not be made: {}",
+                        DisplayErrorContext(&err)
+                    ))
+                } else if failure.is_timeout() {
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "timed out connecting to IVS Chat: {}",
+                            DisplayErrorContext(&err)
+                        ),
+                    )
+                } else {
+                    Error::new(
+                        ErrorKind::Transport,
+                        format!("could not reach IVS Chat: {}", DisplayErrorContext(&err)),
+                    )
+                };
+            (error, None)
+        }
+        SdkError::ResponseError(response) => {
+            let kind = if !has_source::<UnexpectedSuccessBody>(&err)
+                && has_source::<std::io::Error>(&err)
+            {
+                ErrorKind::Transport
+            } else {
+                ErrorKind::Protocol
+            };
+            let status = response.raw().status().as_u16();
+            (
+                Error::new(
+                    kind,
+                    format!(
+                        "unusable answer (HTTP {status}): {}",
+                        DisplayErrorContext(&err)
+                    ),
+                ),
+                Some(response.raw()),
+            )
+        }
+        SdkError::ConstructionFailure(_) => {
+            let kind = if has_source::<BuildError>(&err) {
+                ErrorKind::InvalidInput
+            } else {
+                ErrorKind::Config
+            };
+            (
+                Error::new(
+                    kind,
+                    format!(
+                        "the request could not be built: {}",
+                        DisplayErrorContext(&err)
+                    ),
+                ),
+                None,
+            )
+        }
+        _ => (
+            Error::protocol(format!(
+                "unexpected SDK error: {}",
+                DisplayErrorContext(&err)
+            )),
+            None,
+        ),
+    };
+    let mut error = error.with_provider(PROVIDER);
+    if error.request_id().is_none()
+        && let Some(id) = raw.and_then(header_request_id)
+    {
+        error = error.with_request_id(id);
+    }
+    error.with_source(err)
+}
+
+/// An answer with an error status: kind from the status and code, message from the typed error.
+fn from_service_error(err: &DisconnectUserError, raw: &HttpResponse) -> Error {
+    let status = raw.status().as_u16();
+    let code = error_code(err);
+    let kind = codes::classify(status, code);
+    let mut error = Error::new(kind, describe(err, status));
+    if let Some(code) = code {
+        error = error.with_code(code);
+    }
+    if let Some(id) = err
+        .request_id()
+        .map(str::to_owned)
+        .or_else(|| header_request_id(raw))
+    {
+        error = error.with_request_id(id);
+    }
+    if let Some(wait) = retry_after(raw) {
+        error = error.with_retry_after(wait);
+    }
+    error
+}
+
+/// The code as sent, or the modeled error's name when the metadata lacks it (an error built in code,
+/// as test doubles do).
+fn error_code(err: &DisconnectUserError) -> Option<&str> {
+    err.code().or(match err {
+        DisconnectUserError::AccessDeniedException(_) => Some("AccessDeniedException"),
+        DisconnectUserError::PendingVerification(_) => Some("PendingVerification"),
+        DisconnectUserError::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
+        DisconnectUserError::ThrottlingException(_) => Some("ThrottlingException"),
+        DisconnectUserError::ValidationException(_) => Some("ValidationException"),
+        _ => None,
+    })
+}
+
+/// What IVS said, with the structured members the typed errors carry.
+fn describe(err: &DisconnectUserError, status: u16) -> String {
+    let message = err.message().filter(|m| !m.is_empty());
+    let meaning = error_code(err)
+        .and_then(codes::lookup)
+        .map(|row| row.meaning);
+    let said = match (message, meaning) {
+        (Some(message), _) => message.to_owned(),
+        (None, Some(meaning)) => meaning.to_owned(),
+        (None, None) => format!("HTTP {status} without an error code or message"),
+    };
+    match err {
+        DisconnectUserError::ValidationException(e) => {
+            let fields = e
+                .field_list()
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), f.message()))
+                .collect::<Vec<_>>();
+            if fields.is_empty() {
+                format!("{said} (reason {})", e.reason().as_str())
+            } else {
+                format!(
+                    "{said} (reason {}; fields: {})",
+                    e.reason().as_str(),
+                    fields.join("; ")
+                )
+            }
+        }
+        DisconnectUserError::ResourceNotFoundException(e) => format!(
+            "{said} ({} {:?})",
+            e.resource_type().as_str(),
+            e.resource_id()
+        ),
+        DisconnectUserError::ThrottlingException(e) => {
+            format!("{said} (limit {} per second)", e.limit())
+        }
+        _ => said,
+    }
+}
+
+/// `x-amzn-RequestId` (or the older `x-amz-request-id`) from an answer the SDK did not parse.
+fn header_request_id(raw: &HttpResponse) -> Option<String> {
+    let headers = raw.headers();
+    headers
+        .get("x-amzn-requestid")
+        .or_else(|| headers.get("x-amz-request-id"))
+        .map(str::to_owned)
+}
+
+/// IVS does not document `Retry-After`, but a proxy in front may send one; honour it if it does.
+fn retry_after(raw: &HttpResponse) -> Option<Duration> {
+    raw.headers()
+        .get("retry-after")
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// Whether an error of type `T` is anywhere in `err`'s source chain.
+fn has_source<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<T>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests;
