@@ -1,0 +1,66 @@
+//! Remove users from a ZEGO ZIM chat room and an Express RTC room, against the in-process emulator.
+//!
+//! Run with `cargo run --example zego --features zego`. Against the real service, build the adapters
+//! with `ZegoZim::from_env()` / `ZegoRtc::from_env()` instead (ZEGO_APP_ID, ZEGO_SERVER_SECRET,
+//! optionally ZEGO_REGION or ZEGO_ENDPOINT).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
+use moderator::{DisconnectRequest, Engine, Moderator, Report};
+use moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    let emulator = ZegoEmulator::start(ZegoConfig::default(), any, any).await?;
+    emulator
+        .zim()
+        .seed_room("lobby", ["alice", "bob", "troll-1", "troll-2"]);
+    emulator.rtc().seed_room("stage", ["host", "heckler"]);
+    println!(
+        "ZEGO emulator: ZIM {} / RTC {} (AppId {})",
+        emulator.zim().url(),
+        emulator.rtc().url(),
+        emulator.app_id()
+    );
+
+    // The application only ever sees `Arc<dyn Moderator>`; which provider is behind it is configuration.
+    let zim: Arc<dyn Moderator> = Arc::new(Engine::new(
+        ZegoZimBuilder::new(emulator.app_id(), emulator.server_secret())
+            .with_endpoint(emulator.zim().url())
+            .with_from_user_id("moderation-bot")
+            .build()?,
+    ));
+    let rtc: Arc<dyn Moderator> = Arc::new(Engine::new(
+        ZegoRtcBuilder::new(emulator.app_id(), emulator.server_secret())
+            .with_endpoint(emulator.rtc().url())
+            .build()?,
+    ));
+
+    let chat = DisconnectRequest::new("lobby", ["troll-1", "troll-2", "ghost"]).with_reason("spam");
+    print_report(&zim.disconnect(&chat).await?);
+    println!("lobby now: {:?}\n", emulator.zim().members("lobby"));
+
+    // RTC answers success for users who are not in the room, so "ghost" reads as disconnected here.
+    let stage = DisconnectRequest::new("stage", ["heckler", "ghost"]).with_reason("heckling");
+    print_report(&rtc.disconnect(&stage).await?);
+    println!("stage now: {:?}", emulator.rtc().members("stage"));
+    Ok(())
+}
+
+fn print_report(report: &Report) {
+    println!(
+        "room {}: {} call(s), reason delivered: {}",
+        report.room(),
+        report.calls(),
+        report.reason_delivered()
+    );
+    for entry in report.users() {
+        match entry.outcome.error() {
+            Some(error) => println!("  {:<10} failed: {error}", entry.user.as_str()),
+            None => println!("  {:<10} {}", entry.user.as_str(), entry.outcome.label()),
+        }
+    }
+}
