@@ -1,1 +1,115 @@
-//! In progress.
+//! EnableX adapter for `moderator`.
+//!
+//! EnableX has no server REST call that drops a participant: its SDKs drop users by emitting `drop`
+//! over the signalling socket as a moderator. This adapter does exactly that, headless, per batch:
+//!
+//! 1. `POST {ENABLEX_API_URL}rooms/{room_id}/tokens` (HTTP Basic `APP_ID:APP_KEY`) creates a
+//!    single-use moderator token;
+//! 2. the token (base64 JSON, or a JWT payload) names the signalling host; the adapter opens
+//!    `wss://{host}/socket.io/?EIO=3&transport=websocket` (Socket.IO 2 over Engine.IO v3, see
+//!    [`socketio`]), emits `token`, and reads `room-connected` for its own role and the room's
+//!    `userList`;
+//! 3. each requested user id is matched against every connection's `user_ref` (a user on two devices
+//!    has two clientIds; both are dropped), optionally also against raw clientIds;
+//! 4. one `drop {"all": false, "clientIds": [..]}` with an ack removes them; users with no connection
+//!    are [`NotInRoom`](moderator_core::Outcome::NotInRoom) and, if nobody is present, nothing is
+//!    emitted at all (an empty `clientIds` would drop EVERYONE);
+//! 5. `drop {"self": true}` leaves, and the socket is closed.
+//!
+//! A session whose role is not `moderator` fails with [`PermissionDenied`](moderator_core::ErrorKind)
+//! code `5116` and never sends `drop`; a session no longer in the room fails with code `5086`.
+//! [`Moderator::disconnect_all`](moderator_core::Moderator::disconnect_all) is the only path to
+//! `drop {"all": true}`. EnableX carries no reason to the dropped user
+//! ([`ReasonSupport::NotCarried`]); they receive `room-disconnected` with cause
+//! `disconnected-by-moderator`.
+//!
+//! Caveats: the headless moderator is visible to others while it is in the room, may take a moderator
+//! slot, may start a session in a room that waits for a moderator, and may count in usage records.
+//! Sessions are therefore short by default; [`EnablexBuilder::with_kept_session`] keeps one open per
+//! room for many drops.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), moderator_core::Error> {
+//! use moderator_core::{AdapterExt, DisconnectRequest, Moderator};
+//! use moderator_enablex::EnablexBuilder;
+//! let moderator = EnablexBuilder::from_env().build()?.into_moderator();
+//! let report = moderator
+//!     .disconnect(&DisconnectRequest::new("6123abcd6123abcd6123abcd", ["troll-1", "troll-2"]))
+//!     .await?;
+//! for (user, error) in report.failures() {
+//!     eprintln!("{user}: {error}");
+//! }
+//! # Ok(()) }
+//! ```
+
+mod adapter;
+mod builder;
+mod codes;
+mod endpoint;
+mod rest;
+mod roster;
+mod session;
+pub mod socketio;
+mod token;
+
+use moderator_core::{Capabilities, CharSet, IdRule, ReasonSupport};
+
+pub use adapter::Enablex;
+pub use builder::{
+    DEFAULT_ENDPOINT, DEFAULT_MODERATOR_NAME, DEFAULT_MODERATOR_REF, DEFAULT_TIMEOUT,
+    EnablexBuilder,
+};
+
+/// The provider name in errors, traces and reports.
+pub const PROVIDER: &str = "enablex";
+
+/// Room ids: EnableX issues 24-character hexadecimal ids; the documented limit is UNVERIFIED, so any
+/// id of letters, digits, `-` and `_` up to 128 characters is accepted (it travels in a URL path).
+pub const ROOM_ID_RULE: IdRule = IdRule::max_chars(128).with_charset(CharSet {
+    description: "ASCII letters, digits, '-' and '_'",
+    allows: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+});
+
+/// User ids are the application's own `user_ref`s (any text; the 255-character bound is ours).
+pub const USER_REF_RULE: IdRule = IdRule::max_chars(255);
+
+/// What the adapter can do with default settings.
+///
+/// - 100 users per `drop` by default (EnableX documents no limit on `clientIds`; configurable with
+///   [`EnablexBuilder::with_max_users_per_call`]).
+/// - 2 calls per second: EnableX documents no numeric rate limit, only that 429 `RATE_LIMITED` exists.
+///   Each call costs a REST token and a whole signalling session (join, drop, leave), so the default
+///   is conservative; at 100 users per call that still removes 200 users a second.
+/// - `disconnect_all` exists (`drop {"all": true}`); no reason is carried.
+pub const ENABLEX_CAPABILITIES: Capabilities = Capabilities::new(100)
+    .with_rate_per_second(2)
+    .with_disconnect_all(true)
+    .with_reason(ReasonSupport::NotCarried)
+    .with_room_id(ROOM_ID_RULE)
+    .with_user_id(USER_REF_RULE);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_as_documented() {
+        assert_eq!(ENABLEX_CAPABILITIES.max_users_per_call.get(), 100);
+        assert_eq!(
+            ENABLEX_CAPABILITIES.requests_per_second.map(|r| r.get()),
+            Some(2)
+        );
+        const { assert!(ENABLEX_CAPABILITIES.disconnect_all) };
+        assert_eq!(ENABLEX_CAPABILITIES.reason, ReasonSupport::NotCarried);
+    }
+
+    #[test]
+    fn id_rules() {
+        assert!(ROOM_ID_RULE.check("6123abcd6123abcd6123abcd").is_ok());
+        assert!(ROOM_ID_RULE.check("lobby_1-a").is_ok());
+        assert!(ROOM_ID_RULE.check("a/b").is_err());
+        assert!(ROOM_ID_RULE.check(&"a".repeat(129)).is_err());
+        assert!(USER_REF_RULE.check("any text, even ü").is_ok());
+        assert!(USER_REF_RULE.check(&"u".repeat(256)).is_err());
+    }
+}

@@ -1,0 +1,322 @@
+//! Configuring the adapter, in code or from the environment.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+use moderator_core::Error;
+
+use crate::adapter::Enablex;
+use crate::endpoint::check_scheme;
+use crate::rest::RestClient;
+use crate::session::SessionSettings;
+use crate::{ENABLEX_CAPABILITIES, PROVIDER};
+
+/// The public Video v2 server API.
+pub const DEFAULT_ENDPOINT: &str = "https://api.enablex.io/video/v2/";
+
+/// Default bound on each step: the REST call, connecting the socket, each acknowledgement.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The name the headless moderator joins with; participants may see it in their user list.
+pub const DEFAULT_MODERATOR_NAME: &str = "Moderator";
+
+/// The `user_ref` the headless moderator joins with.
+pub const DEFAULT_MODERATOR_REF: &str = "moderator-bot";
+
+/// Builds an [`Enablex`] adapter.
+///
+/// ```
+/// use std::time::Duration;
+/// use moderator_enablex::EnablexBuilder;
+/// let adapter = EnablexBuilder::new("my-app-id", "my-app-key")
+///     .with_timeout(Duration::from_secs(5))
+///     .with_max_users_per_call(50)
+///     .with_moderator_name("Trust & Safety")
+///     .build()?;
+/// # let _ = adapter;
+/// # Ok::<_, moderator_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct EnablexBuilder {
+    app_id: Option<String>,
+    app_key: Option<String>,
+    endpoint: Option<String>,
+    allow_http: bool,
+    timeout: Duration,
+    max_users_per_call: usize,
+    moderator_name: String,
+    moderator_ref: String,
+    keep_session: bool,
+    match_client_ids: bool,
+}
+
+impl fmt::Debug for EnablexBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnablexBuilder")
+            .field("app_id", &self.app_id)
+            .field("app_key", &self.app_key.as_ref().map(|_| "<redacted>"))
+            .field("endpoint", &self.endpoint)
+            .field("allow_http", &self.allow_http)
+            .field("timeout", &self.timeout)
+            .field("max_users_per_call", &self.max_users_per_call)
+            .field("moderator_name", &self.moderator_name)
+            .field("moderator_ref", &self.moderator_ref)
+            .field("keep_session", &self.keep_session)
+            .field("match_client_ids", &self.match_client_ids)
+            .finish()
+    }
+}
+
+fn non_empty(value: String) -> Option<String> {
+    (!value.trim().is_empty()).then_some(value)
+}
+
+impl EnablexBuilder {
+    fn with_credentials(app_id: Option<String>, app_key: Option<String>) -> Self {
+        EnablexBuilder {
+            app_id,
+            app_key,
+            endpoint: None,
+            allow_http: false,
+            timeout: DEFAULT_TIMEOUT,
+            max_users_per_call: ENABLEX_CAPABILITIES.max_users_per_call.get(),
+            moderator_name: DEFAULT_MODERATOR_NAME.to_owned(),
+            moderator_ref: DEFAULT_MODERATOR_REF.to_owned(),
+            keep_session: false,
+            match_client_ids: false,
+        }
+    }
+
+    /// A builder with the application's credentials (EnableX portal: APP ID and APP KEY).
+    pub fn new(app_id: impl Into<String>, app_key: impl Into<String>) -> Self {
+        EnablexBuilder::with_credentials(non_empty(app_id.into()), non_empty(app_key.into()))
+    }
+
+    /// A builder from `ENABLEX_APP_ID`, `ENABLEX_APP_KEY` and optionally `ENABLEX_API_URL`. Never fails
+    /// by itself: [`build`](Self::build) names whatever is missing.
+    pub fn from_env() -> Self {
+        EnablexBuilder::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any variable source (tests cannot change the environment
+    /// safely).
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str| lookup(name).and_then(non_empty);
+        let mut builder =
+            EnablexBuilder::with_credentials(var("ENABLEX_APP_ID"), var("ENABLEX_APP_KEY"));
+        builder.endpoint = var("ENABLEX_API_URL");
+        builder
+    }
+
+    /// Sends REST calls to `url` instead of [`DEFAULT_ENDPOINT`] (an emulator, an on-premise or
+    /// white-label deployment). The signalling host always comes from the token.
+    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Allows plain `http://` REST and `ws://` signalling to hosts other than loopback.
+    pub fn with_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Bounds each step: the REST call, connecting the socket, each acknowledgement (default 10 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Most users per `drop` (default 100; EnableX documents no limit).
+    pub fn with_max_users_per_call(mut self, max: usize) -> Self {
+        self.max_users_per_call = max;
+        self
+    }
+
+    /// The name the headless moderator joins with.
+    pub fn with_moderator_name(mut self, name: impl Into<String>) -> Self {
+        self.moderator_name = name.into();
+        self
+    }
+
+    /// The `user_ref` the headless moderator joins with. Its own connection is never dropped.
+    pub fn with_moderator_ref(mut self, user_ref: impl Into<String>) -> Self {
+        self.moderator_ref = user_ref.into();
+        self
+    }
+
+    /// Keeps one session per room open across calls instead of join -> drop -> leave per call.
+    /// A lost socket is replaced with a new session (and a new token: tokens are single use).
+    /// Call [`Enablex::close`] to leave the rooms.
+    pub fn with_kept_session(mut self, keep: bool) -> Self {
+        self.keep_session = keep;
+        self
+    }
+
+    /// Also treats a requested user id as a raw signalling clientId (one connection), in addition
+    /// to matching it against every connection's `user_ref`.
+    pub fn with_client_id_matching(mut self, enabled: bool) -> Self {
+        self.match_client_ids = enabled;
+        self
+    }
+
+    /// Checks the settings and builds the adapter. Fails with
+    /// [`ErrorKind::Config`](moderator_core::ErrorKind::Config) naming what is missing or wrong.
+    pub fn build(self) -> Result<Enablex, Error> {
+        let config = |message: String| Error::config(message).with_provider(PROVIDER);
+        let app_id = self.app_id.ok_or_else(|| {
+            config(
+                "ENABLEX_APP_ID is not set (or pass the APP ID to EnablexBuilder::new)".to_owned(),
+            )
+        })?;
+        let app_key = self.app_key.ok_or_else(|| {
+            config(
+                "ENABLEX_APP_KEY is not set (or pass the APP KEY to EnablexBuilder::new)"
+                    .to_owned(),
+            )
+        })?;
+        if self.max_users_per_call == 0 {
+            return Err(config("max_users_per_call must be at least 1".to_owned()));
+        }
+        if self.timeout.is_zero() {
+            return Err(config("the timeout must be positive".to_owned()));
+        }
+        if self.moderator_name.trim().is_empty() || self.moderator_ref.trim().is_empty() {
+            return Err(config(
+                "the moderator's name and user_ref must not be empty".to_owned(),
+            ));
+        }
+        let endpoint = self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
+        let base = Url::parse(endpoint)
+            .ok()
+            .filter(|url| !url.cannot_be_a_base())
+            .ok_or_else(|| {
+                config(format!(
+                    "ENABLEX_API_URL / endpoint {endpoint:?} is not a URL like {DEFAULT_ENDPOINT}"
+                ))
+            })?;
+        check_scheme(
+            &base,
+            "https",
+            "http",
+            self.allow_http,
+            "the EnableX endpoint",
+        )?;
+        let rest = RestClient::new(base, &app_id, &app_key, self.timeout)?;
+        let settings = SessionSettings {
+            timeout: self.timeout,
+            allow_http: self.allow_http,
+            match_client_ids: self.match_client_ids,
+        };
+        Ok(Enablex::new(
+            rest,
+            settings,
+            self.moderator_name,
+            self.moderator_ref,
+            ENABLEX_CAPABILITIES.with_max_users_per_call(self.max_users_per_call),
+            self.keep_session,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moderator_core::ErrorKind;
+
+    #[test]
+    fn missing_credentials_name_the_variable() {
+        let error = EnablexBuilder::new("", "key").build().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(error.message().contains("ENABLEX_APP_ID"), "{error}");
+        let error = EnablexBuilder::new("id", " ").build().unwrap_err();
+        assert!(error.message().contains("ENABLEX_APP_KEY"), "{error}");
+    }
+
+    #[test]
+    fn environment_variables() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| (*value).to_owned())
+            }
+        };
+        let builder = EnablexBuilder::from_lookup(env(&[
+            ("ENABLEX_APP_ID", "id"),
+            ("ENABLEX_APP_KEY", "key"),
+            ("ENABLEX_API_URL", "http://127.0.0.1:1/video/v2/"),
+        ]));
+        assert_eq!(builder.app_id.as_deref(), Some("id"));
+        assert_eq!(
+            builder.endpoint.as_deref(),
+            Some("http://127.0.0.1:1/video/v2/")
+        );
+        assert!(builder.build().is_ok());
+        let error = EnablexBuilder::from_lookup(env(&[("ENABLEX_APP_ID", "id")]))
+            .build()
+            .unwrap_err();
+        assert!(error.message().contains("ENABLEX_APP_KEY"), "{error}");
+        let error = EnablexBuilder::from_lookup(env(&[("ENABLEX_APP_ID", "")]))
+            .build()
+            .unwrap_err();
+        assert!(error.message().contains("ENABLEX_APP_ID"), "{error}");
+    }
+
+    #[test]
+    fn endpoint_rules() {
+        let build = |url: &str, allow| {
+            EnablexBuilder::new("id", "key")
+                .with_endpoint(url)
+                .with_allow_http(allow)
+                .build()
+        };
+        assert!(build("https://api.enablex.io/video/v2/", false).is_ok());
+        assert!(build("http://127.0.0.1:4000/video/v2", false).is_ok());
+        assert_eq!(
+            build("http://enablex.internal/", false).unwrap_err().kind(),
+            ErrorKind::Config
+        );
+        assert!(build("http://enablex.internal/", true).is_ok());
+        assert_eq!(
+            build("not a url", true).unwrap_err().kind(),
+            ErrorKind::Config
+        );
+        assert_eq!(
+            build("mailto:a@b", true).unwrap_err().kind(),
+            ErrorKind::Config
+        );
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        let builder = EnablexBuilder::new("id", "key");
+        assert!(builder.clone().with_max_users_per_call(0).build().is_err());
+        assert!(
+            builder
+                .clone()
+                .with_timeout(Duration::ZERO)
+                .build()
+                .is_err()
+        );
+        assert!(builder.clone().with_moderator_ref("").build().is_err());
+        let adapter = builder.with_max_users_per_call(7).build().unwrap();
+        use moderator_core::Adapter;
+        assert_eq!(adapter.capabilities().max_users_per_call.get(), 7);
+    }
+
+    #[test]
+    fn debug_redacts_the_key() {
+        let builder = EnablexBuilder::new("app", "very-secret-key");
+        let debug = format!("{builder:?}");
+        assert!(
+            debug.contains("app") && !debug.contains("very-secret-key"),
+            "{debug}"
+        );
+        let adapter = builder.build().unwrap();
+        assert!(!format!("{adapter:?}").contains("very-secret-key"));
+    }
+}
