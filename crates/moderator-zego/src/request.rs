@@ -76,15 +76,7 @@ mod tests {
     use moderator_core::{Reason, RoomId, UserId};
 
     use super::*;
-
-    fn signed() -> Signed {
-        Signed {
-            app_id: 12345,
-            nonce: "4fd24687296dd9f3".to_owned(),
-            timestamp: 1615186943,
-            signature: "43e5cfcca828314675f91b001390566a".to_owned(),
-        }
-    }
+    use crate::signer::official_vector;
 
     #[test]
     fn parameters_in_documented_form_and_order() {
@@ -99,7 +91,7 @@ mod tests {
         };
         let query = kick_query(
             "KickoutRoomUser",
-            &signed(),
+            &official_vector(),
             &batch,
             &[("FromUserId", "admin".to_owned())],
         );
@@ -126,7 +118,7 @@ mod tests {
             reason: Some(&reason),
             attempt: 1,
         };
-        let query = kick_query("KickoutUser", &signed(), &batch, &[]);
+        let query = kick_query("KickoutUser", &official_vector(), &batch, &[]);
         assert!(query.contains("RoomId=r%20%26%23%2B%3D%25%3F"), "{query}");
         assert!(
             !query.contains('+') && !query.contains(' ') && !query.contains('#'),
@@ -165,7 +157,7 @@ mod tests {
             reason: None,
             attempt: 2,
         };
-        let query = kick_query("KickoutUser", &signed(), &batch, &[]);
+        let query = kick_query("KickoutUser", &official_vector(), &batch, &[]);
         assert!(!query.contains("CustomReason"));
         let endpoint = Url::parse("https://proxy.example/zego/rtc/?old=1").unwrap();
         let url = kick_url(&endpoint, &query);

@@ -4,12 +4,15 @@
 mod common;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::*;
-use moderator_core::{DisconnectRequest, Error, ErrorKind, Outcome, Report, RetryStatus, UserId};
+use moderator_core::{
+    DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Report, RetryStatus,
+};
 use moderator_emulator::Fault;
-use moderator_emulator::zego::ZegoConfig;
+use moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
 
 fn only_error(report: &Report) -> &Error {
     let entry = &report.users()[0];
@@ -19,20 +22,31 @@ fn only_error(report: &Report) -> &Error {
         .unwrap_or_else(|| panic!("{report:?}"))
 }
 
-fn kick(room: &str, user: &str) -> DisconnectRequest {
-    DisconnectRequest::new(room, [user])
+/// An emulator whose ZIM and RTC both have room "r" with user "a" in it.
+async fn emulator_with_a() -> ZegoEmulator {
+    let emu = emulator(ZegoConfig::default()).await;
+    emu.zim().seed_room("r", ["a"]);
+    emu.rtc().seed_room("r", ["a"]);
+    emu
+}
+
+/// Removes user "a" from room "r".
+async fn kick_a(moderator: Arc<dyn Moderator>) -> Report {
+    moderator
+        .disconnect(&DisconnectRequest::new("r", ["a"]))
+        .await
+        .expect("a valid request is sent")
 }
 
 #[tokio::test]
 async fn throttling_is_retried_then_succeeds() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     emu.zim()
         .controls()
         .push_fault(Fault::Throttle { retry_after: None });
     let moderator = moderator(zim(&emu).build().unwrap());
 
-    let report = moderator.disconnect(&kick("r", "a")).await.unwrap();
+    let report = kick_a(moderator).await;
 
     assert!(matches!(report.users()[0].outcome, Outcome::Disconnected));
     assert_eq!(report.users()[0].attempts, 2);
@@ -44,26 +58,24 @@ async fn throttling_is_retried_then_succeeds() {
 
 #[tokio::test]
 async fn rtc_throttling_is_retried_too() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.rtc().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     emu.rtc()
         .controls()
         .push_faults(2, Fault::Throttle { retry_after: None });
     let moderator = quick_retries(rtc(&emu).build().unwrap());
-    let report = moderator.disconnect(&kick("r", "a")).await.unwrap();
+    let report = kick_a(moderator).await;
     assert!(matches!(report.users()[0].outcome, Outcome::Disconnected));
     assert_eq!(report.calls(), 3);
 }
 
 #[tokio::test]
 async fn persistent_throttling_ends_as_a_persistent_failure_with_the_code() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     emu.zim()
         .controls()
         .push_faults(10, Fault::Throttle { retry_after: None });
     let moderator = quick_retries(zim(&emu).build().unwrap());
-    let report = moderator.disconnect(&kick("r", "a")).await.unwrap();
+    let report = kick_a(moderator).await;
     let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Throttled);
     assert_eq!(error.status(), RetryStatus::Persistent);
@@ -73,14 +85,13 @@ async fn persistent_throttling_ends_as_a_persistent_failure_with_the_code() {
 
 #[tokio::test]
 async fn every_retry_carries_a_new_nonce_and_signature() {
-    let emu = emulator(ZegoConfig::default()).await; // also rejects reused nonces
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await; // also rejects reused nonces
     emu.zim()
         .controls()
         .push_faults(3, Fault::Throttle { retry_after: None });
     let moderator = quick_retries(zim(&emu).build().unwrap());
 
-    let report = moderator.disconnect(&kick("r", "a")).await.unwrap();
+    let report = kick_a(moderator).await;
 
     assert!(matches!(report.users()[0].outcome, Outcome::Disconnected));
     let log = emu.zim().controls().requests();
@@ -94,16 +105,12 @@ async fn every_retry_carries_a_new_nonce_and_signature() {
 
 #[tokio::test]
 async fn a_bad_secret_is_unauthenticated_and_not_retried() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     let adapter = zim(&emu)
         .with_server_secret("ffffffffffffffffffffffffffffffff")
         .build()
         .unwrap();
-    let report = moderator(adapter)
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
+    let report = kick_a(moderator(adapter)).await;
     let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Unauthenticated);
     assert_eq!(error.code(), Some("100000005"));
@@ -115,16 +122,12 @@ async fn a_bad_secret_is_unauthenticated_and_not_retried() {
 
 #[tokio::test]
 async fn clock_skew_is_unauthenticated_with_the_expiry_code() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.rtc().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     let adapter = rtc(&emu)
         .with_clock(|| SystemTime::now() - Duration::from_secs(20 * 60))
         .build()
         .unwrap();
-    let report = moderator(adapter)
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
+    let report = kick_a(moderator(adapter)).await;
     let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Unauthenticated);
     assert_eq!(error.code(), Some("100000004"));
@@ -132,27 +135,19 @@ async fn clock_skew_is_unauthenticated_with_the_expiry_code() {
 
 #[tokio::test]
 async fn a_wrong_app_id_is_unauthenticated() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     let adapter = zim(&emu).with_app_id(7).build().unwrap();
-    let report = moderator(adapter)
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
+    let report = kick_a(moderator(adapter)).await;
     assert_eq!(only_error(&report).kind(), ErrorKind::Unauthenticated);
 }
 
 #[tokio::test]
 async fn an_html_body_with_200_is_a_protocol_error_never_success() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     emu.zim().controls().push_fault(Fault::Malformed(
         "<html><body>gateway</body></html>".to_owned(),
     ));
-    let report = moderator(zim(&emu).build().unwrap())
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
+    let report = kick_a(moderator(zim(&emu).build().unwrap())).await;
     let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Protocol);
     assert!(error.message().contains("gateway"), "{error}");
@@ -161,48 +156,37 @@ async fn an_html_body_with_200_is_a_protocol_error_never_success() {
 
 #[tokio::test]
 async fn an_empty_or_truncated_body_is_a_protocol_error() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     let moderator = moderator(zim(&emu).build().unwrap());
     for body in ["", "{\"Code\":0,\"Mess"] {
         emu.zim()
             .controls()
             .push_fault(Fault::Malformed(body.to_owned()));
-        let report = moderator.disconnect(&kick("r", "a")).await.unwrap();
+        let report = kick_a(moderator.clone()).await;
         assert_eq!(only_error(&report).kind(), ErrorKind::Protocol, "{body:?}");
     }
 }
 
 #[tokio::test]
 async fn a_503_gateway_page_is_unavailable_and_retried() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a", "b"]);
+    let emu = emulator_with_a().await;
     emu.zim().controls().push_fault(Fault::unavailable());
-    let report = no_retries(zim(&emu).build().unwrap())
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
+    let report = kick_a(no_retries(zim(&emu).build().unwrap())).await;
     let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Unavailable);
     assert!(error.message().contains("503"), "{error}");
 
     emu.zim().controls().push_fault(Fault::unavailable());
-    let report = quick_retries(zim(&emu).build().unwrap())
-        .disconnect(&kick("r", "b"))
-        .await
-        .unwrap();
+    let report = kick_a(quick_retries(zim(&emu).build().unwrap())).await;
     assert!(matches!(report.users()[0].outcome, Outcome::Disconnected));
+    assert_eq!(emu.zim().members("r"), Some(vec![]));
 }
 
 #[tokio::test]
 async fn a_reset_connection_is_a_transport_error() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     emu.zim().controls().push_fault(Fault::Reset);
-    let report = no_retries(zim(&emu).build().unwrap())
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
+    let report = kick_a(no_retries(zim(&emu).build().unwrap())).await;
     let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
     assert!(
@@ -213,8 +197,7 @@ async fn a_reset_connection_is_a_transport_error() {
 
 #[tokio::test]
 async fn a_slow_answer_times_out() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.zim().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     emu.zim()
         .controls()
         .push_fault(Fault::Delay(Duration::from_secs(3)));
@@ -222,17 +205,13 @@ async fn a_slow_answer_times_out() {
         .with_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
-    let report = no_retries(adapter)
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
+    let report = kick_a(no_retries(adapter)).await;
     assert_eq!(only_error(&report).kind(), ErrorKind::Timeout);
 }
 
 #[tokio::test]
 async fn a_429_is_throttling_and_its_retry_after_is_honoured() {
-    let emu = emulator(ZegoConfig::default()).await;
-    emu.rtc().seed_room("r", ["a"]);
+    let emu = emulator_with_a().await;
     emu.rtc().controls().push_fault(Fault::Status {
         status: 429,
         body: String::new(),
@@ -240,7 +219,7 @@ async fn a_429_is_throttling_and_its_retry_after_is_honoured() {
     });
     let moderator = quick_retries(rtc(&emu).build().unwrap());
 
-    let report = moderator.disconnect(&kick("r", "a")).await.unwrap();
+    let report = kick_a(moderator).await;
 
     assert!(matches!(report.users()[0].outcome, Outcome::Disconnected));
     let log = emu.rtc().controls().requests();
@@ -261,10 +240,7 @@ async fn nothing_listening_is_a_transport_error() {
         .with_endpoint(url)
         .build()
         .unwrap();
-    let report = no_retries(adapter)
-        .disconnect(&kick("r", "a"))
-        .await
-        .unwrap();
-    let error = report.outcome(&UserId::new("a")).unwrap().error().unwrap();
+    let report = kick_a(no_retries(adapter)).await;
+    let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
 }
