@@ -31,7 +31,8 @@ impl Product {
         }
     }
 
-    /// The product's own answer to a request over its rate limit (HTTP 200, like every ZEGO answer).
+    /// The product's own answer to a request over its rate limit: HTTP 200 like every ZEGO answer, and
+    /// no `Retry-After` (ZEGO documents none), even for a scripted throttle that asks for one.
     fn throttled(self) -> Reply {
         match self {
             Product::Zim => {
