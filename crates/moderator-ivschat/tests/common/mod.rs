@@ -1,0 +1,51 @@
+//! An IVS Chat emulator on loopback and adapters configured for it.
+
+#![allow(dead_code)] // Each test file uses its own subset.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moderator_core::{Engine, Moderator, RetryPolicy};
+use moderator_emulator::ivschat::{IvsChatConfig, IvsChatEmulator};
+use moderator_ivschat::{IvsChat, IvsChatBuilder};
+
+pub async fn emulator() -> IvsChatEmulator {
+    emulator_with(IvsChatConfig::default()).await
+}
+
+pub async fn emulator_with(config: IvsChatConfig) -> IvsChatEmulator {
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    IvsChatEmulator::start(config, any)
+        .await
+        .expect("emulator starts")
+}
+
+/// A builder with the emulator's endpoint, region and credentials.
+pub fn builder(ivs: &IvsChatEmulator) -> IvsChatBuilder {
+    IvsChatBuilder::new()
+        .with_endpoint(ivs.base_url())
+        .with_region(ivs.region())
+        .with_credentials(
+            ivs.access_key_id(),
+            ivs.secret_access_key(),
+            ivs.session_token().map(str::to_owned),
+        )
+}
+
+pub fn adapter(ivs: &IvsChatEmulator) -> IvsChat {
+    builder(ivs).build().expect("adapter builds")
+}
+
+/// Retries without jitter and with short backoffs, so that tests reason about exact attempt counts.
+pub fn quick_retries(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(max_attempts)
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(40))
+        .with_jitter(false)
+}
+
+/// The adapter as applications hold it.
+pub fn moderator(adapter: IvsChat, retry: RetryPolicy) -> Arc<dyn Moderator> {
+    Arc::new(Engine::builder(adapter).retry(retry).build())
+}
