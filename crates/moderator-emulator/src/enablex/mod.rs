@@ -1,30 +1,210 @@
-//! Enablex emulator (placeholder until its issue lands).
+//! The EnableX emulator: the Video v2 REST API (token creation with HTTP Basic auth) and a Socket.IO 2
+//! signalling server on the same listener, so that a headless moderator can join a room, read its
+//! roster and `drop` participants, as it would against EnableX.
+//!
+//! Tokens are base64 JSON pointing back at this listener (`host` = the address the client used,
+//! `secure: false`), single use, valid 15 minutes. Rooms hold connections: virtual participants seeded
+//! with [`EnablexEmulator::seed_room`] or `PUT /_emulator/rooms/{room}` (every listed `user_ref` is one
+//! connection with its own clientId; list a user twice for two devices), and real sockets that joined
+//! with a token. Dropped real sockets receive `room-disconnected` with cause
+//! `disconnected-by-moderator`.
+//!
+//! ```no_run
+//! use moderator_emulator::enablex::{EnablexConfig, EnablexEmulator};
+//! # async fn demo() -> std::io::Result<()> {
+//! let enablex = EnablexEmulator::start(EnablexConfig::default(), "127.0.0.1:0".parse().unwrap()).await?;
+//! enablex.seed_room("lobby", ["alice", "alice", "troll"]);
+//! println!(
+//!     "ENABLEX_API_URL={} ENABLEX_APP_ID={} ENABLEX_APP_KEY={}",
+//!     enablex.api_url(),
+//!     enablex.app_id(),
+//!     enablex.app_key()
+//! );
+//! # Ok(()) }
+//! ```
+
+mod rest;
+mod signalling;
+mod state;
+#[cfg(test)]
+mod tests;
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
-use crate::Server;
+use axum::Router;
+use axum::routing::{get, post};
+use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
 
-/// Enablex emulator settings.
-#[derive(Clone, Debug, Default)]
-pub struct EnablexConfig {}
+pub use state::{Connection, DropRecord, SignallingFault};
 
-/// A running Enablex emulator.
-#[derive(Debug)]
+use crate::{Controls, RoomDirectory, Server};
+use state::State;
+
+/// The APP ID the emulator accepts by default (a fixed test credential).
+pub const DEFAULT_APP_ID: &str = "emulator-app-id";
+/// The APP KEY the emulator accepts by default (a fixed test credential).
+pub const DEFAULT_APP_KEY: &str = "emulator-app-key";
+/// Where the REST API lives on the listener.
+pub const API_PATH: &str = "/video/v2/";
+
+/// EnableX emulator settings.
+#[derive(Clone, Debug)]
+pub struct EnablexConfig {
+    /// The APP ID accepted ([`DEFAULT_APP_ID`]).
+    pub app_id: String,
+    /// The APP KEY accepted ([`DEFAULT_APP_KEY`]).
+    pub app_key: String,
+}
+
+impl Default for EnablexConfig {
+    fn default() -> Self {
+        EnablexConfig {
+            app_id: DEFAULT_APP_ID.to_owned(),
+            app_key: DEFAULT_APP_KEY.to_owned(),
+        }
+    }
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub(crate) struct Service {
+    config: Arc<EnablexConfig>,
+    controls: Controls,
+    state: State,
+    /// The bound address, known once the listener is up; tokens fall back to it without a `Host`.
+    addr: Arc<OnceLock<SocketAddr>>,
+}
+
+/// A running EnableX emulator. Dropping it stops it.
 pub struct EnablexEmulator {
     server: Server,
+    config: EnablexConfig,
+    controls: Controls,
+    state: State,
+}
+
+impl std::fmt::Debug for EnablexEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnablexEmulator")
+            .field("server", &self.server)
+            .field("app_id", &self.config.app_id)
+            .field("controls", &self.controls)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EnablexEmulator {
-    /// Starts the emulator.
+    /// Starts the REST API and the signalling server on `addr` (port 0 picks a free port).
     pub async fn start(config: EnablexConfig, addr: SocketAddr) -> io::Result<Self> {
-        let _ = config;
-        let server = Server::start(addr, axum::Router::new()).await?;
-        Ok(EnablexEmulator { server })
+        // socketioxide's `v4` feature serves Engine.IO v3 clients (`EIO=3`), as Socket.IO 2 does.
+        let (layer, io) = SocketIo::builder().build_layer();
+        let controls = Controls::new(None);
+        let state = State::new(io.clone());
+        let service = Service {
+            config: Arc::new(config.clone()),
+            controls: controls.clone(),
+            state: state.clone(),
+            addr: Arc::new(OnceLock::new()),
+        };
+        let bound = Arc::clone(&service.addr);
+        let on_connect = service.clone();
+        io.ns("/", move |socket: SocketRef| {
+            signalling::on_connect(on_connect.clone(), socket);
+            async {}
+        });
+        let rooms: Arc<dyn RoomDirectory> = Arc::new(state.clone());
+        let router = Router::new()
+            .route("/video/v2/rooms/{room_id}/tokens", post(rest::create_token))
+            .route("/video/v2/rooms/{room_id}/users", get(rest::list_users))
+            .with_state(service)
+            .merge(crate::admin::router(controls.clone(), rooms))
+            .layer(layer);
+        let server = Server::start(addr, router).await?;
+        let _ = bound.set(server.addr());
+        Ok(EnablexEmulator {
+            server,
+            config,
+            controls,
+            state,
+        })
     }
 
-    /// Base URL.
+    /// `http://<addr>`, without a trailing slash.
     pub fn base_url(&self) -> String {
         self.server.base_url()
+    }
+
+    /// The REST base to configure the adapter with (`ENABLEX_API_URL`): `http://<addr>/video/v2/`.
+    pub fn api_url(&self) -> String {
+        format!("{}{API_PATH}", self.server.base_url())
+    }
+
+    /// The signalling URL real clients connect to.
+    pub fn signalling_url(&self) -> String {
+        format!(
+            "ws://{}/socket.io/?EIO=3&transport=websocket",
+            self.server.addr()
+        )
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The APP ID accepted.
+    pub fn app_id(&self) -> &str {
+        &self.config.app_id
+    }
+
+    /// The APP KEY accepted.
+    pub fn app_key(&self) -> &str {
+        &self.config.app_key
+    }
+
+    /// Latency, faults, request log (REST calls and signalling events, the latter with method `SIO`)
+    /// and counters.
+    pub fn controls(&self) -> &Controls {
+        &self.controls
+    }
+
+    /// Creates `room` if needed and adds one virtual participant connection per listed `user_ref`
+    /// (list a user twice for two devices). Joined sockets get `user-connected`.
+    pub fn seed_room<I, S>(&self, room: &str, users: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let users: Vec<String> = users.into_iter().map(Into::into).collect();
+        self.state.seed(room, &users);
+    }
+
+    /// The distinct `user_ref`s connected to `room`, sorted, or `None` for an unknown room.
+    pub fn members(&self, room: &str) -> Option<Vec<String>> {
+        self.state.members(room)
+    }
+
+    /// Every connection in `room`, in join order.
+    pub fn connections(&self, room: &str) -> Option<Vec<Connection>> {
+        self.state.connections(room)
+    }
+
+    /// Every `drop` received from a joined moderator, in order.
+    pub fn drops(&self) -> Vec<DropRecord> {
+        self.state.drops()
+    }
+
+    /// Queues a signalling fault for the next matching event.
+    pub fn push_signalling_fault(&self, fault: SignallingFault) {
+        self.state.push_fault(fault);
+    }
+
+    /// Issues every new token with `role` whatever was requested (`None`: as requested), e.g. to see a
+    /// client refuse to drop with a participant token.
+    pub fn force_token_role(&self, role: Option<&str>) {
+        self.state.set_forced_role(role.map(str::to_owned));
     }
 }

@@ -1,0 +1,157 @@
+//! REST behaviour of the EnableX emulator (the signalling side is exercised by moderator-enablex's
+//! tests, which speak Socket.IO 2).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::*;
+
+async fn start() -> EnablexEmulator {
+    EnablexEmulator::start(EnablexConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+async fn create_token(
+    emulator: &EnablexEmulator,
+    room: &str,
+    auth: Option<(&str, &str)>,
+    body: Value,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}rooms/{room}/tokens", emulator.api_url()))
+        .json(&body);
+    if let Some((id, key)) = auth {
+        request = request.basic_auth(id, Some(key));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn moderator() -> Value {
+    json!({"name": "Mod", "role": "moderator", "user_ref": "mod-1"})
+}
+
+#[tokio::test]
+async fn issues_a_base64_json_token_pointing_at_itself() {
+    let emulator = start().await;
+    emulator.seed_room("lobby", ["alice"]);
+    let (status, body) = create_token(
+        &emulator,
+        "lobby",
+        Some((DEFAULT_APP_ID, DEFAULT_APP_KEY)),
+        moderator(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"], 0);
+    let token: Value =
+        serde_json::from_slice(&STANDARD.decode(body["token"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(token["host"], emulator.addr().to_string());
+    assert_eq!(token["secure"], false);
+    assert_eq!(token["role"], "moderator");
+    assert_eq!(token["roomId"], "lobby");
+    assert_eq!(emulator.controls().counters().violations, 0);
+}
+
+#[tokio::test]
+async fn wrong_or_missing_credentials_are_401() {
+    let emulator = start().await;
+    emulator.seed_room("lobby", ["alice"]);
+    for auth in [
+        None,
+        Some((DEFAULT_APP_ID, "wrong")),
+        Some(("other", DEFAULT_APP_KEY)),
+    ] {
+        let (status, body) = create_token(&emulator, "lobby", auth, moderator()).await;
+        assert_eq!(status, 401, "{auth:?}");
+        assert_eq!(body["error_code"], "UNAUTHORIZED");
+    }
+    assert_eq!(emulator.controls().counters().violations, 3);
+}
+
+#[tokio::test]
+async fn validates_the_body_and_the_room() {
+    let emulator = start().await;
+    emulator.seed_room("lobby", ["alice"]);
+    let auth = Some((DEFAULT_APP_ID, DEFAULT_APP_KEY));
+    let (status, body) = create_token(&emulator, "lobby", auth, json!({"role": "moderator"})).await;
+    assert_eq!((status, body["result"].clone()), (400, json!(10002)));
+    let (status, body) = create_token(
+        &emulator,
+        "lobby",
+        auth,
+        json!({"name": "x", "role": "admin"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error_code"].clone()),
+        (400, json!("INVALID_PARAM"))
+    );
+    let (status, _) = create_token(&emulator, "nowhere", auth, moderator()).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn throttling_answers_429_with_retry_after() {
+    let emulator = start().await;
+    emulator.seed_room("lobby", ["alice"]);
+    emulator.controls().push_fault(crate::Fault::Throttle {
+        retry_after: Some(3),
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}rooms/lobby/tokens", emulator.api_url()))
+        .basic_auth(DEFAULT_APP_ID, Some(DEFAULT_APP_KEY))
+        .json(&moderator())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "3");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error_code"], "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn seeding_adds_one_connection_per_listed_user() {
+    let emulator = start().await;
+    emulator.seed_room("lobby", ["alice", "alice", "bob"]);
+    let connections = emulator.connections("lobby").unwrap();
+    assert_eq!(connections.len(), 3);
+    assert_ne!(connections[0].client_id, connections[1].client_id);
+    assert!(
+        connections
+            .iter()
+            .all(|c| !c.live && c.role == "participant")
+    );
+    assert_eq!(
+        emulator.members("lobby"),
+        Some(vec!["alice".to_owned(), "bob".to_owned()])
+    );
+    let users: Value = reqwest::Client::new()
+        .get(format!("{}rooms/lobby/users", emulator.api_url()))
+        .basic_auth(DEFAULT_APP_ID, Some(DEFAULT_APP_KEY))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users["total"], 3);
+    assert!(users["users"][0].get("clientId").is_none());
+}
+
+#[tokio::test]
+async fn admin_api_seeds_rooms() {
+    let emulator = start().await;
+    let response = reqwest::Client::new()
+        .put(format!("{}/_emulator/rooms/lobby", emulator.base_url()))
+        .json(&json!({"members": ["x", "y"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(emulator.connections("lobby").unwrap().len(), 2);
+}
