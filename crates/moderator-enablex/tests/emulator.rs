@@ -1,6 +1,8 @@
 //! The adapter against the EnableX emulator, over real loopback HTTP and Socket.IO 2, through
 //! `Arc<dyn Moderator>`.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (helpers included)
+
 use std::sync::Arc;
 use std::time::Duration;
 
