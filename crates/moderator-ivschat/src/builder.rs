@@ -24,27 +24,27 @@ const SDK_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 ///
 /// Start from the AWS environment ([`IvsChatBuilder::from_env`]: credential chain, region,
 /// `AWS_ENDPOINT_URL_IVSCHAT`), from an [`SdkConfig`] you loaded, or from nothing
-/// ([`IvsChatBuilder::new`]) and set region and credentials by hand, as the emulator and the CLI do:
+/// ([`IvsChatBuilder::new`]) and set region and credentials by hand, as the emulator and the CLI do.
+/// [`IvsChatBuilder::build`] is async because loading the AWS environment is (profile files, SSO,
+/// instance metadata), as with `aws_config::from_env().load().await`.
 ///
 /// ```
 /// use std::time::Duration;
 /// use moderator_ivschat::IvsChatBuilder;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let adapter = IvsChatBuilder::new()
 ///     .with_region("us-east-1")
 ///     .with_credentials("AKIDEMULATOR", "emulator-secret", None)
 ///     .with_endpoint("http://127.0.0.1:4510")
 ///     .with_timeout(Duration::from_secs(5))
-///     .build()?;
+///     .build()
+///     .await?;
 /// # let _ = adapter;
-/// # Ok::<_, moderator_core::Error>(())
+/// # Ok::<_, moderator_core::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct IvsChatBuilder {
-    config: aws_sdk_ivschat::config::Builder,
-    /// The endpoint an `SdkConfig` carried, checked at build time.
-    inherited_endpoint: Option<String>,
-    /// Whether the starting configuration has a credentials provider (the SDK's `Config` cannot say).
-    base_has_credentials: bool,
+    base: Base,
     endpoint: Option<String>,
     region: Option<String>,
     credentials: Option<Credentials>,
@@ -52,13 +52,32 @@ pub struct IvsChatBuilder {
     allow_http: bool,
 }
 
+/// Where the configuration the `with_*` overrides apply to comes from.
+#[derive(Clone)]
+enum Base {
+    /// The AWS environment, loaded by `build`.
+    Environment,
+    /// A configuration in hand (boxed: the SDK's builder is large).
+    Loaded {
+        config: Box<aws_sdk_ivschat::config::Builder>,
+        /// The endpoint an `SdkConfig` carried, checked at build time.
+        inherited_endpoint: Option<String>,
+        /// Whether it has a credentials provider (the SDK's `Config` cannot say).
+        has_credentials: bool,
+    },
+}
+
 impl fmt::Debug for IvsChatBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (base, inherited_endpoint) = match &self.base {
+            Base::Environment => ("environment", None),
+            Base::Loaded {
+                inherited_endpoint, ..
+            } => ("loaded", inherited_endpoint.as_ref()),
+        };
         f.debug_struct("IvsChatBuilder")
-            .field(
-                "endpoint",
-                &self.endpoint.as_ref().or(self.inherited_endpoint.as_ref()),
-            )
+            .field("base", &base)
+            .field("endpoint", &self.endpoint.as_ref().or(inherited_endpoint))
             .field("region", &self.region)
             // Never the keys, not even the access key id: only whether they were given.
             .field(
@@ -78,35 +97,47 @@ impl Default for IvsChatBuilder {
 }
 
 impl IvsChatBuilder {
-    /// A builder with no region, credentials or endpoint: set them with the `with_*` methods.
-    pub fn new() -> Self {
-        let mut builder = IvsChatBuilder::from_conf(
-            aws_sdk_ivschat::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .build(),
-        );
-        builder.base_has_credentials = false;
-        builder
+    fn with_base(base: Base) -> Self {
+        IvsChatBuilder {
+            base,
+            endpoint: None,
+            region: None,
+            credentials: None,
+            timeout: DEFAULT_TIMEOUT,
+            allow_http: false,
+        }
     }
 
-    /// Loads the standard AWS configuration: credentials (environment, profile, SSO, process,
-    /// container, instance metadata), region (`AWS_REGION`, profile), and the endpoint
-    /// (`AWS_ENDPOINT_URL_IVSCHAT`, `AWS_ENDPOINT_URL`, profile `endpoint_url`).
+    /// A builder with no region, credentials or endpoint: set them with the `with_*` methods.
+    pub fn new() -> Self {
+        IvsChatBuilder::with_base(Base::Loaded {
+            config: Box::new(
+                aws_sdk_ivschat::Config::builder().behavior_version(BehaviorVersion::latest()),
+            ),
+            inherited_endpoint: None,
+            has_credentials: false,
+        })
+    }
+
+    /// A builder that [`build`](IvsChatBuilder::build) fills from the standard AWS configuration:
+    /// credentials (environment, profile, SSO, process, container, instance metadata), region
+    /// (`AWS_REGION`, profile), and the endpoint (`AWS_ENDPOINT_URL_IVSCHAT`, `AWS_ENDPOINT_URL`,
+    /// profile `endpoint_url`). The `with_*` settings take precedence.
     ///
-    /// Never fails: a missing region is reported by [`IvsChatBuilder::build`], missing credentials by
-    /// the first call (as [`ErrorKind::Config`](moderator_core::ErrorKind::Config)).
-    pub async fn from_env() -> Self {
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        IvsChatBuilder::from_sdk_config(&sdk)
+    /// Never fails: a missing region is reported by `build`, missing credentials by the first call
+    /// (both as [`ErrorKind::Config`](moderator_core::ErrorKind::Config)).
+    pub fn from_env() -> Self {
+        IvsChatBuilder::with_base(Base::Environment)
     }
 
     /// Starts from an [`SdkConfig`] (credentials, region, endpoint, HTTP client, time source). Its retry
     /// settings are replaced: the engine owns retries (see [`IvsChatBuilder::build`]).
     pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
-        let mut builder = IvsChatBuilder::from_conf(aws_sdk_ivschat::Config::from(sdk));
-        builder.inherited_endpoint = sdk.endpoint_url().map(str::to_owned);
-        builder.base_has_credentials = sdk.credentials_provider().is_some();
-        builder
+        IvsChatBuilder::with_base(Base::Loaded {
+            config: Box::new(aws_sdk_ivschat::config::Builder::from(sdk)),
+            inherited_endpoint: sdk.endpoint_url().map(str::to_owned),
+            has_credentials: sdk.credentials_provider().is_some(),
+        })
     }
 
     /// Starts from an `aws_sdk_ivschat::Config` built by hand, e.g. the one of an `aws-smithy-mocks`
@@ -114,16 +145,11 @@ impl IvsChatBuilder {
     /// Whether it holds credentials cannot be seen from outside: if it does not, the first call fails
     /// with [`ErrorKind::Config`](moderator_core::ErrorKind::Config).
     pub fn from_conf(config: aws_sdk_ivschat::Config) -> Self {
-        IvsChatBuilder {
-            config: config.to_builder(),
+        IvsChatBuilder::with_base(Base::Loaded {
+            config: Box::new(config.to_builder()),
             inherited_endpoint: None,
-            base_has_credentials: true,
-            endpoint: None,
-            region: None,
-            credentials: None,
-            timeout: DEFAULT_TIMEOUT,
-            allow_http: false,
-        }
+            has_credentials: true,
+        })
     }
 
     /// Sends requests to `url` instead of `https://ivschat.<region>.amazonaws.com` (the emulator, a
@@ -171,25 +197,58 @@ impl IvsChatBuilder {
         self
     }
 
-    /// Builds the adapter.
+    /// Builds the adapter, loading the AWS environment first if the builder came from
+    /// [`IvsChatBuilder::from_env`].
     ///
     /// Fails with [`ErrorKind::Config`](moderator_core::ErrorKind::Config) when no region is known
-    /// (set `AWS_REGION` or call `with_region`), when no credentials provider is configured, or when the
+    /// (set `AWS_REGION` or call `with_region`), when no credentials are configured, or when the
     /// endpoint breaks the http rule.
-    pub fn build(self) -> Result<IvsChat, Error> {
-        let endpoint = self.endpoint.clone().or(self.inherited_endpoint.clone());
+    pub async fn build(self) -> Result<IvsChat, Error> {
+        match self.base {
+            Base::Environment => {
+                let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                // Given values are not looked up (no instance-metadata round trip for a region we
+                // already have).
+                if let Some(region) = &self.region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
+                if let Some(credentials) = &self.credentials {
+                    loader = loader.credentials_provider(credentials.clone());
+                }
+                let sdk = loader.load().await;
+                IvsChatBuilder {
+                    base: IvsChatBuilder::from_sdk_config(&sdk).base,
+                    ..self
+                }
+                .finish()
+            }
+            Base::Loaded { .. } => self.finish(),
+        }
+    }
+
+    /// Applies the overrides to a loaded configuration; nothing here waits.
+    pub(crate) fn finish(self) -> Result<IvsChat, Error> {
+        let Base::Loaded {
+            config,
+            inherited_endpoint,
+            has_credentials,
+        } = self.base
+        else {
+            return Err(Error::config("the AWS environment was not loaded").with_provider(PROVIDER));
+        };
+        let mut config = *config;
+        let endpoint = self.endpoint.clone().or(inherited_endpoint);
         if let Some(endpoint) = &endpoint {
             endpoint::check(endpoint, self.allow_http)
                 .map_err(|refused| Error::config(refused.to_string()).with_provider(PROVIDER))?;
         }
-        let mut config = self.config;
         if let Some(url) = &self.endpoint {
             config = config.endpoint_url(url);
         }
         if let Some(region) = &self.region {
             config = config.region(Region::new(region.clone()));
         }
-        let has_credentials = self.base_has_credentials || self.credentials.is_some();
+        let has_credentials = has_credentials || self.credentials.is_some();
         if let Some(credentials) = self.credentials {
             config = config.credentials_provider(credentials);
         }
@@ -251,11 +310,12 @@ mod tests {
             )
     }
 
-    #[test]
-    fn region_and_credentials_are_required() {
+    #[tokio::test]
+    async fn region_and_credentials_are_required() {
         let error = IvsChatBuilder::new()
             .with_credentials("AKID", "secret", None)
             .build()
+            .await
             .expect_err("no region");
         assert_eq!(error.kind(), ErrorKind::Config);
         assert!(error.message().contains("AWS_REGION"), "{error}");
@@ -263,15 +323,16 @@ mod tests {
         let error = IvsChatBuilder::new()
             .with_region("us-east-1")
             .build()
+            .await
             .expect_err("no credentials");
         assert_eq!(error.kind(), ErrorKind::Config);
         assert!(error.message().contains("AWS_ACCESS_KEY_ID"), "{error}");
 
-        assert!(emulator_like().build().is_ok());
+        assert!(emulator_like().build().await.is_ok());
     }
 
-    #[test]
-    fn sdk_config_supplies_region_credentials_and_endpoint() {
+    #[tokio::test]
+    async fn sdk_config_supplies_region_credentials_and_endpoint() {
         let sdk = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("eu-west-1"))
@@ -293,11 +354,12 @@ mod tests {
         assert_eq!(error.kind(), ErrorKind::Config);
     }
 
-    #[test]
-    fn plain_http_needs_loopback_or_the_opt_in() {
+    #[tokio::test]
+    async fn plain_http_needs_loopback_or_the_opt_in() {
         let error = emulator_like()
             .with_endpoint("http://ivs.internal.example:8080")
             .build()
+            .await
             .expect_err("remote http");
         assert_eq!(error.kind(), ErrorKind::Config);
         assert!(error.message().contains("with_allow_http"), "{error}");
@@ -306,26 +368,29 @@ mod tests {
                 .with_endpoint("http://ivs.internal.example:8080")
                 .with_allow_http(true)
                 .build()
+                .await
                 .is_ok()
         );
         assert!(
             emulator_like()
                 .with_endpoint("http://localhost:4510")
                 .build()
+                .await
                 .is_ok()
         );
         assert!(
             emulator_like()
                 .with_endpoint("https://ivschat.us-west-2.amazonaws.com")
                 .build()
+                .await
                 .is_ok()
         );
     }
 
-    #[test]
-    fn debug_never_shows_keys() {
+    #[tokio::test]
+    async fn debug_never_shows_keys() {
         let builder = emulator_like().with_endpoint("http://127.0.0.1:1");
-        let adapter = builder.clone().build().expect("complete");
+        let adapter = builder.clone().build().await.expect("complete");
         for shown in [format!("{builder:?}"), format!("{adapter:?}")] {
             for secret in ["very-secret-key", "session-tok", "AKIDEXAMPLE"] {
                 assert!(!shown.contains(secret), "{shown}");

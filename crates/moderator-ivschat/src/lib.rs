@@ -23,7 +23,7 @@
 //!   engine paces to it. Rooms must be ARNs, user ids 1..128 characters, reasons up to 256 characters;
 //!   all checked before anything is sent (the SDK checks nothing).
 //! - IVS does not say whether the user was connected: a user who was not in the room is reported
-//!   [`Outcome::Disconnected`](moderator_core::Outcome::Disconnected) too, never `NotInRoom`.
+//!   [`Outcome::Disconnected`] too, never `NotInRoom`.
 //! - Retries belong to the engine; the SDK's own retries are turned off so that attempts never
 //!   multiply.
 //! - Errors keep the AWS error code (`"ThrottlingException"`) and the request id (`x-amzn-RequestId`).
@@ -83,12 +83,12 @@ impl IvsChat {
 
     /// The adapter configured from the AWS environment (see [`IvsChatBuilder::from_env`]).
     pub async fn from_env() -> Result<IvsChat, Error> {
-        IvsChatBuilder::from_env().await.build()
+        IvsChatBuilder::from_env().build().await
     }
 
-    /// The adapter configured from a loaded [`SdkConfig`].
+    /// The adapter configured from a loaded [`SdkConfig`]; nothing to wait for.
     pub fn from_sdk_config(sdk: &SdkConfig) -> Result<IvsChat, Error> {
-        IvsChatBuilder::from_sdk_config(sdk).build()
+        IvsChatBuilder::from_sdk_config(sdk).finish()
     }
 
     /// The region requests go to.

@@ -178,11 +178,13 @@ fn describe(err: &DisconnectUserError, status: u16) -> String {
                 )
             }
         }
-        DisconnectUserError::ResourceNotFoundException(e) => format!(
-            "{said} ({} {:?})",
-            e.resource_type().as_str(),
-            e.resource_id()
-        ),
+        DisconnectUserError::ResourceNotFoundException(e) if !said.contains(e.resource_id()) => {
+            format!(
+                "{said} ({} {:?})",
+                e.resource_type().as_str(),
+                e.resource_id()
+            )
+        }
         DisconnectUserError::ThrottlingException(e) => {
             format!("{said} (limit {} per second)", e.limit())
         }

@@ -19,7 +19,7 @@ async fn two_hundred_fifty_users_at_the_documented_rate_with_no_throttling() {
     let bystanders: Vec<String> = (0..30).map(|i| format!("bystander-{i:02}")).collect();
     ivs.seed_room(&room, targets.iter().take(200).chain(&bystanders).cloned());
 
-    let moderator: Arc<dyn Moderator> = Arc::new(adapter(&ivs).into_moderator());
+    let moderator: Arc<dyn Moderator> = Arc::new(adapter(&ivs).await.into_moderator());
     let started = Instant::now();
     let report = moderator
         .disconnect(&DisconnectRequest::new(&room, targets.clone()).with_reason("raid"))

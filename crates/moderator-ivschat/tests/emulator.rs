@@ -15,7 +15,7 @@ async fn present_and_absent_users_are_disconnected_and_the_reason_arrives() {
     let ivs = emulator().await;
     let room = ivs.room_arn("lobby");
     ivs.seed_room(&room, ["alice", "troll", "spammer"]);
-    let moderator = moderator(adapter(&ivs), quick_retries(3));
+    let moderator = moderator(adapter(&ivs).await, quick_retries(3));
     let report = moderator
         .disconnect(
             &DisconnectRequest::new(&room, ["troll", "ghost", "spammer", "troll"])
@@ -59,7 +59,7 @@ async fn present_and_absent_users_are_disconnected_and_the_reason_arrives() {
 async fn an_unknown_room_fails_every_user_with_not_found_and_no_retry() {
     let ivs = emulator().await;
     let room = ivs.room_arn("nowhere");
-    let moderator = moderator(adapter(&ivs), quick_retries(3));
+    let moderator = moderator(adapter(&ivs).await, quick_retries(3));
     let report = moderator
         .disconnect(&DisconnectRequest::new(&room, ["a", "b"]))
         .await
@@ -81,7 +81,7 @@ async fn an_unknown_room_fails_every_user_with_not_found_and_no_retry() {
 async fn bad_input_never_reaches_the_emulator() {
     let ivs = emulator().await;
     let room = ivs.room_arn("lobby");
-    let moderator = moderator(adapter(&ivs), quick_retries(3));
+    let moderator = moderator(adapter(&ivs).await, quick_retries(3));
     for request in [
         DisconnectRequest::new("lobby", ["a"]),
         DisconnectRequest::new(format!("{room}_x"), ["a"]),
@@ -103,7 +103,7 @@ async fn scripted_ivs_errors_keep_their_code_and_request_id() {
     let ivs = emulator().await;
     let room = ivs.room_arn("lobby");
     ivs.seed_room(&room, ["u"]);
-    let moderator = moderator(adapter(&ivs), quick_retries(3));
+    let moderator = moderator(adapter(&ivs).await, quick_retries(3));
     for (error_type, kind) in [
         (ErrorType::AccessDenied, ErrorKind::PermissionDenied),
         (ErrorType::PendingVerification, ErrorKind::AccountNotReady),
@@ -132,7 +132,7 @@ async fn throttling_costs_exactly_the_engines_attempts() {
     ivs.seed_room(&room, ["u"]);
     ivs.controls()
         .push_faults(10, Fault::Throttle { retry_after: None });
-    let moderator = moderator(adapter(&ivs), quick_retries(3));
+    let moderator = moderator(adapter(&ivs).await, quick_retries(3));
     let report = moderator
         .disconnect(&DisconnectRequest::new(&room, ["u"]))
         .await
@@ -154,7 +154,7 @@ async fn an_outage_is_retried_until_it_passes() {
     ivs.controls().push_fault(Fault::unavailable());
     ivs.controls()
         .push_fault(error_fault(ErrorType::InternalServer, "oops"));
-    let moderator = moderator(adapter(&ivs), quick_retries(3));
+    let moderator = moderator(adapter(&ivs).await, quick_retries(3));
     let report = moderator
         .disconnect(&DisconnectRequest::new(&room, ["u"]))
         .await
@@ -169,7 +169,7 @@ async fn broken_answers_are_protocol_or_transport_errors() {
     let ivs = emulator().await;
     let room = ivs.room_arn("lobby");
     ivs.seed_room(&room, ["u"]);
-    let moderator = moderator(adapter(&ivs), quick_retries(1));
+    let moderator = moderator(adapter(&ivs).await, quick_retries(1));
 
     ivs.controls().push_fault(Fault::Malformed(
         "<html>sign in to the wifi</html>".to_owned(),
@@ -202,6 +202,7 @@ async fn a_slow_answer_is_a_timeout() {
     let adapter = builder(&ivs)
         .with_timeout(Duration::from_millis(300))
         .build()
+        .await
         .expect("adapter");
     let moderator = moderator(adapter, quick_retries(1));
     let report = moderator
@@ -232,6 +233,7 @@ async fn wrong_credentials_are_unauthenticated() {
         let adapter = builder(&ivs)
             .with_credentials(access_key, secret, None)
             .build()
+            .await
             .expect("adapter");
         let report = moderator(adapter, quick_retries(3))
             .disconnect(&DisconnectRequest::new(&room, ["u"]))
@@ -257,6 +259,7 @@ async fn nobody_listening_is_a_transport_error() {
     let adapter = builder(&ivs)
         .with_endpoint(format!("http://{closed}"))
         .build()
+        .await
         .expect("adapter");
     let report = moderator(adapter, quick_retries(2))
         .disconnect(&DisconnectRequest::new(ivs.room_arn("lobby"), ["u"]))
@@ -267,4 +270,26 @@ async fn nobody_listening_is_a_transport_error() {
     assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
     assert_eq!(error.status(), RetryStatus::Persistent);
     assert_eq!(entry.attempts, 2);
+}
+
+/// `from_env` with every value given: the AWS environment is loaded, the given values win.
+#[tokio::test]
+async fn from_env_with_overrides_reaches_the_emulator() {
+    let ivs = emulator().await;
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, ["u"]);
+    let adapter = moderator_ivschat::IvsChatBuilder::from_env()
+        .with_endpoint(ivs.base_url())
+        .with_region(ivs.region())
+        .with_credentials(ivs.access_key_id(), ivs.secret_access_key(), None)
+        .build()
+        .await
+        .expect("adapter");
+    assert_eq!(adapter.region(), ivs.region());
+    let report = moderator(adapter, quick_retries(1))
+        .disconnect(&DisconnectRequest::new(&room, ["u"]))
+        .await
+        .expect("valid request");
+    assert!(report.all_gone());
+    assert_eq!(ivs.members(&room), Some(vec![]));
 }

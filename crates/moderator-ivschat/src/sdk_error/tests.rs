@@ -50,8 +50,9 @@ fn aws_error(status: u16, error_type: &'static str, body: &'static str) -> Rule 
 
 fn adapter(rule: &Rule) -> IvsChat {
     let client = mock_client!(aws_sdk_ivschat, RuleMode::Sequential, [rule]);
+    // `finish` is `build` without the (here absent) environment loading, so this stays synchronous.
     IvsChatBuilder::from_conf(client.config().clone())
-        .build()
+        .finish()
         .expect("mock adapter")
 }
 

@@ -33,8 +33,8 @@ pub fn builder(ivs: &IvsChatEmulator) -> IvsChatBuilder {
         )
 }
 
-pub fn adapter(ivs: &IvsChatEmulator) -> IvsChat {
-    builder(ivs).build().expect("adapter builds")
+pub async fn adapter(ivs: &IvsChatEmulator) -> IvsChat {
+    builder(ivs).build().await.expect("adapter builds")
 }
 
 /// Retries without jitter and with short backoffs, so that tests reason about exact attempt counts.
