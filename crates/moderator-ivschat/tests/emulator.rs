@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{adapter, builder, emulator, moderator, quick_retries};
+use common::{adapter, builder, emulator, kick, lobby, moderator, quick_retries};
 use moderator_core::{DisconnectRequest, ErrorKind, Outcome, RetryStatus};
 use moderator_emulator::Fault;
 use moderator_emulator::ivschat::{ErrorType, SCRIPTED_REQUEST_ID, error_fault};
@@ -100,9 +100,7 @@ async fn bad_input_never_reaches_the_emulator() {
 
 #[tokio::test]
 async fn scripted_ivs_errors_keep_their_code_and_request_id() {
-    let ivs = emulator().await;
-    let room = ivs.room_arn("lobby");
-    ivs.seed_room(&room, ["u"]);
+    let (ivs, room) = lobby(&["u"]).await;
     let moderator = moderator(adapter(&ivs).await, quick_retries(3));
     for (error_type, kind) in [
         (ErrorType::AccessDenied, ErrorKind::PermissionDenied),
@@ -110,16 +108,13 @@ async fn scripted_ivs_errors_keep_their_code_and_request_id() {
     ] {
         ivs.controls()
             .push_fault(error_fault(error_type, "scripted"));
-        let report = moderator
-            .disconnect(&DisconnectRequest::new(&room, ["u"]))
-            .await
-            .expect("valid request");
-        let error = report.users()[0].outcome.error().expect("failed");
+        let entry = kick(&*moderator, &room, "u").await;
+        let error = entry.outcome.error().expect("failed");
         assert_eq!(error.kind(), kind, "{error}");
         assert_eq!(error.code(), Some(error_type.name()));
         assert_eq!(error.request_id(), Some(SCRIPTED_REQUEST_ID));
         assert_eq!(error.provider(), Some("ivschat"));
-        assert_eq!(report.users()[0].attempts, 1);
+        assert_eq!(entry.attempts, 1);
     }
     assert_eq!(ivs.members(&room), Some(vec!["u".to_owned()]));
 }
@@ -127,17 +122,11 @@ async fn scripted_ivs_errors_keep_their_code_and_request_id() {
 /// The SDK's own retries are off: each engine attempt is exactly one request at the emulator.
 #[tokio::test]
 async fn throttling_costs_exactly_the_engines_attempts() {
-    let ivs = emulator().await;
-    let room = ivs.room_arn("lobby");
-    ivs.seed_room(&room, ["u"]);
+    let (ivs, room) = lobby(&["u"]).await;
     ivs.controls()
         .push_faults(10, Fault::Throttle { retry_after: None });
     let moderator = moderator(adapter(&ivs).await, quick_retries(3));
-    let report = moderator
-        .disconnect(&DisconnectRequest::new(&room, ["u"]))
-        .await
-        .expect("valid request");
-    let entry = &report.users()[0];
+    let entry = kick(&*moderator, &room, "u").await;
     let error = entry.outcome.error().expect("still throttled");
     assert_eq!(error.kind(), ErrorKind::Throttled);
     assert_eq!(error.code(), Some("ThrottlingException"));
@@ -148,45 +137,32 @@ async fn throttling_costs_exactly_the_engines_attempts() {
 
 #[tokio::test]
 async fn an_outage_is_retried_until_it_passes() {
-    let ivs = emulator().await;
-    let room = ivs.room_arn("lobby");
-    ivs.seed_room(&room, ["u"]);
+    let (ivs, room) = lobby(&["u"]).await;
     ivs.controls().push_fault(Fault::unavailable());
     ivs.controls()
         .push_fault(error_fault(ErrorType::InternalServer, "oops"));
     let moderator = moderator(adapter(&ivs).await, quick_retries(3));
-    let report = moderator
-        .disconnect(&DisconnectRequest::new(&room, ["u"]))
-        .await
-        .expect("valid request");
-    assert!(matches!(report.users()[0].outcome, Outcome::Disconnected));
-    assert_eq!(report.users()[0].attempts, 3);
+    let entry = kick(&*moderator, &room, "u").await;
+    assert!(matches!(entry.outcome, Outcome::Disconnected));
+    assert_eq!(entry.attempts, 3);
     assert_eq!(ivs.members(&room), Some(vec![]));
 }
 
 #[tokio::test]
 async fn broken_answers_are_protocol_or_transport_errors() {
-    let ivs = emulator().await;
-    let room = ivs.room_arn("lobby");
-    ivs.seed_room(&room, ["u"]);
+    let (ivs, room) = lobby(&["u"]).await;
     let moderator = moderator(adapter(&ivs).await, quick_retries(1));
 
     ivs.controls().push_fault(Fault::Malformed(
         "<html>sign in to the wifi</html>".to_owned(),
     ));
-    let report = moderator
-        .disconnect(&DisconnectRequest::new(&room, ["u"]))
-        .await
-        .expect("valid request");
-    let error = report.users()[0].outcome.error().expect("not a success");
+    let entry = kick(&*moderator, &room, "u").await;
+    let error = entry.outcome.error().expect("not a success");
     assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
 
     ivs.controls().push_fault(Fault::Reset);
-    let report = moderator
-        .disconnect(&DisconnectRequest::new(&room, ["u"]))
-        .await
-        .expect("valid request");
-    let error = report.users()[0].outcome.error().expect("reset");
+    let entry = kick(&*moderator, &room, "u").await;
+    let error = entry.outcome.error().expect("reset");
     // The connection closes before the answer is complete: the SDK reports a dispatch failure.
     assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
     assert_eq!(ivs.members(&room), Some(vec!["u".to_owned()]));
@@ -194,9 +170,7 @@ async fn broken_answers_are_protocol_or_transport_errors() {
 
 #[tokio::test]
 async fn a_slow_answer_is_a_timeout() {
-    let ivs = emulator().await;
-    let room = ivs.room_arn("lobby");
-    ivs.seed_room(&room, ["u"]);
+    let (ivs, room) = lobby(&["u"]).await;
     ivs.controls()
         .push_fault(Fault::Delay(Duration::from_secs(3)));
     let adapter = builder(&ivs)
@@ -205,19 +179,14 @@ async fn a_slow_answer_is_a_timeout() {
         .await
         .expect("adapter");
     let moderator = moderator(adapter, quick_retries(1));
-    let report = moderator
-        .disconnect(&DisconnectRequest::new(&room, ["u"]))
-        .await
-        .expect("valid request");
-    let error = report.users()[0].outcome.error().expect("timed out");
+    let entry = kick(&*moderator, &room, "u").await;
+    let error = entry.outcome.error().expect("timed out");
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
 }
 
 #[tokio::test]
 async fn wrong_credentials_are_unauthenticated() {
-    let ivs = emulator().await;
-    let room = ivs.room_arn("lobby");
-    ivs.seed_room(&room, ["u"]);
+    let (ivs, room) = lobby(&["u"]).await;
     for (access_key, secret, code) in [
         (
             ivs.access_key_id().to_owned(),
@@ -235,15 +204,12 @@ async fn wrong_credentials_are_unauthenticated() {
             .build()
             .await
             .expect("adapter");
-        let report = moderator(adapter, quick_retries(3))
-            .disconnect(&DisconnectRequest::new(&room, ["u"]))
-            .await
-            .expect("valid request");
-        let error = report.users()[0].outcome.error().expect("refused");
+        let entry = kick(&*moderator(adapter, quick_retries(3)), &room, "u").await;
+        let error = entry.outcome.error().expect("refused");
         assert_eq!(error.kind(), ErrorKind::Unauthenticated, "{error}");
         assert_eq!(error.code(), Some(code));
         assert!(error.request_id().is_some());
-        assert_eq!(report.users()[0].attempts, 1);
+        assert_eq!(entry.attempts, 1);
     }
     assert_eq!(ivs.controls().counters().violations, 2);
     assert_eq!(ivs.members(&room), Some(vec!["u".to_owned()]));
@@ -261,11 +227,12 @@ async fn nobody_listening_is_a_transport_error() {
         .build()
         .await
         .expect("adapter");
-    let report = moderator(adapter, quick_retries(2))
-        .disconnect(&DisconnectRequest::new(ivs.room_arn("lobby"), ["u"]))
-        .await
-        .expect("valid request");
-    let entry = &report.users()[0];
+    let entry = kick(
+        &*moderator(adapter, quick_retries(2)),
+        &ivs.room_arn("lobby"),
+        "u",
+    )
+    .await;
     let error = entry.outcome.error().expect("unreachable");
     assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
     assert_eq!(error.status(), RetryStatus::Persistent);
@@ -275,9 +242,7 @@ async fn nobody_listening_is_a_transport_error() {
 /// `from_env` with every value given: the AWS environment is loaded, the given values win.
 #[tokio::test]
 async fn from_env_with_overrides_reaches_the_emulator() {
-    let ivs = emulator().await;
-    let room = ivs.room_arn("lobby");
-    ivs.seed_room(&room, ["u"]);
+    let (ivs, room) = lobby(&["u"]).await;
     let adapter = moderator_ivschat::IvsChatBuilder::from_env()
         .with_endpoint(ivs.base_url())
         .with_region(ivs.region())
@@ -286,10 +251,7 @@ async fn from_env_with_overrides_reaches_the_emulator() {
         .await
         .expect("adapter");
     assert_eq!(adapter.region(), ivs.region());
-    let report = moderator(adapter, quick_retries(1))
-        .disconnect(&DisconnectRequest::new(&room, ["u"]))
-        .await
-        .expect("valid request");
-    assert!(report.all_gone());
+    let entry = kick(&*moderator(adapter, quick_retries(1)), &room, "u").await;
+    assert!(matches!(entry.outcome, Outcome::Disconnected));
     assert_eq!(ivs.members(&room), Some(vec![]));
 }

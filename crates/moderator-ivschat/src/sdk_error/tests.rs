@@ -126,117 +126,129 @@ async fn a_200_that_is_not_disconnect_users_answer_is_a_protocol_error() {
     assert!(error.message().contains("captive portal"), "{error}");
 }
 
-#[tokio::test]
-async fn access_denied_is_permission_denied() {
-    let error = failure(aws_error(
-        403,
-        "AccessDeniedException",
-        r#"{"message":"User is not authorized to perform: ivschat:DisconnectUser"}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::PermissionDenied,
-        Some("AccessDeniedException"),
-        false,
-    );
-    assert_eq!(error.request_id(), Some(REQUEST_ID));
-    assert!(error.message().contains("not authorized"), "{error}");
+/// One error answer as IVS (or the AWS front end) sends it, and what it must become.
+struct ErrorCase {
+    status: u16,
+    error_type: &'static str,
+    body: &'static str,
+    kind: ErrorKind,
+    code: &'static str,
+    temporary: bool,
+    /// What the message must say (the typed members the SDK parsed).
+    says: &'static [&'static str],
 }
 
-#[tokio::test]
-async fn pending_verification_is_account_not_ready() {
-    let error = failure(aws_error(
-        403,
-        "PendingVerification",
-        r#"{"message":"Your account is pending verification."}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::AccountNotReady,
-        Some("PendingVerification"),
-        false,
-    );
-    assert_eq!(error.request_id(), Some(REQUEST_ID));
-}
+const ERROR_CASES: &[ErrorCase] = &[
+    ErrorCase {
+        status: 403,
+        error_type: "AccessDeniedException",
+        body: r#"{"message":"User is not authorized to perform: ivschat:DisconnectUser"}"#,
+        kind: ErrorKind::PermissionDenied,
+        code: "AccessDeniedException",
+        temporary: false,
+        says: &["not authorized"],
+    },
+    ErrorCase {
+        status: 403,
+        error_type: "PendingVerification",
+        body: r#"{"message":"Your account is pending verification."}"#,
+        kind: ErrorKind::AccountNotReady,
+        code: "PendingVerification",
+        temporary: false,
+        says: &["pending verification"],
+    },
+    ErrorCase {
+        status: 404,
+        error_type: "ResourceNotFoundException",
+        body: r#"{"message":"Room not found","resourceId":"g1H2I3j4k5L6","resourceType":"ROOM"}"#,
+        kind: ErrorKind::NotFound,
+        code: "ResourceNotFoundException",
+        temporary: false,
+        says: &["ROOM \"g1H2I3j4k5L6\""],
+    },
+    ErrorCase {
+        status: 429,
+        error_type: "ThrottlingException",
+        body: r#"{"message":"Rate exceeded","resourceId":"g1H2I3j4k5L6","resourceType":"ROOM","limit":100}"#,
+        kind: ErrorKind::Throttled,
+        code: "ThrottlingException",
+        temporary: true,
+        says: &["Rate exceeded", "limit 100"],
+    },
+    ErrorCase {
+        status: 400,
+        error_type: "ValidationException",
+        body: r#"{"message":"2 validation errors detected","reason":"FIELD_VALIDATION_FAILED","fieldList":[{"name":"userId","message":"Member must have length less than or equal to 128"},{"name":"reason","message":"too long"}]}"#,
+        kind: ErrorKind::InvalidInput,
+        code: "ValidationException",
+        temporary: false,
+        says: &[
+            "FIELD_VALIDATION_FAILED",
+            "userId: Member must have length less than or equal to 128",
+            "reason: too long",
+        ],
+    },
+    ErrorCase {
+        status: 500,
+        error_type: "InternalServerException",
+        body: r#"{"message":"Internal failure"}"#,
+        kind: ErrorKind::Unavailable,
+        code: "InternalServerException",
+        temporary: true,
+        says: &["Internal failure"],
+    },
+    // The AWS front end appends its namespace URL; the SDK strips it.
+    ErrorCase {
+        status: 403,
+        error_type: "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+        body: r#"{"message":"The security token included in the request is invalid."}"#,
+        kind: ErrorKind::Unauthenticated,
+        code: "UnrecognizedClientException",
+        temporary: false,
+        says: &["security token"],
+    },
+    ErrorCase {
+        status: 403,
+        error_type: "InvalidSignatureException",
+        body: r#"{"message":"Signature expired: 20240101T000000Z is now earlier than 20240101T000500Z (20240101T001000Z - 5 min.)"}"#,
+        kind: ErrorKind::Unauthenticated,
+        code: "InvalidSignatureException",
+        temporary: false,
+        says: &["Signature expired"],
+    },
+    // A code we do not know keeps the code and follows the status.
+    ErrorCase {
+        status: 409,
+        error_type: "ConflictException",
+        body: r#"{"message":"something new"}"#,
+        kind: ErrorKind::InvalidInput,
+        code: "ConflictException",
+        temporary: false,
+        says: &["something new"],
+    },
+    // A 429 is throttling whatever the code says.
+    ErrorCase {
+        status: 429,
+        error_type: "ValidationException",
+        body: r#"{"message":"odd","reason":"OTHER"}"#,
+        kind: ErrorKind::Throttled,
+        code: "ValidationException",
+        temporary: true,
+        says: &["odd"],
+    },
+];
 
 #[tokio::test]
-async fn resource_not_found_is_not_found_and_names_the_room() {
-    let error = failure(aws_error(
-        404,
-        "ResourceNotFoundException",
-        r#"{"message":"Room not found","resourceId":"g1H2I3j4k5L6","resourceType":"ROOM"}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::NotFound,
-        Some("ResourceNotFoundException"),
-        false,
-    );
-    assert_eq!(error.request_id(), Some(REQUEST_ID));
-    assert!(error.message().contains("ROOM \"g1H2I3j4k5L6\""), "{error}");
-}
-
-#[tokio::test]
-async fn throttling_is_temporary_and_keeps_the_limit() {
-    let error = failure(aws_error(
-        429,
-        "ThrottlingException",
-        r#"{"message":"Rate exceeded","resourceId":"g1H2I3j4k5L6","resourceType":"ROOM","limit":100}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::Throttled,
-        Some("ThrottlingException"),
-        true,
-    );
-    assert_eq!(error.request_id(), Some(REQUEST_ID));
-    assert!(error.message().contains("limit 100"), "{error}");
-    assert_eq!(error.retry_after(), None, "IVS sends no Retry-After");
-}
-
-#[tokio::test]
-async fn validation_keeps_reason_and_field_list() {
-    let error = failure(aws_error(
-        400,
-        "ValidationException",
-        r#"{"message":"1 validation error detected","reason":"FIELD_VALIDATION_FAILED","fieldList":[{"name":"userId","message":"Member must have length less than or equal to 128"},{"name":"reason","message":"too long"}]}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::InvalidInput,
-        Some("ValidationException"),
-        false,
-    );
-    assert_eq!(error.request_id(), Some(REQUEST_ID));
-    let message = error.message();
-    assert!(message.contains("FIELD_VALIDATION_FAILED"), "{message}");
-    assert!(
-        message.contains("userId: Member must have length less than or equal to 128"),
-        "{message}"
-    );
-    assert!(message.contains("reason: too long"), "{message}");
-}
-
-#[tokio::test]
-async fn internal_server_error_is_unavailable() {
-    let error = failure(aws_error(
-        500,
-        "InternalServerException",
-        r#"{"message":"Internal failure"}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::Unavailable,
-        Some("InternalServerException"),
-        true,
-    );
-    assert_eq!(error.request_id(), Some(REQUEST_ID));
+async fn every_error_answer_maps_to_its_kind_code_and_request_id() {
+    for case in ERROR_CASES {
+        let error = failure(aws_error(case.status, case.error_type, case.body)).await;
+        assert_error(&error, case.kind, Some(case.code), case.temporary);
+        assert_eq!(error.request_id(), Some(REQUEST_ID), "{error}");
+        assert_eq!(error.retry_after(), None, "IVS sends no Retry-After");
+        for said in case.says {
+            assert!(error.message().contains(said), "{said}: {error}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -257,35 +269,6 @@ async fn a_gateway_503_without_a_code_is_unavailable_by_status() {
 }
 
 #[tokio::test]
-async fn front_end_auth_errors_are_unauthenticated_with_the_url_suffix_stripped() {
-    let error = failure(aws_error(
-        403,
-        "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-        r#"{"message":"The security token included in the request is invalid."}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::Unauthenticated,
-        Some("UnrecognizedClientException"),
-        false,
-    );
-    let error = failure(aws_error(
-        403,
-        "InvalidSignatureException",
-        r#"{"message":"Signature expired: 20240101T000000Z is now earlier than 20240101T000500Z (20240101T001000Z - 5 min.)"}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::Unauthenticated,
-        Some("InvalidSignatureException"),
-        false,
-    );
-    assert!(error.message().contains("Signature expired"), "{error}");
-}
-
-#[tokio::test]
 async fn the_code_may_come_from_the_body_type() {
     let rule = mock!(aws_sdk_ivschat::Client::disconnect_user).then_http_response(|| {
         answer(
@@ -302,35 +285,6 @@ async fn the_code_may_come_from_the_body_type() {
         false,
     );
     assert!(error.message().contains("reason OTHER"), "{error}");
-}
-
-#[tokio::test]
-async fn an_unknown_code_keeps_the_code_and_follows_the_status() {
-    let error = failure(aws_error(
-        409,
-        "ConflictException",
-        r#"{"message":"something new"}"#,
-    ))
-    .await;
-    assert_error(
-        &error,
-        ErrorKind::InvalidInput,
-        Some("ConflictException"),
-        false,
-    );
-    assert_eq!(error.request_id(), Some(REQUEST_ID));
-}
-
-#[tokio::test]
-async fn a_429_with_an_odd_code_is_still_temporary() {
-    let error = failure(aws_error(
-        429,
-        "ValidationException",
-        r#"{"message":"odd","reason":"OTHER"}"#,
-    ))
-    .await;
-    assert_eq!(error.kind(), ErrorKind::Throttled);
-    assert!(error.is_temporary());
 }
 
 #[tokio::test]

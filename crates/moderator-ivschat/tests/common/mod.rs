@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moderator_core::{Engine, Moderator, RetryPolicy};
+use moderator_core::{DisconnectRequest, Engine, Moderator, RetryPolicy, UserReport};
 use moderator_emulator::ivschat::{IvsChatConfig, IvsChatEmulator};
 use moderator_ivschat::{IvsChat, IvsChatBuilder};
 
@@ -19,6 +19,23 @@ pub async fn emulator_with(config: IvsChatConfig) -> IvsChatEmulator {
     IvsChatEmulator::start(config, any)
         .await
         .expect("emulator starts")
+}
+
+/// An emulator with room `lobby` holding `users`, and the room's ARN.
+pub async fn lobby(users: &[&str]) -> (IvsChatEmulator, String) {
+    let ivs = emulator().await;
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, users.iter().copied());
+    (ivs, room)
+}
+
+/// Disconnects `user` from `room` and returns that user's line of the report.
+pub async fn kick(moderator: &dyn Moderator, room: &str, user: &str) -> UserReport {
+    let report = moderator
+        .disconnect(&DisconnectRequest::new(room, [user]))
+        .await
+        .expect("valid request");
+    report.users()[0].clone()
 }
 
 /// A builder with the emulator's endpoint, region and credentials.

@@ -127,6 +127,31 @@ fn post_form() -> Vector {
     }
 }
 
+/// A `GET` of the suite: host, `extra` headers in order, date, and the suite's signature.
+fn suite_get(
+    query: Option<&'static str>,
+    extra: &[(&'static str, &str)],
+    signed_headers: &str,
+    signature: &str,
+) -> Vector {
+    let mut headers = vec![("host", "example.amazonaws.com".to_owned())];
+    headers.extend(
+        extra
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned())),
+    );
+    headers.push(("x-amz-date", "20150830T123600Z".to_owned()));
+    headers.push(("authorization", authorization(signed_headers, signature)));
+    Vector {
+        method: "GET",
+        path: "/",
+        query,
+        headers,
+        body: b"",
+        token: None,
+    }
+}
+
 #[test]
 fn iam_guide_example_signature() {
     let string_to_sign = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\nf536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59";
@@ -169,85 +194,38 @@ fn post_vanilla_canonical_request_string_to_sign_and_signature() {
 
 #[test]
 fn suite_requests_verify() {
-    let query_order = Vector {
-        method: "GET",
-        path: "/",
-        query: Some("Param2=value2&Param1=value1"),
-        headers: vec![
-            ("host", "example.amazonaws.com".to_owned()),
-            ("x-amz-date", "20150830T123600Z".to_owned()),
-            (
-                "authorization",
-                authorization(
-                    "host;x-amz-date",
-                    "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
-                ),
-            ),
+    let query_order = suite_get(
+        Some("Param2=value2&Param1=value1"),
+        &[],
+        "host;x-amz-date",
+        "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+    );
+    let value_trim = suite_get(
+        None,
+        &[("my-header1", " value1"), ("my-header2", "\"a   b   c\"")],
+        "host;my-header1;my-header2;x-amz-date",
+        "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736",
+    );
+    let value_order = suite_get(
+        None,
+        &[
+            ("my-header1", "value4"),
+            ("my-header1", "value1"),
+            ("my-header1", "value3"),
+            ("my-header1", "value2"),
         ],
-        body: b"",
-        token: None,
-    };
-    let value_trim = Vector {
-        method: "GET",
-        path: "/",
-        query: None,
-        headers: vec![
-            ("host", "example.amazonaws.com".to_owned()),
-            ("my-header1", " value1".to_owned()),
-            ("my-header2", "\"a   b   c\"".to_owned()),
-            ("x-amz-date", "20150830T123600Z".to_owned()),
-            (
-                "authorization",
-                authorization(
-                    "host;my-header1;my-header2;x-amz-date",
-                    "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736",
-                ),
-            ),
-        ],
-        body: b"",
-        token: None,
-    };
-    let value_order = Vector {
-        method: "GET",
-        path: "/",
-        query: None,
-        headers: vec![
-            ("host", "example.amazonaws.com".to_owned()),
-            ("my-header1", "value4".to_owned()),
-            ("my-header1", "value1".to_owned()),
-            ("my-header1", "value3".to_owned()),
-            ("my-header1", "value2".to_owned()),
-            ("x-amz-date", "20150830T123600Z".to_owned()),
-            (
-                "authorization",
-                authorization(
-                    "host;my-header1;x-amz-date",
-                    "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01",
-                ),
-            ),
-        ],
-        body: b"",
-        token: None,
-    };
+        "host;my-header1;x-amz-date",
+        "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01",
+    );
     let token = "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267";
     let session_token = Vector {
-        method: "GET",
-        path: "/",
-        query: None,
-        headers: vec![
-            ("host", "example.amazonaws.com".to_owned()),
-            ("x-amz-security-token", token.to_owned()),
-            ("x-amz-date", "20150830T123600Z".to_owned()),
-            (
-                "authorization",
-                authorization(
-                    "host;x-amz-date;x-amz-security-token",
-                    "07ec1639c89043aa0e3e2de82b96708f198cceab042d4a97044c66dd9f74e7f8",
-                ),
-            ),
-        ],
-        body: b"",
         token: Some(token),
+        ..suite_get(
+            None,
+            &[("x-amz-security-token", token)],
+            "host;x-amz-date;x-amz-security-token",
+            "07ec1639c89043aa0e3e2de82b96708f198cceab042d4a97044c66dd9f74e7f8",
+        )
     };
     for (name, vector) in [
         ("post-vanilla", post_vanilla()),
