@@ -379,20 +379,27 @@ fn construction_failures_are_invalid_input_or_config() {
     assert_error(&error, ErrorKind::Config, None, false);
 }
 
+fn throttled() -> HttpResponse {
+    answer(
+        429,
+        &[("x-amzn-ErrorType", "ThrottlingException")],
+        r#"{"message":"Rate exceeded","limit":100}"#,
+    )
+}
+
+/// `throttles` throttled answers, then success.
+fn throttled_then_success(throttles: usize) -> Rule {
+    mock!(aws_sdk_ivschat::Client::disconnect_user)
+        .sequence()
+        .http_response(throttled)
+        .times(throttles)
+        .http_response(|| answer(200, &[], ""))
+        .build()
+}
+
 #[tokio::test]
 async fn one_send_is_one_http_request_even_when_throttled() {
-    let rule = mock!(aws_sdk_ivschat::Client::disconnect_user)
-        .sequence()
-        .http_response(|| {
-            answer(
-                429,
-                &[("x-amzn-ErrorType", "ThrottlingException")],
-                r#"{"message":"Rate exceeded","limit":100}"#,
-            )
-        })
-        .times(3)
-        .http_response(|| answer(200, &[], ""))
-        .build();
+    let rule = throttled_then_success(3);
     let adapter = adapter(&rule);
     let result = send(&adapter, None).await;
     assert!(matches!(result, BatchResult::Whole(ref e) if e.kind() == ErrorKind::Throttled));
@@ -401,18 +408,7 @@ async fn one_send_is_one_http_request_even_when_throttled() {
 
 #[tokio::test(start_paused = true)]
 async fn the_engine_owns_retries_one_request_per_attempt() {
-    let rule = mock!(aws_sdk_ivschat::Client::disconnect_user)
-        .sequence()
-        .http_response(|| {
-            answer(
-                429,
-                &[("x-amzn-ErrorType", "ThrottlingException")],
-                r#"{"message":"Rate exceeded","limit":100}"#,
-            )
-        })
-        .times(3)
-        .http_response(|| answer(200, &[], ""))
-        .build();
+    let rule = throttled_then_success(3);
     let engine = Engine::builder(adapter(&rule))
         .retry(
             RetryPolicy::default()
@@ -430,13 +426,7 @@ async fn the_engine_owns_retries_one_request_per_attempt() {
 
     let rule = mock!(aws_sdk_ivschat::Client::disconnect_user)
         .sequence()
-        .http_response(|| {
-            answer(
-                429,
-                &[("x-amzn-ErrorType", "ThrottlingException")],
-                r#"{"message":"Rate exceeded","limit":100}"#,
-            )
-        })
+        .http_response(throttled)
         .repeatedly()
         .build();
     let engine = Engine::builder(adapter(&rule))
