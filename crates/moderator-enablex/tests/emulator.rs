@@ -479,3 +479,34 @@ async fn a_kept_session_serves_many_drops_and_follows_the_roster() {
     assert_eq!(live(&emulator), 0, "close() leaves the room");
     assert_eq!(emulator.controls().counters().violations, 0);
 }
+
+#[tokio::test]
+async fn behind_a_gateway_the_socket_names_the_signalling_host() {
+    let config = EnablexConfig {
+        gateway: true,
+        ..EnablexConfig::default()
+    };
+    let emulator = EnablexEmulator::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    emulator.seed_room(ROOM, ["alice", "bob"]);
+    let report = moderator(&emulator)
+        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
+        .await
+        .unwrap();
+    assert!(report.all_gone(), "{report:?}");
+    assert_eq!(connected_users(&emulator), ["bob"]);
+
+    // Without X-Forwarded-Host the gateway turns the socket away (during or right after connecting).
+    if let Ok((client, _events)) =
+        Client::connect(&emulator.signalling_url(), ClientConfig::default()).await
+    {
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while !client.is_closed() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the gateway disconnects a socket that names no host");
+    }
+}

@@ -47,6 +47,8 @@ use state::State;
 pub const DEFAULT_APP_ID: &str = "emulator-app-id";
 /// The APP KEY the emulator accepts by default (a fixed test credential).
 pub const DEFAULT_APP_KEY: &str = "emulator-app-key";
+/// The signalling host named in tokens in gateway mode; only reachable through the gateway.
+pub const GATEWAY_HOST: &str = "signalling.enablex-emulator.invalid";
 /// Where the REST API lives on the listener.
 pub const API_PATH: &str = "/video/v2/";
 
@@ -57,6 +59,10 @@ pub struct EnablexConfig {
     pub app_id: String,
     /// The APP KEY accepted ([`DEFAULT_APP_KEY`]).
     pub app_key: String,
+    /// Issue tokens that name a `gateway` (this listener) and an unreachable signalling `host`, as
+    /// EnableX does behind its gateway: sockets must then name the host in `X-Forwarded-Host` (header or
+    /// query parameter) or are disconnected.
+    pub gateway: bool,
 }
 
 impl Default for EnablexConfig {
@@ -64,6 +70,7 @@ impl Default for EnablexConfig {
         EnablexConfig {
             app_id: DEFAULT_APP_ID.to_owned(),
             app_key: DEFAULT_APP_KEY.to_owned(),
+            gateway: false,
         }
     }
 }

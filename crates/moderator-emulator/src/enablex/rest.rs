@@ -163,7 +163,7 @@ pub(crate) async fn create_token(
         .map(str::to_owned)
         .or_else(|| service.addr.get().map(ToString::to_string))
         .unwrap_or_default();
-    let token = json!({
+    let mut token = json!({
         "tokenId": token_id,
         "host": host,
         "secure": false,
@@ -175,6 +175,10 @@ pub(crate) async fn create_token(
         "version": "v2",
         "roomMeta": {"settings": {"mode": "group", "moderators": "1", "participants": "100"}},
     });
+    if service.config.gateway {
+        token["gateway"] = json!(token["host"]);
+        token["host"] = json!(super::GATEWAY_HOST);
+    }
     Json(json!({"result": 0, "token": STANDARD.encode(token.to_string())})).into_response()
 }
 

@@ -26,8 +26,28 @@ use crate::{Admission, Fault};
 /// Tokens must be used within 15 minutes (EnableX "Create Token").
 const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
+/// Whether a socket that came through the gateway named the signalling host, as a header (Android
+/// SDK) or a query parameter (web SDK).
+fn forwarded_to_us(socket: &SocketRef) -> bool {
+    let parts = socket.req_parts();
+    let header = parts
+        .headers
+        .get("x-forwarded-host")
+        .and_then(|v| v.to_str().ok());
+    let query = parts.uri.query().unwrap_or_default();
+    let in_query = query
+        .split('&')
+        .any(|pair| pair == format!("X-Forwarded-Host={}", super::GATEWAY_HOST));
+    header == Some(super::GATEWAY_HOST) || in_query
+}
+
 /// Registers the event handlers on a new socket.
 pub(crate) fn on_connect(service: Service, socket: SocketRef) {
+    if service.config.gateway && !forwarded_to_us(&socket) {
+        tracing::warn!("gateway connection without X-Forwarded-Host: disconnected");
+        let _ = socket.disconnect();
+        return;
+    }
     let on_token = service.clone();
     socket.on(
         "token",
