@@ -1,1 +1,79 @@
-fn main() {}
+//! The `moderator` command-line tool.
+
+mod args;
+mod demo;
+mod emulate;
+mod kick;
+mod output;
+mod users;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Why a command stopped before doing its work; exit status 2.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments or input files.
+    Usage(String),
+    /// Bad configuration or a request rejected before sending.
+    Config(moderator::Error),
+    /// The emulators could not start.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Usage(message) => f.write_str(message),
+            Failure::Config(error) => write!(f, "{error}"),
+            Failure::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("moderator: error: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Kick(args) => kick::kick(args).await,
+            Command::KickAll(args) => kick::kick_all(args).await,
+            Command::Demo => demo::run().await,
+            Command::Emulate(args) => emulate::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("moderator: error: {failure}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,139 @@
+//! The command line, as clap derive types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use moderator::Provider;
+
+const CREDENTIALS: &str = "\
+Credentials come from the environment variables the adapters read:
+  zego-zim, zego-rtc  ZEGO_APP_ID, ZEGO_SERVER_SECRET, and ZEGO_REGION (sha|hkg|fra|lax|bom|sgp) or ZEGO_ENDPOINT
+  ivschat             the AWS standard chain: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+                      AWS_SESSION_TOKEN or AWS_PROFILE; AWS_ENDPOINT_URL_IVSCHAT
+  enablex             ENABLEX_APP_ID, ENABLEX_APP_KEY, ENABLEX_API_URL
+
+Exit status: 0 every user is out of the room (disconnected or not there), 1 some user could not be
+removed, 2 usage or configuration error (nothing was sent).";
+
+/// Remove users from live chat and video rooms on ZEGOCLOUD, Amazon IVS Chat and EnableX.
+#[derive(Debug, Parser)]
+#[command(name = "moderator", version, after_help = CREDENTIALS)]
+pub struct Cli {
+    /// Log what happens (-v: info, -vv: debug, user ids included) to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Remove users from a room.
+    #[command(after_help = CREDENTIALS)]
+    Kick(KickArgs),
+    /// Remove everyone from a room (only where the provider supports it).
+    #[command(after_help = CREDENTIALS)]
+    KickAll(KickAllArgs),
+    /// Run the whole path against embedded emulators of every provider and print a table.
+    Demo,
+    /// Serve the provider emulators for local development.
+    Emulate(EmulateArgs),
+}
+
+/// The provider names accepted by `--provider`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    /// ZEGOCLOUD ZIM chat rooms.
+    ZegoZim,
+    /// ZEGOCLOUD Express RTC rooms.
+    ZegoRtc,
+    /// Amazon IVS Chat rooms.
+    Ivschat,
+    /// EnableX video rooms.
+    Enablex,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(arg: ProviderArg) -> Self {
+        match arg {
+            ProviderArg::ZegoZim => Provider::ZegoZim,
+            ProviderArg::ZegoRtc => Provider::ZegoRtc,
+            ProviderArg::Ivschat => Provider::IvsChat,
+            ProviderArg::Enablex => Provider::Enablex,
+        }
+    }
+}
+
+/// Which provider and where.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The provider hosting the room.
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id).
+    #[arg(long)]
+    pub room: String,
+    /// Send to this base URL instead of the provider's public endpoint (an emulator, say).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Allow plain http to a host other than loopback.
+    #[arg(long)]
+    pub allow_http: bool,
+}
+
+/// `moderator kick`.
+#[derive(Debug, Args)]
+pub struct KickArgs {
+    /// Provider, room and endpoint.
+    #[command(flatten)]
+    pub target: Target,
+    /// A user to remove; repeat for several.
+    #[arg(long = "user", value_name = "USER")]
+    pub users: Vec<String>,
+    /// A file with one user id per line (blank lines and lines starting with # are skipped);
+    /// `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub users_file: Option<PathBuf>,
+    /// `-`: read user ids from standard input, one per line.
+    #[arg(value_name = "-", value_parser = clap::builder::PossibleValuesParser::new(["-"]))]
+    pub stdin: Option<String>,
+    /// The reason shown to removed users where the provider carries one.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Validate and print the planned calls without sending anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON object per user outcome on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `moderator kick-all`.
+#[derive(Debug, Args)]
+pub struct KickAllArgs {
+    /// Provider, room and endpoint.
+    #[command(flatten)]
+    pub target: Target,
+    /// The reason shown to removed users where the provider carries one.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `moderator emulate`.
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// First port: ZEGO ZIM listens on it, ZEGO RTC on +1, IVS Chat on +2, EnableX on +3.
+    #[arg(long, default_value_t = 4600)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Create this room (in every provider) with these users, as `ROOM=u1,u2,...`; repeatable.
+    #[arg(long, value_name = "ROOM=USERS")]
+    pub seed: Vec<String>,
+}
