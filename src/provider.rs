@@ -55,6 +55,8 @@ impl Provider {
                 "ZEGO_SERVER_SECRET",
                 "ZEGO_REGION",
                 "ZEGO_ENDPOINT",
+                "ZEGO_ZIM_ENDPOINT",
+                "ZEGO_RTC_ENDPOINT",
             ],
             Provider::IvsChat => &[
                 "AWS_REGION",

@@ -18,6 +18,14 @@ const KICK: [&str; 8] = [
     "ana", "ben", "chen", "dara", "eli", "femi", "ghost-1", "ghost-2",
 ];
 
+/// One provider's run: its moderator, its room, whether it can tell an absent user, its members after.
+struct Case<'a> {
+    moderator: Arc<dyn Moderator>,
+    room: String,
+    tells_absence: bool,
+    members: Box<dyn Fn() -> Option<Vec<String>> + 'a>,
+}
+
 struct Row {
     provider: &'static str,
     summary: moderator::Summary,
@@ -59,40 +67,41 @@ pub async fn run() -> Result<ExitCode, Failure> {
         .map_err(Failure::Config)?;
 
     // ZIM and EnableX can tell an absent user; RTC and IVS answer success for them (documented).
-    let cases: Vec<(
-        Arc<dyn Moderator>,
-        String,
-        bool,
-        Box<dyn Fn() -> Option<Vec<String>>>,
-    )> = vec![
-        (
-            Arc::new(Engine::new(zim)),
-            "demo".to_owned(),
-            true,
-            Box::new(|| zego.zim().members("demo")),
-        ),
-        (
-            Arc::new(Engine::new(rtc)),
-            "demo".to_owned(),
-            false,
-            Box::new(|| zego.rtc().members("demo")),
-        ),
-        (
-            Arc::new(Engine::new(ivschat)),
-            ivs_room.clone(),
-            false,
-            Box::new(|| ivs.members(&ivs_room)),
-        ),
-        (
-            Arc::new(Engine::new(enx)),
-            "demo".to_owned(),
-            true,
-            Box::new(|| enablex.members("demo")),
-        ),
+    let cases: Vec<Case<'_>> = vec![
+        Case {
+            moderator: Arc::new(Engine::new(zim)),
+            room: "demo".to_owned(),
+            tells_absence: true,
+            members: Box::new(|| zego.zim().members("demo")),
+        },
+        Case {
+            moderator: Arc::new(Engine::new(rtc)),
+            room: "demo".to_owned(),
+            tells_absence: false,
+            members: Box::new(|| zego.rtc().members("demo")),
+        },
+        Case {
+            moderator: Arc::new(Engine::new(ivschat)),
+            room: ivs_room.clone(),
+            tells_absence: false,
+            members: Box::new(|| ivs.members(&ivs_room)),
+        },
+        Case {
+            moderator: Arc::new(Engine::new(enx)),
+            room: "demo".to_owned(),
+            tells_absence: true,
+            members: Box::new(|| enablex.members("demo")),
+        },
     ];
 
     let mut rows = Vec::new();
-    for (moderator, room, tells_absence, members) in cases {
+    for Case {
+        moderator,
+        room,
+        tells_absence,
+        members,
+    } in cases
+    {
         let request = DisconnectRequest::new(room.as_str(), KICK).with_reason("demo");
         let started = Instant::now();
         let report = moderator
