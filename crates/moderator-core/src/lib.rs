@@ -13,6 +13,7 @@ mod capabilities;
 mod engine;
 mod error;
 mod id;
+mod loopback;
 #[cfg(any(test, feature = "mock"))]
 pub mod mock;
 mod moderator;
@@ -25,6 +26,7 @@ pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport}
 pub use engine::{AdapterExt, AuditHook, Engine, EngineBuilder, Pacer, RatePacer, RetryPolicy};
 pub use error::{Error, ErrorKind, RetryStatus};
 pub use id::{Reason, RoomId, UserId};
+pub use loopback::is_loopback_host;
 pub use moderator::{Moderator, ModeratorExt};
 pub use plan::Plan;
 pub use report::{Outcome, Report, Summary, UserReport};

@@ -1,6 +1,6 @@
 //! Which URLs we may talk to: TLS everywhere, plain text only to loopback unless the caller opts in.
 
-use url::{Host, Url};
+use url::Url;
 
 use moderator_core::Error;
 
@@ -8,12 +8,7 @@ use crate::PROVIDER;
 
 /// Whether `url` points at this machine (127.0.0.0/8, ::1, `localhost`).
 pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
+    url.host_str().is_some_and(moderator_core::is_loopback_host)
 }
 
 /// Accepts `url` if its scheme is `secure` (https / wss), or `plain` (http / ws) to loopback or with

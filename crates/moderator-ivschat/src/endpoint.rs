@@ -6,12 +6,11 @@
 //! before signing, on the URL the SDK actually resolved (so no route around it exists).
 
 use std::fmt;
-use std::net::IpAddr;
 
 use aws_sdk_ivschat::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ivschat::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ivschat::error::BoxError;
-use url::{Host, Url};
+use url::Url;
 
 /// Why an endpoint may not be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,22 +31,15 @@ pub(crate) fn check(endpoint: &str, allow_http: bool) -> Result<(), RefusedEndpo
         .map_err(|e| RefusedEndpoint(format!("endpoint {endpoint:?} is not a URL: {e}")))?;
     match url.scheme() {
         "https" => Ok(()),
-        "http" if allow_http || is_loopback(&url) => Ok(()),
+        "http" if allow_http || url.host_str().is_some_and(moderator_core::is_loopback_host) => {
+            Ok(())
+        }
         "http" => Err(RefusedEndpoint(format!(
             "endpoint {endpoint:?} uses plain http to a host that is not loopback; use https or opt in with with_allow_http(true)"
         ))),
         other => Err(RefusedEndpoint(format!(
             "endpoint {endpoint:?} has scheme {other:?}; expected https (or http to loopback)"
         ))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use moderator_core::{Error, UserId};
-use url::{Host, Url};
+use url::Url;
 
 use crate::adapter::ZegoAdapter;
 use crate::product::{Product, ProductOptions, Rtc, Service, Zim};
@@ -338,12 +338,10 @@ impl<P: Product> fmt::Debug for ZegoBuilder<P> {
 fn check_endpoint(raw: &str, allow_http: bool) -> Result<Url, String> {
     let mut url =
         Url::parse(raw.trim()).map_err(|e| format!("endpoint {raw:?} is not a URL: {e}"))?;
-    let loopback = match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(format!("endpoint {raw:?} has no host")),
+    let Some(host) = url.host_str() else {
+        return Err(format!("endpoint {raw:?} has no host"));
     };
+    let loopback = moderator_core::is_loopback_host(host);
     match url.scheme() {
         "https" => {}
         "http" if loopback || allow_http => {}
