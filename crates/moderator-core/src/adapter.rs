@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::{Capabilities, DisconnectRequest, Error, ErrorKind, Outcome, Reason, RoomId, UserId};
+use crate::{
+    Capabilities, DisconnectRequest, Error, ErrorKind, Outcome, QuotaKey, Reason, RoomId, UserId,
+};
 
 /// One provider call's worth of users, at most [`Capabilities::max_users_per_call`].
 #[derive(Clone, Copy, Debug)]
@@ -49,6 +51,13 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// What the provider can do.
     fn capabilities(&self) -> Capabilities;
+
+    /// The provider quota this adapter's calls draw from (account and API), so that every engine of
+    /// the process on the same quota shares one adaptive pacer. `None` (the default) gives each
+    /// engine its own.
+    fn quota_key(&self) -> Option<QuotaKey> {
+        None
+    }
 
     /// Provider-specific checks that [`Capabilities`] cannot express (an ARN pattern, say).
     /// Runs before anything is sent; the default accepts everything.

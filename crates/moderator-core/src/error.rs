@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Unsupported,
     /// Missing or invalid configuration (credentials, endpoint).
     Config,
+    /// The caller gave up (dropped the request's future, pressed Ctrl-C) before the user's outcome
+    /// was known.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -46,6 +49,29 @@ impl ErrorKind {
             | ErrorKind::Transport => RetryStatus::Temporary,
             _ => RetryStatus::Permanent,
         }
+    }
+
+    /// Whether a permanent error of this kind concerns the whole request rather than one user: bad
+    /// credentials, no permission, an account not ready, configuration, an unsupported call or a
+    /// missing room. The engine stops sending the rest of a request on the first such failure.
+    ///
+    /// ```
+    /// use moderator_core::ErrorKind;
+    /// assert!(ErrorKind::Unauthenticated.concerns_whole_request());
+    /// assert!(ErrorKind::NotFound.concerns_whole_request());
+    /// assert!(!ErrorKind::NotInRoom.concerns_whole_request());
+    /// assert!(!ErrorKind::Throttled.concerns_whole_request());
+    /// ```
+    pub fn concerns_whole_request(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Unauthenticated
+                | ErrorKind::PermissionDenied
+                | ErrorKind::AccountNotReady
+                | ErrorKind::Config
+                | ErrorKind::Unsupported
+                | ErrorKind::NotFound
+        )
     }
 
     fn as_str(self) -> &'static str {
@@ -63,6 +89,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "unexpected answer",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Config => "configuration error",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }
@@ -178,6 +205,17 @@ impl Error {
         self
     }
 
+    /// The error for a user whose call was never sent because of this error elsewhere in the
+    /// request: same kind, provider, code and request id; the message says it was not sent.
+    pub(crate) fn not_sent(&self, why: &str) -> Error {
+        let mut error = Error::new(self.0.kind, format!("{why}: {}", self.0.message))
+            .with_status(RetryStatus::Permanent);
+        error.0.provider = self.0.provider;
+        error.0.code = self.0.code.clone();
+        error.0.request_id = self.0.request_id.clone();
+        error
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
@@ -271,6 +309,7 @@ mod tests {
             ErrorKind::Protocol,
             ErrorKind::Unsupported,
             ErrorKind::Config,
+            ErrorKind::Cancelled,
         ] {
             assert!(!Error::new(kind, "x").is_temporary(), "{kind:?}");
         }

@@ -20,10 +20,14 @@ mod moderator;
 mod plan;
 mod report;
 mod request;
+mod retry_after;
 
 pub use adapter::{Adapter, Batch, BatchResult};
 pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport};
-pub use engine::{AdapterExt, AuditHook, Engine, EngineBuilder, Pacer, RatePacer, RetryPolicy};
+pub use engine::{
+    AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, Pacer, QuotaKey,
+    RatePacer, RetryPolicy,
+};
 pub use error::{Error, ErrorKind, RetryStatus};
 pub use id::{Reason, RoomId, UserId};
 pub use loopback::is_loopback_host;
@@ -31,3 +35,4 @@ pub use moderator::{Moderator, ModeratorExt};
 pub use plan::Plan;
 pub use report::{Outcome, Report, Summary, UserReport};
 pub use request::{DisconnectRequest, DisconnectRequestBuilder};
+pub use retry_after::parse_retry_after;

@@ -24,6 +24,8 @@ pub struct Plan {
     pub requests_per_second: Option<NonZeroU32>,
     /// The least time pacing alone needs to send every call (network time not included).
     pub min_duration: Duration,
+    /// The deadline the request would run under, if any (from [`Moderator::plan`](crate::Moderator::plan)).
+    pub deadline: Option<Duration>,
 }
 
 impl Plan {
@@ -46,7 +48,14 @@ impl Plan {
             batches,
             requests_per_second: caps.requests_per_second,
             min_duration,
+            deadline: None,
         }
+    }
+
+    /// Records the deadline the request would run under.
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// Number of provider calls.

@@ -1,5 +1,7 @@
 //! What happened: one outcome per distinct requested user, in input order.
 
+use std::time::Duration;
+
 use crate::{Error, RoomId, UserId};
 
 /// What happened to one user.
@@ -66,6 +68,8 @@ pub struct Report {
     room: RoomId,
     users: Vec<UserReport>,
     calls: u32,
+    throttled: u32,
+    elapsed: Duration,
     reason_delivered: bool,
 }
 
@@ -76,8 +80,22 @@ impl Report {
             room,
             users,
             calls,
+            throttled: 0,
+            elapsed: Duration::ZERO,
             reason_delivered,
         }
+    }
+
+    /// Records how many calls the provider answered with throttling.
+    pub fn with_throttled(mut self, throttled: u32) -> Self {
+        self.throttled = throttled;
+        self
+    }
+
+    /// Records how long the request took.
+    pub fn with_elapsed(mut self, elapsed: Duration) -> Self {
+        self.elapsed = elapsed;
+        self
     }
 
     /// The room.
@@ -101,6 +119,17 @@ impl Report {
     /// Provider calls made, retries and splits included.
     pub fn calls(&self) -> u32 {
         self.calls
+    }
+
+    /// Provider calls answered with throttling (they were re-paced and sent again, and are counted
+    /// in [`Report::calls`] too).
+    pub fn throttled(&self) -> u32 {
+        self.throttled
+    }
+
+    /// How long the request took, from the first call's turn to the last outcome.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
     }
 
     /// Whether a reason was given and the provider carries reasons to the removed users.

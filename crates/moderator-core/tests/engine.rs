@@ -21,6 +21,10 @@ fn throttled() -> Error {
     Error::new(ErrorKind::Throttled, "slow down").with_code("7")
 }
 
+fn unavailable() -> Error {
+    Error::new(ErrorKind::Unavailable, "busy").with_code("503")
+}
+
 fn denied() -> Error {
     Error::new(ErrorKind::PermissionDenied, "not a moderator").with_code("5116")
 }
@@ -142,7 +146,7 @@ async fn backoff_grows_between_retries() {
 #[tokio::test(start_paused = true)]
 async fn retries_are_bounded_by_attempts_and_end_persistent() {
     let mock = MockAdapter::new();
-    mock.fail_next_calls(100, throttled());
+    mock.fail_next_calls(100, unavailable());
     let engine = Engine::builder(mock.clone())
         .retry(no_jitter().with_max_attempts(3))
         .build();
@@ -153,7 +157,7 @@ async fn retries_are_bounded_by_attempts_and_end_persistent() {
     assert_eq!(mock.calls().len(), 3);
     for entry in report.users() {
         let error = entry.outcome.error().expect("failed");
-        assert_eq!(error.kind(), ErrorKind::Throttled);
+        assert_eq!(error.kind(), ErrorKind::Unavailable);
         assert_eq!(error.status(), RetryStatus::Persistent);
         assert_eq!(entry.attempts, 3);
     }

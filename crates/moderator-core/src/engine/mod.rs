@@ -1,14 +1,18 @@
 //! The engine: turns an [`Adapter`] into a [`Moderator`].
 //!
-//! validate -> de-duplicate -> chunk to the capability -> pace -> send with bounded concurrency ->
-//! classify -> retry temporary failures (only the users still unresolved) -> split batches whose
-//! failure names no user -> assemble the report -> audit.
+//! validate -> de-duplicate -> chunk to the capability -> pace (adaptive, over the documented rate)
+//! -> send with bounded concurrency -> classify -> re-send throttled calls, retry temporary failures
+//! (only the users still unresolved), stop on failures that concern the whole request -> split
+//! batches whose failure names no user -> assemble the report -> audit.
 
+mod adaptive;
 mod audit;
 mod dispatch;
 mod pacer;
+mod quota;
 mod retry;
 mod validate;
+mod window;
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,13 +21,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tracing::{Instrument, info_span};
 
+pub use adaptive::AdaptivePacer;
 pub use audit::AuditHook;
-pub use pacer::{Pacer, RatePacer};
+pub use pacer::{Answer, Pacer, RatePacer};
+pub use quota::QuotaKey;
 pub use retry::RetryPolicy;
 
 use crate::{
     Adapter, Capabilities, DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Plan, Reason,
-    Report, RoomId,
+    Report, RetryStatus, RoomId,
 };
 
 /// Settings shared by every clone of an [`Engine`].
@@ -31,8 +37,17 @@ use crate::{
 struct Config {
     retry: RetryPolicy,
     max_concurrency: usize,
-    deadline: Option<Duration>,
+    deadline: Deadline,
     audit: Option<Arc<dyn AuditHook>>,
+}
+
+/// How long one request may take.
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    /// Sized to the request: see [`Engine::default_deadline`].
+    FitToPlan,
+    Fixed(Duration),
+    None,
 }
 
 /// A [`Moderator`] built from an [`Adapter`]. Cheap to clone; clones share the adapter and the pacer, so
@@ -82,8 +97,9 @@ impl<A: Adapter> fmt::Debug for Engine<A> {
 }
 
 impl<A: Adapter> Engine<A> {
-    /// An engine with default settings: the adapter's capabilities, pacing to its documented rate,
-    /// [`RetryPolicy::default`], 8 calls in flight, a 60-second deadline per request.
+    /// An engine with default settings: the adapter's capabilities, adaptive pacing to its documented
+    /// rate, [`RetryPolicy::default`], 8 calls in flight, and a deadline sized to each request
+    /// ([`Engine::default_deadline`]).
     pub fn new(adapter: A) -> Self {
         Engine::builder(adapter).build()
     }
@@ -97,9 +113,44 @@ impl<A: Adapter> Engine<A> {
             config: Config {
                 retry: RetryPolicy::default(),
                 max_concurrency: 8,
-                deadline: Some(Duration::from_secs(60)),
+                deadline: Deadline::FitToPlan,
                 audit: None,
             },
+            adaptive: true,
+        }
+    }
+
+    /// The deadline a request gets when none was set: ten times what pacing alone needs for its
+    /// calls, plus a minute. Enough for the job to finish at a tenth of the documented rate (when
+    /// others share the quota and throttling slows this process down) with room for retries, and
+    /// still an end for a job that is throttled for good.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use moderator_core::{Capabilities, Engine, Plan};
+    /// let plan = Plan::new(&Capabilities::new(1).with_rate_per_second(100), 7_000);
+    /// assert_eq!(Engine::<moderator_core::mock::MockAdapter>::default_deadline(&plan), Duration::from_millis(60_000 + 699_900));
+    /// ```
+    pub fn default_deadline(plan: &Plan) -> Duration {
+        Duration::from_secs(60).saturating_add(plan.min_duration.saturating_mul(10))
+    }
+
+    /// The deadline for a request with `plan`; `Err` when one set by the caller is shorter than
+    /// pacing alone needs.
+    fn deadline_for(&self, plan: &Plan) -> Result<Option<Duration>, Error> {
+        match self.config.deadline {
+            Deadline::FitToPlan => Ok(Some(Self::default_deadline(plan))),
+            Deadline::None => Ok(None),
+            Deadline::Fixed(deadline) if deadline < plan.min_duration => Err(Error::invalid_input(
+                format!(
+                    "the deadline of {deadline:?} is shorter than the {:?} that {} calls need at {} per second; allow more time or send fewer users",
+                    plan.min_duration,
+                    plan.calls(),
+                    plan.requests_per_second.map_or(0, |r| r.get()),
+                ),
+            )
+            .with_provider(self.adapter.provider())),
+            Deadline::Fixed(deadline) => Ok(Some(deadline)),
         }
     }
 
@@ -121,6 +172,7 @@ pub struct EngineBuilder<A> {
     caps: Capabilities,
     pacer: PacerChoice,
     config: Config,
+    adaptive: bool,
 }
 
 impl<A: Adapter> EngineBuilder<A> {
@@ -143,23 +195,35 @@ impl<A: Adapter> EngineBuilder<A> {
         self
     }
 
-    /// The longest one `disconnect` may take, retries included; users still unresolved then get a
-    /// [`ErrorKind::Timeout`] outcome.
+    /// The longest one `disconnect` may take, retries included. No call starts after it; a user
+    /// never sent gets an [`ErrorKind::Timeout`] outcome that says so, one whose calls kept failing
+    /// gets the last failure. A request whose calls need longer than this at the documented rate is
+    /// refused with `Err` before anything is sent. The default is sized to each request
+    /// ([`Engine::default_deadline`]).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.config.deadline = Some(deadline);
+        self.config.deadline = Deadline::Fixed(deadline);
         self
     }
 
-    /// Removes the overall deadline (each call still has the adapter's own timeout).
+    /// Removes the overall deadline (each call still has the adapter's own timeout; throttled calls
+    /// are then sent again for as long as the provider throttles).
     pub fn no_deadline(mut self) -> Self {
-        self.config.deadline = None;
+        self.config.deadline = Deadline::None;
         self
     }
 
     /// Uses `pacer` instead of an in-process limiter at the documented rate (to share a quota between
-    /// processes, say).
+    /// processes, say). Unless [`EngineBuilder::adaptive`] is off, an [`AdaptivePacer`] still runs
+    /// in front of it.
     pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
         self.pacer = PacerChoice::Given(pacer);
+        self
+    }
+
+    /// Whether to slow down when the provider throttles and speed up again towards the documented
+    /// rate (on by default). Off, throttled calls are still sent again, at the documented rate.
+    pub fn adaptive(mut self, adaptive: bool) -> Self {
+        self.adaptive = adaptive;
         self
     }
 
@@ -176,14 +240,28 @@ impl<A: Adapter> EngineBuilder<A> {
     }
 
     /// Builds the engine.
+    ///
+    /// Pacing: with a documented rate and adaptive pacing on, an adapter that names its quota
+    /// ([`Adapter::quota_key`]) gets the process's one [`AdaptivePacer`] for that quota, shared with
+    /// every other engine on the same account and API; otherwise the engine gets its own.
     pub fn build(self) -> Engine<A> {
-        let pacer = match self.pacer {
-            PacerChoice::FromCapabilities => self
-                .caps
-                .requests_per_second
-                .map(|rate| Arc::new(RatePacer::per_second(rate)) as Arc<dyn Pacer>),
-            PacerChoice::Given(pacer) => Some(pacer),
-            PacerChoice::None => None,
+        let rate = self.caps.requests_per_second;
+        let provider = self.adapter.provider();
+        let pacer = match (self.pacer, rate) {
+            (PacerChoice::None, _) | (PacerChoice::FromCapabilities, None) => None,
+            (PacerChoice::FromCapabilities, Some(rate)) if self.adaptive => {
+                Some(match self.adapter.quota_key() {
+                    Some(key) => quota::shared_pacer(&key, rate) as Arc<dyn Pacer>,
+                    None => Arc::new(AdaptivePacer::over_rate(provider, rate)),
+                })
+            }
+            (PacerChoice::FromCapabilities, Some(rate)) => {
+                Some(Arc::new(RatePacer::per_second(rate)) as Arc<dyn Pacer>)
+            }
+            (PacerChoice::Given(pacer), Some(rate)) if self.adaptive => {
+                Some(Arc::new(AdaptivePacer::new(provider, pacer, rate)) as Arc<dyn Pacer>)
+            }
+            (PacerChoice::Given(pacer), _) => Some(pacer),
         };
         Engine {
             adapter: Arc::new(self.adapter),
@@ -216,27 +294,41 @@ impl<A: Adapter> Moderator for Engine<A> {
 
     fn plan(&self, request: &DisconnectRequest) -> Result<Plan, Error> {
         let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
-        Ok(Plan::new(&self.caps, valid.users.len()))
+        let plan = Plan::new(&self.caps, valid.users.len());
+        let deadline = self.deadline_for(&plan)?;
+        Ok(plan.with_deadline(deadline))
     }
 
     async fn disconnect(&self, request: &DisconnectRequest) -> Result<Report, Error> {
         let provider = self.adapter.provider();
         let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
+        let plan = Plan::new(&self.caps, valid.users.len());
+        let deadline = self.deadline_for(&plan)?;
         let span = info_span!("moderator.disconnect", provider, room = %request.room(), users = valid.users.len());
-        let (users, calls) = self
-            .dispatch(request.room(), &valid.users, valid.reason)
+        let started = tokio::time::Instant::now();
+        let dispatched = self
+            .dispatch(
+                request.room(),
+                &valid.users,
+                valid.reason,
+                deadline.and_then(|d| started.checked_add(d)),
+            )
             .instrument(span)
             .await;
+        dispatch::log_failures(provider, &dispatched.users);
         let reason_delivered = valid.reason.is_some()
-            && users
+            && dispatched
+                .users
                 .iter()
                 .any(|entry| matches!(entry.outcome, Outcome::Disconnected));
         Ok(Report::new(
             request.room().clone(),
-            users,
-            calls,
+            dispatched.users,
+            dispatched.calls,
             reason_delivered,
-        ))
+        )
+        .with_throttled(dispatched.throttled)
+        .with_elapsed(started.elapsed()))
     }
 
     async fn disconnect_all(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
@@ -263,13 +355,32 @@ impl<A: Adapter> Engine<A> {
     /// `disconnect_all` with the same pacing, retries and deadline as batches.
     async fn clear_room(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
         let started = tokio::time::Instant::now();
-        let deadline = self.config.deadline.map(|d| started + d);
+        let deadline = self
+            .deadline_for(&Plan::new(&self.caps, 1))?
+            .and_then(|d| started.checked_add(d));
+        let attempt = || async {
+            if let Some(pacer) = &self.pacer {
+                pacer.acquire().await?;
+            }
+            self.adapter.disconnect_all(room, reason).await
+        };
+        let timed_out = || {
+            Error::new(
+                ErrorKind::Timeout,
+                "the deadline passed before the room was cleared; some users may have been removed",
+            )
+            .with_provider(self.adapter.provider())
+            .with_status(RetryStatus::Persistent)
+        };
         let mut tries = 1;
         loop {
-            if let Some(pacer) = &self.pacer {
-                pacer.acquire().await;
-            }
-            let error = match self.adapter.disconnect_all(room, reason).await {
+            let result = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, attempt())
+                    .await
+                    .unwrap_or_else(|_| Err(timed_out())),
+                None => attempt().await,
+            };
+            let error = match result {
                 Ok(()) => return Ok(()),
                 Err(error) => error,
             };

@@ -25,6 +25,9 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Whether to randomise each backoff between half and all of it, so that clients spread out.
     pub jitter: bool,
+    /// Longest wait honoured from a provider's `Retry-After`; longer ones are cut to this, so that a
+    /// header of `18446744073709551615` neither overflows nor stalls a job for ages.
+    pub max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -34,6 +37,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
             jitter: true,
+            max_retry_after: Duration::from_secs(120),
         }
     }
 }
@@ -66,6 +70,12 @@ impl RetryPolicy {
         self
     }
 
+    /// Sets the longest honoured `Retry-After`.
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
     /// Whether another attempt is allowed after `attempts_made`.
     pub fn allows_another(&self, attempts_made: u32) -> bool {
         attempts_made < self.max_attempts
@@ -84,7 +94,7 @@ impl RetryPolicy {
         } else {
             backoff
         };
-        retry_after.map_or(backoff, |wait| wait.max(backoff))
+        retry_after.map_or(backoff, |wait| wait.min(self.max_retry_after).max(backoff))
     }
 }
 
@@ -124,6 +134,19 @@ mod tests {
         assert_eq!(
             policy.delay(1, Some(Duration::from_millis(1))),
             policy.initial_backoff
+        );
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_clamped() {
+        let policy = RetryPolicy::default()
+            .with_jitter(false)
+            .with_max_retry_after(Duration::from_secs(90));
+        let wait = policy.delay(1, Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(wait, Duration::from_secs(90));
+        assert_eq!(
+            policy.delay(1, Some(Duration::MAX)),
+            Duration::from_secs(90)
         );
     }
 
