@@ -7,7 +7,8 @@
 //! | `GET /_emulator/rooms/{room}` | `{"members": [...]}` or 404 |
 //! | `POST /_emulator/faults` `{"fault": "status", "status": 503, "body": "..", "count": 2}` | queues faults |
 //! | `GET /_emulator/requests` | the request log |
-//! | `GET /_emulator/counters` | requests, throttled, violations, faults |
+//! | `GET /_emulator/counters` | requests, throttled, violations, faults, peak per second, foreign |
+//! | `POST /_emulator/settings` `{"latency_ms": 30, "foreign_load": 0.5}` | latency; share of the quota a hidden consumer takes |
 //! | `POST /_emulator/reset` | clears rooms, faults, log and counters |
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub fn router(controls: Controls, rooms: Arc<dyn RoomDirectory>) -> Router {
         .route("/_emulator/requests", get(get_requests))
         .route("/_emulator/counters", get(get_counters))
         .route("/_emulator/reset", post(post_reset))
+        .route("/_emulator/settings", post(post_settings))
         .with_state(Admin { controls, rooms })
 }
 
@@ -140,6 +142,27 @@ async fn get_requests(State(admin): State<Admin>) -> impl IntoResponse {
 
 async fn get_counters(State(admin): State<Admin>) -> impl IntoResponse {
     Json(admin.controls.counters())
+}
+
+/// Settings to change; absent fields stay as they are.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    latency_ms: Option<u64>,
+    foreign_load: Option<f64>,
+}
+
+async fn post_settings(
+    State(admin): State<Admin>,
+    Json(settings): Json<Settings>,
+) -> impl IntoResponse {
+    if let Some(millis) = settings.latency_ms {
+        admin.controls.set_latency(Duration::from_millis(millis));
+    }
+    if let Some(share) = settings.foreign_load {
+        admin.controls.set_foreign_load(share);
+    }
+    StatusCode::NO_CONTENT
 }
 
 async fn post_reset(State(admin): State<Admin>) -> impl IntoResponse {

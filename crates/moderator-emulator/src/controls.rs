@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
+use tokio::time::Instant;
 
 /// A scripted misbehaviour, answered instead of the next request(s).
 #[derive(Clone, Debug)]
@@ -64,6 +64,7 @@ pub struct LoggedRequest {
 
 /// Counters over everything a provider emulator received.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Counters {
     /// Requests received.
     pub requests: u64,
@@ -73,6 +74,11 @@ pub struct Counters {
     pub violations: u64,
     /// Requests answered with a scripted fault.
     pub faults: u64,
+    /// The most requests received in any sliding one-second window (counted exactly, at arrival).
+    pub peak_per_second: u64,
+    /// Calls of the simulated foreign consumer that the quota admitted (see
+    /// [`Controls::set_foreign_load`]); not part of `requests`.
+    pub foreign: u64,
 }
 
 /// What [`Controls::admit`] decided.
@@ -89,12 +95,93 @@ pub enum Admission {
     Fault(Fault),
 }
 
+/// The request log keeps this many entries, the newest (so a long soak cannot grow it without bound).
+pub const LOG_CAPACITY: usize = 100_000;
+
+const WINDOW: Duration = Duration::from_secs(1);
+
+/// The documented rate, enforced over every sliding one-second window: a request is admitted when
+/// fewer than `rate` requests were admitted in the second before it. Throttled requests do not use
+/// the quota (as with a token bucket); a stricter provider may count them too, which only makes
+/// backing off matter more.
+struct Quota {
+    rate: u32,
+    admitted: VecDeque<Instant>,
+    foreign: Option<Foreign>,
+}
+
+/// A consumer of the same quota that the client cannot see: another instance, another team's
+/// service. It calls at a fixed share of the rate, evenly spaced; a call the window has no room for
+/// waits and goes first when room appears (the foreign consumer keeps its share whatever the client
+/// does, as a well-behaved competitor that retries would).
+struct Foreign {
+    share: f64,
+    spacing: Duration,
+    next: Instant,
+    /// Calls due but not yet admitted, at most one second's worth.
+    waiting: u32,
+}
+
+impl Quota {
+    fn new(rate: NonZeroU32) -> Self {
+        Quota {
+            rate: rate.get(),
+            admitted: VecDeque::new(),
+            foreign: None,
+        }
+    }
+
+    fn prune(&mut self, now: Instant) {
+        while self.admitted.front().is_some_and(|&at| at + WINDOW <= now) {
+            self.admitted.pop_front();
+        }
+    }
+
+    fn try_admit(&mut self, at: Instant) -> bool {
+        self.prune(at);
+        if self.admitted.len() < self.rate as usize {
+            self.admitted.push_back(at);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Plays the foreign consumer's calls up to `now`; returns how many were admitted.
+    fn run_foreign(&mut self, now: Instant) -> u64 {
+        let Some(mut foreign) = self.foreign.take() else {
+            return 0;
+        };
+        // After a long idle spell only the last two seconds matter to the window.
+        if now.saturating_duration_since(foreign.next) > 2 * WINDOW {
+            foreign.next = now - 2 * WINDOW;
+        }
+        let mut admitted = 0;
+        while foreign.next <= now {
+            foreign.waiting = (foreign.waiting + 1).min(self.rate);
+            while foreign.waiting > 0 && self.try_admit(foreign.next) {
+                foreign.waiting -= 1;
+                admitted += 1;
+            }
+            foreign.next += foreign.spacing;
+        }
+        while foreign.waiting > 0 && self.try_admit(now) {
+            foreign.waiting -= 1;
+            admitted += 1;
+        }
+        self.foreign = Some(foreign);
+        admitted
+    }
+}
+
 struct State {
     latency: Duration,
     faults: VecDeque<Fault>,
-    log: Vec<LoggedRequest>,
+    log: VecDeque<LoggedRequest>,
     counters: Counters,
-    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    quota: Option<Quota>,
+    /// Arrival times within the last second, for the peak.
+    arrivals: VecDeque<Instant>,
 }
 
 /// Latency, faults, log, counters and rate limit of one emulated provider. Cheap to clone.
@@ -112,17 +199,16 @@ impl std::fmt::Debug for Controls {
 }
 
 impl Controls {
-    /// Controls enforcing `per_second` requests per second (token bucket, burst of one second's worth),
-    /// or no limit.
+    /// Controls enforcing `per_second` requests in any sliding one-second window, or no limit.
     pub fn new(per_second: Option<NonZeroU32>) -> Self {
         Controls {
             state: Arc::new(Mutex::new(State {
                 latency: Duration::ZERO,
                 faults: VecDeque::new(),
-                log: Vec::new(),
+                log: VecDeque::new(),
                 counters: Counters::default(),
-                limiter: per_second
-                    .map(|rate| Arc::new(RateLimiter::direct(Quota::per_second(rate)))),
+                quota: per_second.map(Quota::new),
+                arrivals: VecDeque::new(),
             })),
         }
     }
@@ -133,15 +219,46 @@ impl Controls {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds latency to every request.
+    /// Adds latency to every request: the answer leaves this long after the request arrived.
     pub fn set_latency(&self, latency: Duration) {
         self.state().latency = latency;
     }
 
-    /// Changes the rate limit (`None`: unlimited).
+    /// Changes the rate limit (`None`: unlimited). A foreign load carries over.
     pub fn set_rate_limit(&self, per_second: Option<NonZeroU32>) {
-        self.state().limiter =
-            per_second.map(|rate| Arc::new(RateLimiter::direct(Quota::per_second(rate))));
+        let mut state = self.state();
+        let share = state
+            .quota
+            .as_ref()
+            .and_then(|q| q.foreign.as_ref())
+            .map(|f| f.share);
+        state.quota = per_second.map(Quota::new);
+        drop(state);
+        if let Some(share) = share {
+            self.set_foreign_load(share);
+        }
+    }
+
+    /// Simulates a foreign consumer of the quota taking `share` (0 to 1) of the rate, so that
+    /// contention can be reproduced with one client. 0 turns it off; without a rate limit it does
+    /// nothing.
+    pub fn set_foreign_load(&self, share: f64) {
+        let mut state = self.state();
+        let Some(quota) = state.quota.as_mut() else {
+            return;
+        };
+        let share = if share.is_finite() {
+            share.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let per_second = f64::from(quota.rate) * share;
+        quota.foreign = (per_second > 0.0).then(|| Foreign {
+            share,
+            spacing: Duration::from_secs_f64(1.0 / per_second),
+            next: Instant::now(),
+            waiting: 0,
+        });
     }
 
     /// Queues a fault for the next request.
@@ -154,9 +271,9 @@ impl Controls {
         self.state().faults.extend(std::iter::repeat_n(fault, n));
     }
 
-    /// Every request so far.
+    /// The last requests (at most [`LOG_CAPACITY`]), oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.state().log.clone()
+        self.state().log.iter().cloned().collect()
     }
 
     /// Counters so far.
@@ -164,66 +281,89 @@ impl Controls {
         self.state().counters
     }
 
-    /// Forgets log, counters and queued faults.
+    /// Forgets log, counters, queued faults and the quota's window.
     pub fn reset(&self) {
         let mut state = self.state();
         state.log.clear();
         state.faults.clear();
         state.counters = Counters::default();
+        state.arrivals.clear();
+        if let Some(quota) = state.quota.as_mut() {
+            quota.admitted.clear();
+        }
     }
 
-    /// Logs a request and decides how to treat it: latency and delays are waited out here; scripted
-    /// faults come before the rate limit; a request over the rate limit is counted as throttled.
+    /// Logs a request and decides how to treat it. The request is counted and judged when it
+    /// arrives: scripted faults first, then the rate limit. Latency and delays are waited out
+    /// afterwards, before the answer.
     pub async fn admit(&self, method: &str, target: &str) -> Admission {
-        let (latency, fault, limiter) = {
+        let now = Instant::now();
+        let (latency, admission) = {
             let mut state = self.state();
             state.counters.requests += 1;
-            let fault = state.faults.pop_front();
-            (state.latency, fault, state.limiter.clone())
+            state.arrivals.push_back(now);
+            while state.arrivals.front().is_some_and(|&at| at + WINDOW <= now) {
+                state.arrivals.pop_front();
+            }
+            let in_window = state.arrivals.len() as u64;
+            state.counters.peak_per_second = state.counters.peak_per_second.max(in_window);
+            let foreign = state
+                .quota
+                .as_mut()
+                .map_or(0, |quota| quota.run_foreign(now));
+            state.counters.foreign += foreign;
+            let (admission, result) = match state.faults.pop_front() {
+                Some(Fault::Delay(delay)) => (Err(delay), "ok (delayed)"),
+                Some(Fault::Throttle { retry_after }) => {
+                    (Ok(Admission::Throttled { retry_after }), "fault: throttle")
+                }
+                Some(fault) => (Ok(Admission::Fault(fault)), "fault"),
+                None => match state.quota.as_mut().map(|quota| quota.try_admit(now)) {
+                    Some(false) => (
+                        Ok(Admission::Throttled {
+                            retry_after: Some(1),
+                        }),
+                        "throttled",
+                    ),
+                    _ => (Ok(Admission::Proceed), "ok"),
+                },
+            };
+            match &admission {
+                Ok(Admission::Throttled { .. }) if result == "throttled" => {
+                    state.counters.throttled += 1
+                }
+                Ok(Admission::Throttled { .. } | Admission::Fault(_)) => state.counters.faults += 1,
+                _ => {}
+            }
+            if state.log.len() >= LOG_CAPACITY {
+                state.log.pop_front();
+            }
+            state.log.push_back(LoggedRequest {
+                at: SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or_default(),
+                method: method.to_owned(),
+                target: target.to_owned(),
+                result: result.to_owned(),
+            });
+            (state.latency, admission)
         };
         tokio::time::sleep(latency).await;
-        let (admission, result) = match fault {
-            Some(Fault::Delay(delay)) => {
+        match admission {
+            Ok(admission) => admission,
+            Err(delay) => {
                 tokio::time::sleep(delay).await;
-                (Admission::Proceed, "ok (delayed)")
+                Admission::Proceed
             }
-            Some(Fault::Throttle { retry_after }) => {
-                (Admission::Throttled { retry_after }, "fault: throttle")
-            }
-            Some(fault) => (Admission::Fault(fault), "fault"),
-            None => match limiter.map(|limiter| limiter.check()) {
-                Some(Err(_)) => (
-                    Admission::Throttled {
-                        retry_after: Some(1),
-                    },
-                    "throttled",
-                ),
-                _ => (Admission::Proceed, "ok"),
-            },
-        };
-        let mut state = self.state();
-        match &admission {
-            Admission::Throttled { .. } if result == "throttled" => state.counters.throttled += 1,
-            Admission::Throttled { .. } | Admission::Fault(_) => state.counters.faults += 1,
-            Admission::Proceed => {}
         }
-        state.log.push(LoggedRequest {
-            at: SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or_default(),
-            method: method.to_owned(),
-            target: target.to_owned(),
-            result: result.to_owned(),
-        });
-        admission
     }
 
     /// Records that the last request broke a rule of the provider's (bad signature, bad parameter).
     pub fn record_violation(&self, why: &str) {
         let mut state = self.state();
         state.counters.violations += 1;
-        if let Some(last) = state.log.last_mut() {
+        if let Some(last) = state.log.back_mut() {
             last.result = format!("rejected: {why}");
         }
     }
@@ -266,5 +406,75 @@ pub fn fault_response(fault: Fault) -> Response {
         Fault::Throttle { .. } | Fault::Delay(_) => {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(n: u32) -> Option<NonZeroU32> {
+        NonZeroU32::new(n)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_holds_over_every_sliding_second_and_the_peak_is_exact() {
+        let controls = Controls::new(rate(10));
+        // 10 calls in the first 100 ms fill the window; the 11th at 900 ms is throttled, and the
+        // window frees at 1000 ms exactly, not at a fixed second boundary.
+        for _ in 0..10 {
+            assert!(matches!(
+                controls.admit("GET", "/").await,
+                Admission::Proceed
+            ));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert!(matches!(
+            controls.admit("GET", "/").await,
+            Admission::Throttled { .. }
+        ));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(matches!(
+            controls.admit("GET", "/").await,
+            Admission::Proceed
+        ));
+        let counters = controls.counters();
+        assert_eq!(counters.throttled, 1);
+        assert_eq!(
+            counters.peak_per_second, 11,
+            "all received in one second count"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_foreign_consumer_takes_its_share_of_the_quota() {
+        let controls = Controls::new(rate(20));
+        controls.set_foreign_load(0.5);
+        let mut admitted = 0;
+        for _ in 0..200 {
+            if matches!(controls.admit("GET", "/").await, Admission::Proceed) {
+                admitted += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        // Five seconds of a quota of 20 a second: 100 calls in all, about half of them foreign (the
+        // client gets a few more in the first second, before the foreign calls add up).
+        let foreign = controls.counters().foreign;
+        assert!(
+            (95..=101).contains(&(admitted + foreign)),
+            "{admitted} + {foreign}"
+        );
+        assert!((40..=55).contains(&foreign), "{foreign}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_log_is_bounded() {
+        let controls = Controls::new(None);
+        for _ in 0..LOG_CAPACITY + 10 {
+            controls.admit("GET", "/").await;
+        }
+        assert_eq!(controls.requests().len(), LOG_CAPACITY);
+        assert_eq!(controls.counters().requests, (LOG_CAPACITY + 10) as u64);
     }
 }
