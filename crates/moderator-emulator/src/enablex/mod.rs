@@ -9,6 +9,13 @@
 //! with a token. Dropped real sockets receive `room-disconnected` with cause
 //! `disconnected-by-moderator`.
 //!
+//! For tests of clients: every signalling event received is recorded as received
+//! ([`EnablexEmulator::frames`]); the roster can be withheld from joiners
+//! ([`EnablexEmulator::withhold_roster`], or `PUT /_emulator/enablex/roster-withholding` with
+//! `{"mode": "missing" | "null" | "not-a-list" | "late", "millis": ..}`, `DELETE` to stop);
+//! clientIds can be JSON numbers ([`EnablexConfig::numeric_client_ids`]); REST calls and
+//! signalling events share a rate limit ([`EnablexConfig::requests_per_second`]).
+//!
 //! ```no_run
 //! use moderator_emulator::enablex::{EnablexConfig, EnablexEmulator};
 //! # async fn demo() -> std::io::Result<()> {
@@ -23,22 +30,27 @@
 //! # Ok(()) }
 //! ```
 
+mod recording;
 mod rest;
 mod signalling;
 mod state;
 #[cfg(test)]
 mod tests;
+mod withhold;
 
 use std::io;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 
+pub use recording::{MAX_RECORDED_FRAMES, ReceivedFrame};
 pub use state::{Connection, DropRecord, SignallingFault};
+pub use withhold::RosterWithholding;
 
 use crate::{Controls, RoomDirectory, Server};
 use state::State;
@@ -51,6 +63,10 @@ pub const DEFAULT_APP_KEY: &str = "emulator-app-key";
 pub const GATEWAY_HOST: &str = "signalling.enablex-emulator.invalid";
 /// Where the REST API lives on the listener.
 pub const API_PATH: &str = "/video/v2/";
+/// The default of [`EnablexConfig::requests_per_second`]. EnableX documents no number (only that
+/// 429 `RATE_LIMITED` exists); this one is an assumption, low enough that clients meet it in tests
+/// and high enough for a moderator paced at its default 2 calls a second (3 requests each).
+pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 20;
 
 /// EnableX emulator settings.
 #[derive(Clone, Debug)]
@@ -63,6 +79,12 @@ pub struct EnablexConfig {
     /// EnableX does behind its gateway: sockets must then name the host in `X-Forwarded-Host` (header or
     /// query parameter) or are disconnected.
     pub gateway: bool,
+    /// Requests per second over REST calls and signalling events together
+    /// ([`DEFAULT_REQUESTS_PER_SECOND`]); over it, REST answers 429 `RATE_LIMITED` with
+    /// `Retry-After` and signalling acks `{result: 429}`. `None`: no limit.
+    pub requests_per_second: Option<NonZeroU32>,
+    /// Send clientIds as JSON numbers instead of strings (and match `drop` ids only as numbers).
+    pub numeric_client_ids: bool,
 }
 
 impl Default for EnablexConfig {
@@ -71,6 +93,8 @@ impl Default for EnablexConfig {
             app_id: DEFAULT_APP_ID.to_owned(),
             app_key: DEFAULT_APP_KEY.to_owned(),
             gateway: false,
+            requests_per_second: NonZeroU32::new(DEFAULT_REQUESTS_PER_SECOND),
+            numeric_client_ids: false,
         }
     }
 }
@@ -108,8 +132,8 @@ impl EnablexEmulator {
     pub async fn start(config: EnablexConfig, addr: SocketAddr) -> io::Result<Self> {
         // socketioxide's `v4` feature serves Engine.IO v3 clients (`EIO=3`), as Socket.IO 2 does.
         let (layer, io) = SocketIo::builder().build_layer();
-        let controls = Controls::new(None);
-        let state = State::new(io.clone());
+        let controls = Controls::new(config.requests_per_second);
+        let state = State::new(io.clone(), config.numeric_client_ids);
         let service = Service {
             config: Arc::new(config.clone()),
             controls: controls.clone(),
@@ -126,6 +150,10 @@ impl EnablexEmulator {
         let router = Router::new()
             .route("/video/v2/rooms/{room_id}/tokens", post(rest::create_token))
             .route("/video/v2/rooms/{room_id}/users", get(rest::list_users))
+            .route(
+                "/_emulator/enablex/roster-withholding",
+                put(rest::withhold_roster).delete(rest::stop_withholding_roster),
+            )
             .with_state(service)
             .merge(crate::admin::router(controls.clone(), rooms))
             .layer(layer);
@@ -202,6 +230,17 @@ impl EnablexEmulator {
     /// Every `drop` received from a joined moderator, in order.
     pub fn drops(&self) -> Vec<DropRecord> {
         self.state.drops()
+    }
+
+    /// Every signalling event received, as received, oldest first (the newest
+    /// [`MAX_RECORDED_FRAMES`]): every `drop` a client sent, leaves and refused ones included.
+    pub fn frames(&self) -> Vec<ReceivedFrame> {
+        self.state.frames()
+    }
+
+    /// Withholds the roster from every joiner from now on (`None`: send it again).
+    pub fn withhold_roster(&self, withholding: Option<RosterWithholding>) {
+        self.state.set_withholding(withholding);
     }
 
     /// Queues a signalling fault for the next matching event.

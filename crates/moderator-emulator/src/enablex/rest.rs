@@ -1,4 +1,5 @@
-//! The Video v2 server API routes the adapter uses: create token, list users.
+//! The Video v2 server API routes the adapter uses (create token, list users), and the EnableX admin
+//! knob that withholds the roster.
 //!
 //! HTTP Basic `APP_ID:APP_KEY` on every call. Validation failures answer the classic envelope
 //! `{"result": <code>, "error", "desc"}` (Rooms API codes 10001 / 10002); authentication, unknown rooms
@@ -16,8 +17,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::Service;
 use super::state::IssuedToken;
+use super::{RosterWithholding, Service};
 use crate::{Admission, fault_response};
 
 const ROLES: [&str; 3] = ["moderator", "participant", "viewer"];
@@ -203,4 +204,27 @@ pub(crate) async fn list_users(
         return Json(json!({"result": 0, "total": 0, "users": null})).into_response();
     }
     Json(json!({"result": 0, "total": users.len(), "users": users})).into_response()
+}
+
+/// `PUT /_emulator/enablex/roster-withholding` with a [`RosterWithholding`] as JSON.
+pub(crate) async fn withhold_roster(Extract(service): Extract<Service>, body: String) -> Response {
+    match serde_json::from_str::<RosterWithholding>(&body) {
+        Ok(mode) => {
+            service.state.set_withholding(Some(mode));
+            Json(json!({"withholding": format!("{mode:?}")})).into_response()
+        }
+        Err(error) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": format!(
+                "expected {{\"mode\": \"missing\" | \"null\" | \"not-a-list\" | \"late\", \"millis\": ..}}: {error}"
+            )})),
+        )
+            .into_response(),
+    }
+}
+
+/// `DELETE /_emulator/enablex/roster-withholding`: joiners get the roster again.
+pub(crate) async fn stop_withholding_roster(Extract(service): Extract<Service>) -> Response {
+    service.state.set_withholding(None);
+    Json(json!({"withholding": null})).into_response()
 }

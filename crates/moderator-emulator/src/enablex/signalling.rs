@@ -6,10 +6,14 @@
 //!   `{result, id, clientId, user, userList, room, streams}` to the joiner and `user-connected` to the
 //!   others. Failures ack `{result: 1161, msg}`.
 //! - `drop` (ack), moderator only (`{result: 5116, msg}` otherwise): `{"self": true}` leaves;
-//!   `{"all": true}`, or a missing or empty `clientIds`, drops everyone else (as EnableX documents for
-//!   `dropUser([])`); otherwise the listed clientIds. Dropped sockets get `room-disconnected`
-//!   `{cause: {msg: "disconnected-by-moderator"}}` and are disconnected; the others get
-//!   `user-disconnected`.
+//!   `{"all": true}`, or a missing, empty or non-list `clientIds`, drops everyone else (as EnableX
+//!   documents for `dropUser([])`); otherwise the listed clientIds, matched in their JSON type.
+//!   Dropped sockets get `room-disconnected` `{cause: {msg: "disconnected-by-moderator"}}` and are
+//!   disconnected; the others get `user-disconnected`.
+//!
+//! Every event is recorded as received ([`ReceivedFrame`](super::ReceivedFrame)) before anything
+//! else, then admitted through [`Controls`](crate::Controls) (faults, latency, the rate limit: an
+//! event over it is acked `{result: 429, msg}`).
 //!
 //! The error codes the real server acks with are UNVERIFIED; these reuse the SDKs' codes for the same
 //! conditions.
@@ -17,7 +21,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use socketioxide::extract::{AckSender, SocketRef, TryData};
+use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
 
 use super::Service;
 use super::state::{EventKind, SignallingFault, TokenProblem};
@@ -62,6 +66,17 @@ pub(crate) fn on_connect(service: Service, socket: SocketRef) {
         move |socket: SocketRef, data: TryData<Value>, ack: AckSender| {
             let service = on_drop.clone();
             async move { drop_event(service, socket, data.0.unwrap_or(Value::Null), ack).await }
+        },
+    );
+    let on_other = service.clone();
+    socket.on_fallback(
+        move |socket: SocketRef, Event(event): Event, data: TryData<Value>| {
+            let service = on_other.clone();
+            async move {
+                let data = data.0.unwrap_or(Value::Null);
+                service.state.record_frame(socket.id, &event, &data);
+                tracing::debug!(event = %event, "ignoring a signalling event the emulator does not serve");
+            }
         },
     );
     socket.on_disconnect(move |socket: SocketRef| {
@@ -119,6 +134,7 @@ async fn delay_if_scripted(fault: &Option<SignallingFault>) {
 }
 
 async fn token(service: Service, socket: SocketRef, data: Value, ack: AckSender) {
+    service.state.record_frame(socket.id, "token", &data);
     let Some(ack) = admit(&service, &socket, "token", ack).await else {
         return;
     };
@@ -156,13 +172,22 @@ async fn token(service: Service, socket: SocketRef, data: Value, ack: AckSender)
     delay_if_scripted(&fault).await;
     let _ =
         ack.send(&json!({"result": 0, "clientId": joined.client_id, "connectedIP": "127.0.0.1"}));
-    let _ = socket.emit("room-connected", &joined.room_connected);
     service
         .state
         .tell(&joined.others, "user-connected", &joined.announce);
+    if joined.room_connected_delay.is_zero() {
+        let _ = socket.emit("room-connected", &joined.room_connected);
+    } else {
+        // Late: the joiner must wait for it, not take the silence for an empty room.
+        tokio::spawn(async move {
+            tokio::time::sleep(joined.room_connected_delay).await;
+            let _ = socket.emit("room-connected", &joined.room_connected);
+        });
+    }
 }
 
 async fn drop_event(service: Service, socket: SocketRef, data: Value, ack: AckSender) {
+    service.state.record_frame(socket.id, "drop", &data);
     let Some(ack) = admit(&service, &socket, "drop", ack).await else {
         return;
     };
@@ -200,15 +225,10 @@ async fn drop_event(service: Service, socket: SocketRef, data: Value, ack: AckSe
         let _ = ack.send(&json!({"result": 5116, "msg": "Unauthorized Access"}));
         return;
     }
-    let requested: Vec<String> = data
+    let requested: &[Value] = data
         .get("clientIds")
         .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|id| id.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+        .map_or(&[], Vec::as_slice);
     // EnableX: `dropUser([])` drops everyone, and so does `{all: true}`.
     let all = data.get("all").and_then(Value::as_bool) == Some(true) || requested.is_empty();
     let dropped = service

@@ -1,5 +1,9 @@
 //! The EnableX emulator's memory: rooms of connections (virtual or real sockets), issued tokens, the
-//! drop log and scripted signalling faults.
+//! drop log, the received frames, scripted signalling faults and roster withholding.
+//!
+//! clientIds are text here; on the wire they are JSON strings, or numbers when the emulator runs with
+//! numeric clientIds. A `drop` matches a connection only when the id comes back in its wire type, as
+//! a server comparing with `===` would.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,6 +14,8 @@ use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::socket::Sid;
 
+use super::recording::{FrameLog, ReceivedFrame};
+use super::withhold::RosterWithholding;
 use crate::RoomDirectory;
 
 /// One connection in a room.
@@ -37,7 +43,7 @@ pub struct DropRecord {
     pub by: String,
     /// Whether it dropped everyone (`all: true`, or an empty / missing `clientIds`).
     pub all: bool,
-    /// The clientIds requested.
+    /// The clientIds requested, as text (see [`ReceivedFrame`] for their JSON types).
     pub requested: Vec<String>,
     /// The clientIds actually dropped.
     pub dropped: Vec<String>,
@@ -105,7 +111,10 @@ struct Inner {
     sockets: HashMap<Sid, (String, String)>,
     faults: VecDeque<SignallingFault>,
     drops: Vec<DropRecord>,
+    frames: FrameLog,
     forced_role: Option<String>,
+    withholding: Option<RosterWithholding>,
+    numeric_ids: bool,
     next_id: u64,
 }
 
@@ -116,10 +125,12 @@ pub(crate) struct State {
     pub io: SocketIo,
 }
 
-/// What a join produced: our ack, the `room-connected` payload, and who to tell.
+/// What a join produced: our ack, the `room-connected` payload (and how long to hold it back), and
+/// who to tell.
 pub(crate) struct Joined {
-    pub client_id: String,
+    pub client_id: Value,
     pub room_connected: Value,
+    pub room_connected_delay: Duration,
     pub announce: Value,
     pub others: Vec<Sid>,
 }
@@ -143,9 +154,13 @@ pub(crate) struct Dropped {
 }
 
 impl State {
-    pub(crate) fn new(io: SocketIo) -> Self {
+    /// Empty state; with `numeric_ids`, clientIds go on the wire as JSON numbers.
+    pub(crate) fn new(io: SocketIo, numeric_ids: bool) -> Self {
         State {
-            inner: Arc::new(Mutex::new(Inner::default())),
+            inner: Arc::new(Mutex::new(Inner {
+                numeric_ids,
+                ..Inner::default()
+            })),
             io,
         }
     }
@@ -159,6 +174,9 @@ impl State {
     /// A fresh id: a counter mixed with the clock, hex, so ids differ across emulator restarts.
     fn next_id(inner: &mut Inner, prefix: &str) -> String {
         inner.next_id += 1;
+        if inner.numeric_ids && prefix.is_empty() {
+            return (1000 + inner.next_id).to_string();
+        }
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -190,6 +208,25 @@ impl State {
 
     pub(crate) fn drops(&self) -> Vec<DropRecord> {
         self.inner().drops.clone()
+    }
+
+    /// Records a frame from `sid`, named by its clientId once it has joined.
+    pub(crate) fn record_frame(&self, sid: Sid, event: &str, data: &Value) {
+        let mut inner = self.inner();
+        let client_id = inner.sockets.get(&sid).map(|(_, id)| id.clone());
+        inner.frames.push(ReceivedFrame {
+            client_id,
+            event: event.to_owned(),
+            data: data.clone(),
+        });
+    }
+
+    pub(crate) fn frames(&self) -> Vec<ReceivedFrame> {
+        self.inner().frames.all()
+    }
+
+    pub(crate) fn set_withholding(&self, withholding: Option<RosterWithholding>) {
+        self.inner().withholding = withholding;
     }
 
     pub(crate) fn connections(&self, room: &str) -> Option<Vec<Connection>> {
@@ -235,27 +272,33 @@ impl State {
             role: token.role.clone(),
             live: true,
         };
+        let numeric = inner.numeric_ids;
         let connections = inner.rooms.entry(token.room.clone()).or_default();
-        let user_list: Vec<Value> = connections.iter().map(user_json).collect();
+        let user_list: Vec<Value> = connections.iter().map(|c| user_json(c, numeric)).collect();
         let others = live_sids(&inner.sockets, &token.room, &client_id);
         let connections = inner.rooms.entry(token.room.clone()).or_default();
         connections.push(me.clone());
         inner
             .sockets
             .insert(sid, (token.room.clone(), client_id.clone()));
-        let room_connected = json!({
+        let wire_id = wire_id(&client_id, numeric);
+        let mut room_connected = json!({
             "result": 0,
             "id": token.room,
-            "clientId": client_id,
-            "user": user_json(&me),
+            "clientId": wire_id,
+            "user": user_json(&me, numeric),
             "userList": user_list,
             "room": {"settings": {"mode": "group"}, "locked": false},
             "streams": [],
         });
+        let room_connected_delay = inner
+            .withholding
+            .map_or(Duration::ZERO, |mode| mode.apply(&mut room_connected));
         Ok(Joined {
-            client_id,
+            client_id: wire_id,
             room_connected,
-            announce: user_json(&me),
+            room_connected_delay,
+            announce: user_json(&me, numeric),
             others,
         })
     }
@@ -274,20 +317,23 @@ impl State {
         Some((room, client_id, role))
     }
 
-    /// Removes the connections `targets` selects from `room` (never `by`), logging the drop.
+    /// Removes from `room` everyone (`all`) or the connections whose wire clientId is in
+    /// `requested` (never `by`), logging the drop.
     pub(crate) fn drop_connections(
         &self,
         room: &str,
         by: &str,
         all: bool,
-        requested: Vec<String>,
+        requested: &[Value],
     ) -> Dropped {
         let mut inner = self.inner();
+        let numeric = inner.numeric_ids;
         let Inner { rooms, sockets, .. } = &mut *inner;
         let connections = rooms.entry(room.to_owned()).or_default();
-        let (gone, kept): (Vec<Connection>, Vec<Connection>) = connections
-            .drain(..)
-            .partition(|c| c.client_id != by && (all || requested.contains(&c.client_id)));
+        let (gone, kept): (Vec<Connection>, Vec<Connection>) =
+            connections.drain(..).partition(|c| {
+                c.client_id != by && (all || requested.contains(&wire_id(&c.client_id, numeric)))
+            });
         *connections = kept;
         let dropped_ids: Vec<String> = gone.iter().map(|c| c.client_id.clone()).collect();
         let dropped_sockets: Vec<Sid> = sockets
@@ -303,14 +349,14 @@ impl State {
             room: room.to_owned(),
             by: by.to_owned(),
             all,
-            requested,
+            requested: requested.iter().map(id_text).collect(),
             dropped: dropped_ids,
         };
         inner.drops.push(record.clone());
         Dropped {
             record,
             sockets: dropped_sockets,
-            announcements: gone.iter().map(user_json).collect(),
+            announcements: gone.iter().map(|c| user_json(c, numeric)).collect(),
             remaining,
         }
     }
@@ -324,7 +370,7 @@ impl State {
         let at = connections.iter().position(|c| c.client_id == client_id)?;
         let gone = connections.remove(at);
         let others = live_sids(&inner.sockets, &room, "");
-        Some((user_json(&gone), others))
+        Some((user_json(&gone, inner.numeric_ids), others))
     }
 
     /// Adds a virtual connection; returns its `user-connected` payload and who to tell.
@@ -338,7 +384,7 @@ impl State {
             role: "participant".to_owned(),
             live: false,
         };
-        let payload = user_json(&connection);
+        let payload = user_json(&connection, inner.numeric_ids);
         inner
             .rooms
             .entry(room.to_owned())
@@ -366,10 +412,26 @@ fn live_sids(sockets: &HashMap<Sid, (String, String)>, room: &str, except: &str)
         .collect()
 }
 
+/// A clientId as it goes on the wire.
+fn wire_id(client_id: &str, numeric: bool) -> Value {
+    match client_id.parse::<u64>() {
+        Ok(number) if numeric => Value::from(number),
+        _ => Value::String(client_id.to_owned()),
+    }
+}
+
+/// A requested clientId as text, whatever its JSON type.
+fn id_text(id: &Value) -> String {
+    match id {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// A roster entry as the signalling server sends it.
-fn user_json(connection: &Connection) -> Value {
+fn user_json(connection: &Connection, numeric: bool) -> Value {
     json!({
-        "clientId": connection.client_id,
+        "clientId": wire_id(&connection.client_id, numeric),
         "name": connection.name,
         "user_ref": connection.user_ref,
         "role": connection.role,
@@ -411,7 +473,9 @@ impl RoomDirectory for State {
         inner.sockets.clear();
         inner.tokens.clear();
         inner.drops.clear();
+        inner.frames.clear();
         inner.faults.clear();
         inner.forced_role = None;
+        inner.withholding = None;
     }
 }
