@@ -1,21 +1,27 @@
 //! The adapter: one batch = one `drop` emitted by a headless moderator session.
 
-use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::Mutex;
 
-use moderator_core::{Adapter, Batch, BatchResult, Capabilities, Error, Reason, RoomId};
+use moderator_core::{
+    Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, ErrorKind, Reason, RoomId,
+};
 
 use crate::PROVIDER;
 use crate::builder::EnablexBuilder;
+use crate::kept::{KeptSession, KeptSessions};
 use crate::rest::{RestClient, TokenRequest};
 use crate::session::{Session, SessionSettings};
 use crate::token::Token;
 
 /// The role requested for the headless moderator's token.
 const MODERATOR_ROLE: &str = "moderator";
+
+/// `disconnect_all` may take this many step timeouts in all (waiting for the room's kept session,
+/// token, connect, join, room-connected, drop, leave), whatever happens in between.
+const DISCONNECT_ALL_STEPS: u32 = 6;
 
 /// The EnableX adapter: creates a moderator token over REST, joins the room's signalling session as a
 /// headless moderator, emits `drop` for the batch's users, and leaves.
@@ -42,7 +48,7 @@ pub struct Enablex {
     moderator_ref: String,
     caps: Capabilities,
     /// Sessions kept open per room, when [`EnablexBuilder::with_kept_session`] is set.
-    kept: Option<Mutex<HashMap<RoomId, Session>>>,
+    kept: Option<KeptSessions<Session>>,
 }
 
 impl fmt::Debug for Enablex {
@@ -65,7 +71,7 @@ impl Enablex {
         moderator_name: String,
         moderator_ref: String,
         caps: Capabilities,
-        keep_session: bool,
+        kept_idle: Option<Duration>,
     ) -> Self {
         Enablex {
             rest,
@@ -73,7 +79,7 @@ impl Enablex {
             moderator_name,
             moderator_ref,
             caps,
-            kept: keep_session.then(|| Mutex::new(HashMap::new())),
+            kept: kept_idle.map(KeptSessions::new),
         }
     }
 
@@ -87,15 +93,12 @@ impl Enablex {
         EnablexBuilder::from_env().build()
     }
 
-    /// Leaves every room a kept session is in (see [`EnablexBuilder::with_kept_session`]). Without
-    /// kept sessions there is nothing to do: every call already left.
+    /// Leaves every room a kept session is in (see [`EnablexBuilder::with_kept_session`]), after
+    /// the batches in flight. Without kept sessions there is nothing to do: every call already left.
+    /// (Dropping the adapter also leaves, in the background.)
     pub async fn close(&self) {
-        let Some(kept) = &self.kept else {
-            return;
-        };
-        let sessions: Vec<Session> = kept.lock().await.drain().map(|(_, s)| s).collect();
-        for session in sessions {
-            session.leave().await;
+        if let Some(kept) = &self.kept {
+            kept.close_all().await;
         }
     }
 
@@ -111,50 +114,53 @@ impl Enablex {
         Session::join(&token, &self.settings).await
     }
 
-    /// The batch on the room's kept session, opening (or replacing) it as needed.
-    async fn send_on_kept(
-        &self,
-        kept: &Mutex<HashMap<RoomId, Session>>,
-        batch: Batch<'_>,
-    ) -> BatchResult {
-        let mut sessions = kept.lock().await;
-        if let Some(stale) = sessions.remove_if_closed(batch.room) {
-            stale.leave().await;
-        }
-        if !sessions.contains_key(batch.room) {
+    /// The batch on the room's kept session, opening (or replacing) it as needed. Only this room
+    /// waits for its lock.
+    async fn send_on_kept(&self, kept: &KeptSessions<Session>, batch: Batch<'_>) -> BatchResult {
+        let mut room = kept.lock(batch.room).await;
+        room.retire_unusable().await;
+        if room.session().is_none() {
             match self.open_session(batch.room).await {
-                Ok(session) => {
-                    sessions.insert(batch.room.clone(), session);
-                }
+                Ok(session) => room.keep(session),
                 Err(error) => return BatchResult::Whole(error),
             }
         }
-        let Some(session) = sessions.get_mut(batch.room) else {
+        let Some(session) = room.session() else {
             return BatchResult::Whole(
                 Error::protocol("the kept session vanished").with_provider(PROVIDER),
             );
         };
-        let result = session.drop_users(batch.users).await;
+        let result = session.drop_users(batch.users, true).await;
         // A session lost mid-drop is replaced on the next call, with a new token.
-        if let Some(stale) = sessions.remove_if_closed(batch.room) {
-            stale.leave().await;
-        }
+        room.retire_unusable().await;
+        result
+    }
+
+    /// `drop {"all": true}` on a session of its own; a kept session of the room is retired first
+    /// (it would be dropped too), and the room stays locked until the end.
+    async fn drop_everyone(&self, room: &RoomId) -> Result<(), Error> {
+        let _room_lock = match &self.kept {
+            Some(kept) => {
+                let mut lock = kept.lock(room).await;
+                lock.retire().await;
+                Some(lock)
+            }
+            None => None,
+        };
+        let mut session = self.open_session(room).await?;
+        let result = session.drop_all().await;
+        session.leave().await;
         result
     }
 }
 
-/// Removing a kept session that can no longer be used.
-trait KeptSessions {
-    fn remove_if_closed(&mut self, room: &RoomId) -> Option<Session>;
-}
+impl KeptSession for Session {
+    fn is_usable(&mut self) -> bool {
+        self.is_open()
+    }
 
-impl KeptSessions for HashMap<RoomId, Session> {
-    fn remove_if_closed(&mut self, room: &RoomId) -> Option<Session> {
-        if self.get_mut(room)?.is_open() {
-            None
-        } else {
-            self.remove(room)
-        }
+    fn leave(self) -> impl Future<Output = ()> + Send {
+        Session::leave(self)
     }
 }
 
@@ -168,6 +174,25 @@ impl Adapter for Enablex {
         self.caps
     }
 
+    /// Refuses a request naming the headless moderator's own `user_ref` before anything is sent:
+    /// every session of this adapter joins with it, so it would name sibling sessions of concurrent
+    /// batches (the sessions never drop such connections anyway).
+    fn check(&self, request: &DisconnectRequest) -> Result<(), Error> {
+        if request
+            .users()
+            .iter()
+            .any(|user| user.as_str() == self.moderator_ref)
+        {
+            return Err(Error::invalid_input(format!(
+                "{:?} is the headless moderator's own user_ref; choose another with \
+                 EnablexBuilder::with_moderator_ref to drop that user",
+                self.moderator_ref
+            ))
+            .with_provider(PROVIDER));
+        }
+        Ok(())
+    }
+
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
         if let Some(kept) = &self.kept {
             return self.send_on_kept(kept, batch).await;
@@ -176,24 +201,27 @@ impl Adapter for Enablex {
             Ok(session) => session,
             Err(error) => return BatchResult::Whole(error),
         };
-        let result = session.drop_users(batch.users).await;
+        let result = session.drop_users(batch.users, false).await;
         session.leave().await;
         result
     }
 
     /// `drop {"all": true}`: ends the session for everyone in the room. EnableX carries no reason.
+    /// Bounded as a whole by [`DISCONNECT_ALL_STEPS`] step timeouts.
     async fn disconnect_all(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
         let _ = reason;
-        // Everyone is dropped, a kept session of ours included: retire it first.
-        if let Some(kept) = &self.kept {
-            let stale = kept.lock().await.remove(room);
-            if let Some(stale) = stale {
-                stale.leave().await;
-            }
+        let limit = self.settings.timeout.saturating_mul(DISCONNECT_ALL_STEPS);
+        match tokio::time::timeout(limit, self.drop_everyone(room)).await {
+            Ok(result) => result,
+            // The session is dropped with the future, which closes its socket in the background.
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "disconnect_all did not finish within {limit:?}; everyone may or may not \
+                     have been dropped"
+                ),
+            )
+            .with_provider(PROVIDER)),
         }
-        let mut session = self.open_session(room).await?;
-        let result = session.drop_all().await;
-        session.leave().await;
-        result
     }
 }

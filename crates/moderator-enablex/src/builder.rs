@@ -25,6 +25,10 @@ pub const DEFAULT_MODERATOR_NAME: &str = "Moderator";
 /// The `user_ref` the headless moderator joins with.
 pub const DEFAULT_MODERATOR_REF: &str = "moderator-bot";
 
+/// How long a kept session may stay unused before it leaves the room
+/// ([`EnablexBuilder::with_kept_session_idle`]).
+pub const DEFAULT_KEPT_SESSION_IDLE: Duration = Duration::from_secs(60);
+
 /// Builds an [`Enablex`] adapter.
 ///
 /// ```
@@ -49,6 +53,7 @@ pub struct EnablexBuilder {
     moderator_name: String,
     moderator_ref: String,
     keep_session: bool,
+    kept_session_idle: Duration,
     match_client_ids: bool,
 }
 
@@ -64,6 +69,7 @@ impl fmt::Debug for EnablexBuilder {
             .field("moderator_name", &self.moderator_name)
             .field("moderator_ref", &self.moderator_ref)
             .field("keep_session", &self.keep_session)
+            .field("kept_session_idle", &self.kept_session_idle)
             .field("match_client_ids", &self.match_client_ids)
             .finish()
     }
@@ -85,6 +91,7 @@ impl EnablexBuilder {
             moderator_name: DEFAULT_MODERATOR_NAME.to_owned(),
             moderator_ref: DEFAULT_MODERATOR_REF.to_owned(),
             keep_session: false,
+            kept_session_idle: DEFAULT_KEPT_SESSION_IDLE,
             match_client_ids: false,
         }
     }
@@ -141,7 +148,8 @@ impl EnablexBuilder {
         self
     }
 
-    /// The `user_ref` the headless moderator joins with. Its own connection is never dropped.
+    /// The `user_ref` the headless moderator joins with. Connections with it are never dropped, and
+    /// a request naming it is refused before anything is sent.
     pub fn with_moderator_ref(mut self, user_ref: impl Into<String>) -> Self {
         self.moderator_ref = user_ref.into();
         self
@@ -149,9 +157,18 @@ impl EnablexBuilder {
 
     /// Keeps one session per room open across calls instead of join -> drop -> leave per call.
     /// A lost socket is replaced with a new session (and a new token: tokens are single use).
-    /// Call [`Enablex::close`] to leave the rooms.
+    /// Batches in one room take turns; rooms do not wait for each other. A session leaves after
+    /// [`with_kept_session_idle`](Self::with_kept_session_idle) without use, on [`Enablex::close`],
+    /// or when the adapter is dropped.
     pub fn with_kept_session(mut self, keep: bool) -> Self {
         self.keep_session = keep;
+        self
+    }
+
+    /// How long a kept session may stay unused before it leaves the room (default
+    /// [`DEFAULT_KEPT_SESSION_IDLE`]).
+    pub fn with_kept_session_idle(mut self, idle: Duration) -> Self {
+        self.kept_session_idle = idle;
         self
     }
 
@@ -183,6 +200,11 @@ impl EnablexBuilder {
         if self.timeout.is_zero() {
             return Err(config("the timeout must be positive".to_owned()));
         }
+        if self.kept_session_idle.is_zero() {
+            return Err(config(
+                "the kept session idle time must be positive".to_owned(),
+            ));
+        }
         if self.moderator_name.trim().is_empty() || self.moderator_ref.trim().is_empty() {
             return Err(config(
                 "the moderator's name and user_ref must not be empty".to_owned(),
@@ -209,6 +231,7 @@ impl EnablexBuilder {
             timeout: self.timeout,
             allow_http: self.allow_http,
             match_client_ids: self.match_client_ids,
+            moderator_ref: self.moderator_ref.clone(),
         };
         Ok(Enablex::new(
             rest,
@@ -216,7 +239,7 @@ impl EnablexBuilder {
             self.moderator_name,
             self.moderator_ref,
             ENABLEX_CAPABILITIES.with_max_users_per_call(self.max_users_per_call),
-            self.keep_session,
+            self.keep_session.then_some(self.kept_session_idle),
         ))
     }
 }
@@ -303,6 +326,13 @@ mod tests {
                 .is_err()
         );
         assert!(builder.clone().with_moderator_ref("").build().is_err());
+        assert!(
+            builder
+                .clone()
+                .with_kept_session_idle(Duration::ZERO)
+                .build()
+                .is_err()
+        );
         let adapter = builder.with_max_users_per_call(7).build().unwrap();
         use moderator_core::Adapter;
         assert_eq!(adapter.capabilities().max_users_per_call.get(), 7);

@@ -186,6 +186,9 @@ pub(crate) const CODES: &[CodeRow] = &[
     row(Signalling, "4119", Unavailable, "reconnect refused"),
     row(Signalling, "5031", Unavailable, "disconnection in progress"),
     row(Signalling, "5032", Unavailable, "already disconnected"),
+    // No signalling rate limit is documented; an ack saying 429 can only mean one, so it is retried
+    // as one rather than read as a refused token or drop.
+    row(Signalling, "429", Throttled, "rate limited"),
 ];
 
 /// The row for `code` seen at `source`.

@@ -11,13 +11,18 @@
 //!    `userList`;
 //! 3. each requested user id is matched against every connection's `user_ref` (a user on two devices
 //!    has two clientIds; both are dropped), optionally also against raw clientIds;
-//! 4. one `drop {"all": false, "clientIds": [..]}` with an ack removes them; users with no connection
-//!    are [`NotInRoom`](moderator_core::Outcome::NotInRoom) and, if nobody is present, nothing is
+//! 4. one `drop {"all": false, "clientIds": [..]}` with an ack removes them (the clientIds in the
+//!    JSON type the server gave them); users with no connection are
+//!    [`NotInRoom`](moderator_core::Outcome::NotInRoom) and, if nobody is present, nothing is
 //!    emitted at all (an empty `clientIds` would drop EVERYONE);
-//! 5. `drop {"self": true}` leaves, and the socket is closed.
+//! 5. the session leaves by closing its Socket.IO namespace and socket (never with a `drop`).
 //!
-//! A session whose role is not `moderator` fails with [`PermissionDenied`](moderator_core::ErrorKind)
-//! code `5116` and never sends `drop`; a session no longer in the room fails with code `5086`.
+//! A `room-connected` without a readable `userList` fails the whole batch with
+//! [`Protocol`](moderator_core::ErrorKind::Protocol): nobody is called absent from a roster that was
+//! not seen. A session whose role is not `moderator` fails with
+//! [`PermissionDenied`](moderator_core::ErrorKind) code `5116` and never sends `drop`; a session no
+//! longer in the room fails with code `5086`. A request naming the moderator's own `user_ref` is
+//! refused before anything is sent.
 //! [`Moderator::disconnect_all`](moderator_core::Moderator::disconnect_all) is the only path to
 //! `drop {"all": true}`. EnableX carries no reason to the dropped user
 //! ([`ReasonSupport::NotCarried`]); they receive `room-disconnected` with cause
@@ -45,7 +50,9 @@
 mod adapter;
 mod builder;
 mod codes;
+mod drop_frame;
 mod endpoint;
+mod kept;
 mod rest;
 mod roster;
 mod session;
@@ -56,8 +63,8 @@ use moderator_core::{Capabilities, CharSet, IdRule, ReasonSupport};
 
 pub use adapter::Enablex;
 pub use builder::{
-    DEFAULT_ENDPOINT, DEFAULT_MODERATOR_NAME, DEFAULT_MODERATOR_REF, DEFAULT_TIMEOUT,
-    EnablexBuilder,
+    DEFAULT_ENDPOINT, DEFAULT_KEPT_SESSION_IDLE, DEFAULT_MODERATOR_NAME, DEFAULT_MODERATOR_REF,
+    DEFAULT_TIMEOUT, EnablexBuilder,
 };
 
 /// The provider name in errors, traces and reports.

@@ -20,6 +20,10 @@ use moderator_core::{Error, ErrorKind, RoomId};
 use crate::PROVIDER;
 use crate::codes;
 
+/// The most of an answer body that is read: a token answer is a few hundred bytes, and a server
+/// that sends more must not make us buffer it all.
+const MAX_BODY: usize = 64 * 1024;
+
 /// Body of the token request.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct TokenRequest<'a> {
@@ -58,6 +62,9 @@ impl RestClient {
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("moderator-enablex/", env!("CARGO_PKG_VERSION")))
+            // A redirect would resend the Basic credentials wherever it points, perhaps over plain
+            // http; a 3xx is reported instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 Error::config(format!("cannot build the HTTP client: {e}")).with_provider(PROVIDER)
@@ -90,7 +97,7 @@ impl RestClient {
         request: &TokenRequest<'_>,
     ) -> Result<String, Error> {
         let url = self.tokens_url(room)?;
-        let response = self
+        let mut response = self
             .http
             .post(url)
             .header(AUTHORIZATION, &self.authorization)
@@ -100,7 +107,14 @@ impl RestClient {
             .map_err(transport_error)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport_error)?;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            let room = MAX_BODY - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if chunk.len() >= room {
+                break;
+            }
+        }
         parse_token_answer(status, &headers, &body)
     }
 }

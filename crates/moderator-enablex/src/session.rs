@@ -4,8 +4,12 @@
 //! protocol is not published): the first emit is `token` with an ack, answered `{result: 0, clientId}`
 //! (`result` may be the string `"0"`; some SDK versions accept a Licode-style `("success", obj)`), then
 //! `room-connected` with the `userList`; `user-connected` / `user-disconnected` follow. A drop is
-//! `drop {"all": false, "clientIds": [..]}` with an ack `{result: 0}`; a graceful leave is
-//! `drop {"self": true}`. `clientIds: []` would drop EVERYONE, so an empty list is never sent.
+//! `drop {"all": false, "clientIds": [..]}` with an ack `{result: 0}` (built only by
+//! [`DropFrame`]). Leaving closes the namespace and the socket: the SDKs' `drop {"self": true}` is
+//! never sent, because a server that ignored `self` would read it as "drop everyone".
+//!
+//! A `room-connected` without a readable `userList` fails the join ([`ErrorKind::Protocol`]): an
+//! unreadable roster must never turn into "nobody is here".
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -13,13 +17,14 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout_at};
-use tracing::debug;
+use tracing::{debug, warn};
 
 use moderator_core::{BatchResult, Error, ErrorKind, Outcome, UserId};
 
 use crate::PROVIDER;
 use crate::codes::signalling_error;
-use crate::roster::{Roster, field};
+use crate::drop_frame::DropFrame;
+use crate::roster::{ClientId, Roster, field};
 use crate::socketio::{Client, ClientConfig, ClientError, Event};
 use crate::token::Token;
 
@@ -29,8 +34,13 @@ const SDK_VERSION: &str = "2.0.0";
 const HOST_TYPE: &str = "web";
 const HOST_VERSION: &str = concat!("moderator-enablex/", env!("CARGO_PKG_VERSION"));
 
-/// The longest a graceful leave may take before the socket is simply closed.
+/// The longest a graceful leave (Socket.IO disconnect, then WebSocket close) may take.
 const LEAVE_LIMIT: Duration = Duration::from_secs(1);
+
+/// How long a kept session waits for `user-connected` before it calls a user absent: its roster is
+/// only as fresh as the broadcasts it has read, and a user who joined a moment ago is still on the
+/// wire. A fresh session needs no wait: `room-connected` is the server's roster of that moment.
+const ROSTER_GRACE: Duration = Duration::from_secs(1);
 
 /// How sessions behave.
 #[derive(Clone, Debug)]
@@ -40,17 +50,21 @@ pub(crate) struct SessionSettings {
     pub allow_http: bool,
     /// Also match requested users against raw clientIds.
     pub match_client_ids: bool,
+    /// The headless moderator's `user_ref`: connections with it are ours and never dropped.
+    pub moderator_ref: String,
 }
 
 /// A joined signalling session.
 pub(crate) struct Session {
     client: Client,
-    events: mpsc::UnboundedReceiver<Event>,
+    events: mpsc::Receiver<Event>,
     own_client_id: String,
     role: String,
     roster: Roster,
     /// Set when the server said the room is gone for us (`room-disconnected`).
     ended: Option<String>,
+    /// Set when a roster update could not be read: the roster may miss someone from then on.
+    roster_lost: Option<String>,
     settings: SessionSettings,
 }
 
@@ -199,13 +213,20 @@ impl Session {
             .or_else(|| field(&connected, "role"))
             .or_else(|| field(&ack, "role"))
             .unwrap_or_default();
+        let roster = Roster::from_user_list(connected.get("userList")).map_err(|unreadable| {
+            protocol(format!(
+                "cannot tell who is in the room: {}; nobody was dropped",
+                unreadable.0
+            ))
+        })?;
         let mut session = Session {
             client,
             events,
             own_client_id,
             role,
-            roster: Roster::from_user_list(connected.get("userList")),
+            roster,
             ended: None,
+            roster_lost: None,
             settings: settings.clone(),
         };
         for event in early {
@@ -223,7 +244,12 @@ impl Session {
     fn apply(&mut self, event: Event) {
         let first = event.args.first().unwrap_or(&Value::Null);
         match event.name.as_str() {
-            "user-connected" => self.roster.connected(first),
+            "user-connected" => {
+                if !self.roster.connected(first) {
+                    warn!("user-connected named no clientId; this session's roster is out of date");
+                    self.roster_lost = Some("a user-connected event named no clientId".to_owned());
+                }
+            }
             "user-disconnected" => self.roster.disconnected(first),
             "room-disconnected" => self.ended = Some(disconnect_cause(&event.args)),
             other => debug!(event = other, "ignoring a signalling event"),
@@ -237,10 +263,10 @@ impl Session {
         }
     }
 
-    /// Whether the session can still be used (socket open, still in the room).
+    /// Whether the session can still be used (socket open, still in the room, roster readable).
     pub(crate) fn is_open(&mut self) -> bool {
         self.sync();
-        self.ended.is_none() && !self.client.is_closed()
+        self.ended.is_none() && self.roster_lost.is_none() && !self.client.is_closed()
     }
 
     fn is_moderator(&self) -> bool {
@@ -265,21 +291,29 @@ impl Session {
             (None, Some(reason)) => Some(reason.to_string()),
             (None, None) => None,
         };
-        match gone {
-            Some(why) => Err(signalling_error(
+        if let Some(why) = gone {
+            return Err(signalling_error(
                 "5086",
                 &format!("room not connected: {why}"),
                 ErrorKind::Unavailable,
-            )),
-            None => Ok(()),
+            ));
         }
+        if let Some(why) = &self.roster_lost {
+            // Temporary: a new session reads a whole new roster.
+            return Err(Error::new(
+                ErrorKind::Unavailable,
+                format!("this session's roster is out of date ({why}); nobody was dropped"),
+            )
+            .with_provider(PROVIDER));
+        }
+        Ok(())
     }
 
     /// Emits `drop` and reads its ack; `Err` carries what the users of this drop should be told.
-    async fn emit_drop(&mut self, payload: Value) -> Result<(), Error> {
+    async fn emit_drop(&mut self, frame: DropFrame) -> Result<(), Error> {
         let answer = self
             .client
-            .emit_with_ack("drop", vec![payload], self.settings.timeout)
+            .emit_with_ack("drop", vec![frame.into_payload()], self.settings.timeout)
             .await;
         match answer {
             Ok(args) => match read_ack(args) {
@@ -305,36 +339,61 @@ impl Session {
         }
     }
 
-    /// Drops every connection of `users` in one `drop`, and says what happened to each user.
-    pub(crate) async fn drop_users(&mut self, users: &[UserId]) -> BatchResult {
-        if let Err(error) = self.ready() {
-            return BatchResult::Whole(error);
-        }
-        let targets: Vec<Vec<String>> = users
+    /// Every connection of each of `users`, in order.
+    fn targets(&self, users: &[UserId]) -> Vec<Vec<ClientId>> {
+        users
             .iter()
             .map(|user| {
                 self.roster.client_ids_for(
                     user.as_str(),
                     self.settings.match_client_ids,
                     &self.own_client_id,
+                    &self.settings.moderator_ref,
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    /// Reads roster broadcasts for at most [`ROSTER_GRACE`] (never beyond the step timeout) until
+    /// every one of `users` has a connection.
+    async fn await_users(&mut self, users: &[UserId]) {
+        let deadline = Instant::now() + ROSTER_GRACE.min(self.settings.timeout);
+        while self.targets(users).iter().any(Vec::is_empty) {
+            match timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(event)) => self.apply(event),
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+
+    /// Drops every connection of `users` in one `drop`, and says what happened to each user. With
+    /// `recheck` (a kept session, whose roster may lag), users not found are looked for again in
+    /// the broadcasts of the next moment before they are called absent.
+    pub(crate) async fn drop_users(&mut self, users: &[UserId], recheck: bool) -> BatchResult {
+        if let Err(error) = self.ready() {
+            return BatchResult::Whole(error);
+        }
+        if recheck {
+            self.await_users(users).await;
+            // What was read while waiting may say the session is gone.
+            if let Err(error) = self.ready() {
+                return BatchResult::Whole(error);
+            }
+        }
+        let targets = self.targets(users);
         let mut seen = HashSet::new();
-        let client_ids: Vec<String> = targets
+        let client_ids: Vec<ClientId> = targets
             .iter()
             .flatten()
-            .filter(|id| seen.insert(id.as_str()))
+            .filter(|id| seen.insert(id.text.as_str()))
             .cloned()
             .collect();
         // Nobody to drop: send nothing (an empty `clientIds` would drop everyone).
-        if client_ids.is_empty() {
+        let Some(frame) = DropFrame::connections(&client_ids) else {
             return BatchResult::all(users.len(), Outcome::NotInRoom);
-        }
+        };
         debug!(connections = client_ids.len(), "emitting drop");
-        let result = self
-            .emit_drop(json!({"all": false, "clientIds": client_ids}))
-            .await;
+        let result = self.emit_drop(frame).await;
         if result.is_ok() {
             self.roster.remove(&client_ids);
         }
@@ -353,29 +412,21 @@ impl Session {
     /// Drops everyone: `drop {"all": true}`.
     pub(crate) async fn drop_all(&mut self) -> Result<(), Error> {
         self.ready()?;
-        self.emit_drop(json!({"all": true})).await
+        self.emit_drop(DropFrame::everyone()).await
     }
 
-    /// Leaves gracefully (`drop {"self": true}`), then closes the socket.
-    pub(crate) async fn leave(mut self) {
-        if self.is_open() {
-            let limit = self.settings.timeout.min(LEAVE_LIMIT);
-            match self
-                .client
-                .emit_with_ack("drop", vec![json!({"self": true})], limit)
-                .await
-            {
-                Ok(args) => debug!(ack = ?args, "left the room"),
-                Err(error) => debug!(%error, "leaving without an acknowledgement"),
-            }
-        }
+    /// Leaves: a Socket.IO disconnect of the namespace, then the WebSocket close (what the SDKs'
+    /// socket does after their leave), bounded by [`LEAVE_LIMIT`]. No `drop` is sent. Dropping a
+    /// session does the same in the background.
+    pub(crate) async fn leave(self) {
         self.client.close(LEAVE_LIMIT).await;
+        debug!("left the room");
     }
 }
 
 /// Waits for `room-connected`, keeping other events for later.
 async fn wait_for_room(
-    events: &mut mpsc::UnboundedReceiver<Event>,
+    events: &mut mpsc::Receiver<Event>,
     early: &mut Vec<Event>,
     limit: Duration,
 ) -> Result<Value, Error> {

@@ -3,66 +3,18 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (helpers included)
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use serde_json::{Value, json};
-
 use moderator_core::{
-    DisconnectRequest, Engine, ErrorKind, Moderator, Outcome, Report, RetryPolicy, RoomId,
+    Adapter, Batch, BatchResult, DisconnectRequest, ErrorKind, Outcome, RetryPolicy, RoomId, UserId,
 };
-use moderator_emulator::enablex::{EnablexConfig, EnablexEmulator, SignallingFault};
-use moderator_enablex::socketio::{Client, ClientConfig, Event};
-use moderator_enablex::{Enablex, EnablexBuilder};
+use moderator_emulator::enablex::{EnablexConfig, SignallingFault};
+use moderator_enablex::EnablexBuilder;
+use moderator_enablex::socketio::{Client, ClientConfig};
 
-const ROOM: &str = "lobby";
-
-async fn emulator() -> EnablexEmulator {
-    EnablexEmulator::start(EnablexConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
-fn builder(emulator: &EnablexEmulator) -> EnablexBuilder {
-    EnablexBuilder::new(emulator.app_id(), emulator.app_key())
-        .with_endpoint(emulator.api_url())
-        .with_timeout(Duration::from_secs(5))
-}
-
-fn moderator_with(adapter: Enablex, retry: RetryPolicy) -> Arc<dyn Moderator> {
-    Arc::new(
-        Engine::builder(adapter)
-            .retry(retry.with_backoff(Duration::from_millis(10), Duration::from_millis(50)))
-            .no_pacing()
-            .build(),
-    )
-}
-
-fn moderator(emulator: &EnablexEmulator) -> Arc<dyn Moderator> {
-    moderator_with(builder(emulator).build().unwrap(), RetryPolicy::none())
-}
-
-fn outcome<'a>(report: &'a Report, user: &str) -> &'a Outcome {
-    report.outcome(&user.into()).unwrap()
-}
-
-fn connected_users(emulator: &EnablexEmulator) -> Vec<String> {
-    let mut users: Vec<String> = emulator
-        .connections(ROOM)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.user_ref)
-        .collect();
-    users.sort();
-    users
-}
-
-/// Drops from anyone other than the headless moderator's own leave.
-fn drops_sent(emulator: &EnablexEmulator) -> usize {
-    emulator.drops().len()
-}
+use common::*;
 
 #[tokio::test]
 async fn drops_several_users_and_reports_absent_ones() {
@@ -77,14 +29,14 @@ async fn drops_several_users_and_reports_absent_ones() {
     assert!(matches!(outcome(&report, "ghost"), Outcome::NotInRoom));
     assert_eq!(report.calls(), 1);
     assert!(!report.reason_delivered());
-    assert_eq!(connected_users(&emulator), ["carol", "dave"]);
+    assert_eq!(connected_users(&emulator).await, ["carol", "dave"]);
     let drops = emulator.drops();
     assert_eq!(drops.len(), 1, "one drop for the whole batch");
     assert!(!drops[0].all);
     assert_eq!(drops[0].requested.len(), 2);
     assert_eq!(drops[0].dropped, drops[0].requested);
     // The session left afterwards: nobody but the seeded participants remains, and nothing broke a rule.
-    assert!(emulator.connections(ROOM).unwrap().iter().all(|c| !c.live));
+    assert!(settled_connections(&emulator).await.iter().all(|c| !c.live));
     assert_eq!(emulator.controls().counters().violations, 0);
 }
 
@@ -110,7 +62,7 @@ async fn a_user_on_two_devices_loses_both_connections() {
     let mut expected = alice;
     expected.sort();
     assert_eq!(requested, expected);
-    assert_eq!(connected_users(&emulator), ["bob"]);
+    assert_eq!(connected_users(&emulator).await, ["bob"]);
 }
 
 #[tokio::test]
@@ -123,7 +75,7 @@ async fn raw_client_ids_match_only_when_enabled() {
         .await
         .unwrap();
     assert!(matches!(outcome(&report, &second), Outcome::NotInRoom));
-    assert_eq!(drops_sent(&emulator), 0);
+    assert_eq!(emulator.drops().len(), 0);
 
     let by_client_id = moderator_with(
         builder(&emulator)
@@ -138,7 +90,7 @@ async fn raw_client_ids_match_only_when_enabled() {
         .unwrap();
     assert!(matches!(outcome(&report, &second), Outcome::Disconnected));
     assert_eq!(
-        emulator.connections(ROOM).unwrap().len(),
+        settled_connections(&emulator).await.len(),
         1,
         "only that device"
     );
@@ -155,11 +107,11 @@ async fn nobody_present_means_no_drop_is_sent() {
     assert!(matches!(outcome(&report, "ghost"), Outcome::NotInRoom));
     assert!(matches!(outcome(&report, "phantom"), Outcome::NotInRoom));
     assert_eq!(
-        drops_sent(&emulator),
+        emulator.drops().len(),
         0,
         "an empty clientIds would drop everyone"
     );
-    assert_eq!(connected_users(&emulator), ["alice"]);
+    assert_eq!(connected_users(&emulator).await, ["alice"]);
 }
 
 #[tokio::test]
@@ -175,13 +127,13 @@ async fn a_participant_token_is_refused_with_5116_before_sending() {
     assert_eq!(error.kind(), ErrorKind::PermissionDenied);
     assert_eq!(error.code(), Some("5116"));
     assert!(!error.is_temporary());
-    assert_eq!(drops_sent(&emulator), 0);
+    assert_eq!(emulator.drops().len(), 0);
     assert_eq!(
         emulator.controls().counters().violations,
         0,
         "no drop reached the server"
     );
-    assert_eq!(connected_users(&emulator), ["alice"]);
+    assert_eq!(connected_users(&emulator).await, ["alice"]);
 }
 
 #[tokio::test]
@@ -208,7 +160,7 @@ async fn dropping_everyone_only_through_disconnect_all() {
     assert_eq!(drops.len(), 1);
     assert!(drops[0].all);
     assert!(drops[0].requested.is_empty());
-    assert!(emulator.connections(ROOM).unwrap().is_empty());
+    assert!(settled_connections(&emulator).await.is_empty());
 }
 
 #[tokio::test]
@@ -226,7 +178,7 @@ async fn socket_closed_mid_drop_fails_that_batch_temporarily() {
         assert!(error.message().contains("may or may not"), "{error}");
     }
     assert!(matches!(outcome(&report, "ghost"), Outcome::NotInRoom));
-    assert_eq!(connected_users(&emulator), ["alice", "bob"]);
+    assert_eq!(connected_users(&emulator).await, ["alice", "bob"]);
 }
 
 #[tokio::test]
@@ -242,14 +194,8 @@ async fn socket_closed_mid_drop_is_retried_with_a_new_session() {
     assert!(report.all_gone(), "{report:?}");
     assert_eq!(report.calls(), 2);
     assert_eq!(report.users()[0].attempts, 2);
-    assert!(emulator.connections(ROOM).unwrap().is_empty());
-    let tokens = emulator
-        .controls()
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST")
-        .count();
-    assert_eq!(tokens, 2, "a new single-use token per session");
+    assert!(settled_connections(&emulator).await.is_empty());
+    assert_eq!(tokens(&emulator), 2, "a new single-use token per session");
 }
 
 #[tokio::test]
@@ -324,50 +270,25 @@ async fn rest_failures_map_to_kinds() {
         ErrorKind::NotFound
     );
 
+    // Straight to the adapter: whether and when to retry is the engine's business.
     emulator
         .controls()
         .push_fault(moderator_emulator::Fault::Throttle {
             retry_after: Some(1),
         });
-    let report = moderator(&emulator)
-        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
-        .await
-        .unwrap();
-    let error = outcome(&report, "alice").error().unwrap();
+    let adapter = builder(&emulator).build().unwrap();
+    let users = [UserId::from("alice")];
+    let batch = Batch {
+        room: &RoomId::new(ROOM),
+        users: &users,
+        reason: None,
+        attempt: 1,
+    };
+    let BatchResult::Whole(error) = adapter.send_batch(batch).await else {
+        panic!("a throttled token request fails the whole batch");
+    };
     assert_eq!(error.kind(), ErrorKind::Throttled);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(1)));
-}
-
-/// A real participant on a socket: joins with its own token, sees itself dropped.
-async fn participant(
-    emulator: &EnablexEmulator,
-    user_ref: &str,
-) -> (Client, tokio::sync::mpsc::UnboundedReceiver<Event>) {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}rooms/{ROOM}/tokens", emulator.api_url()))
-        .basic_auth(emulator.app_id(), Some(emulator.app_key()))
-        .json(&json!({"name": user_ref, "role": "participant", "user_ref": user_ref}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut token: Value =
-        serde_json::from_slice(&STANDARD.decode(body["token"].as_str().unwrap()).unwrap()).unwrap();
-    token["version"] = json!("2.0.0");
-    token["hostType"] = json!("web");
-    let (client, mut events) = Client::connect(&emulator.signalling_url(), ClientConfig::default())
-        .await
-        .unwrap();
-    let ack = client
-        .emit_with_ack("token", vec![token], Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(ack[0]["result"], 0, "{ack:?}");
-    let connected = events.recv().await.unwrap();
-    assert_eq!(connected.name, "room-connected");
-    (client, events)
 }
 
 #[tokio::test]
@@ -408,76 +329,7 @@ async fn a_live_participant_receives_room_disconnected() {
         .is_ok()
     );
     assert!(eve.is_closed());
-    assert_eq!(connected_users(&emulator), ["alice"]);
-}
-
-#[tokio::test]
-async fn a_kept_session_serves_many_drops_and_follows_the_roster() {
-    let emulator = emulator().await;
-    emulator.seed_room(ROOM, ["alice", "bob"]);
-    let adapter = builder(&emulator).with_kept_session(true).build().unwrap();
-    let engine = Engine::builder(adapter).no_pacing().build();
-    let moderator: Arc<dyn Moderator> = Arc::new(engine.clone());
-    let report = moderator
-        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
-        .await
-        .unwrap();
-    assert!(report.all_gone());
-    // Someone joins after the session opened: the session learns it from user-connected.
-    emulator.seed_room(ROOM, ["carol"]);
-    let mut report = None;
-    // Up to 5 s for the broadcast to arrive; the loop ends at the first call that finds carol.
-    for _ in 0..250 {
-        let attempt = moderator
-            .disconnect(&DisconnectRequest::new(ROOM, ["carol"]))
-            .await
-            .unwrap();
-        if matches!(
-            attempt.outcome(&"carol".into()),
-            Some(Outcome::Disconnected)
-        ) {
-            report = Some(attempt);
-            break;
-        }
-        // user-connected is in flight; the roster catches up on the next call.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(report.is_some(), "carol was never dropped");
-    let tokens = |emulator: &EnablexEmulator| {
-        emulator
-            .controls()
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST")
-            .count()
-    };
-    assert_eq!(tokens(&emulator), 1, "one session for every call");
-    let live = |emulator: &EnablexEmulator| {
-        emulator
-            .connections(ROOM)
-            .unwrap()
-            .into_iter()
-            .filter(|c| c.live)
-            .count()
-    };
-    assert_eq!(
-        live(&emulator),
-        1,
-        "the headless moderator stays in the room"
-    );
-
-    // The socket is lost mid-drop: the batch fails temporarily, and the next call reconnects.
-    emulator.push_signalling_fault(SignallingFault::CloseOnDrop);
-    let report = moderator
-        .disconnect(&DisconnectRequest::new(ROOM, ["bob"]))
-        .await
-        .unwrap();
-    assert!(report.all_gone(), "retried on a new session: {report:?}");
-    assert_eq!(tokens(&emulator), 2);
-
-    engine.adapter().close().await;
-    assert_eq!(live(&emulator), 0, "close() leaves the room");
-    assert_eq!(emulator.controls().counters().violations, 0);
+    assert_eq!(connected_users(&emulator).await, ["alice"]);
 }
 
 #[tokio::test]
@@ -486,16 +338,14 @@ async fn behind_a_gateway_the_socket_names_the_signalling_host() {
         gateway: true,
         ..EnablexConfig::default()
     };
-    let emulator = EnablexEmulator::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let emulator = emulator_with(config).await;
     emulator.seed_room(ROOM, ["alice", "bob"]);
     let report = moderator(&emulator)
         .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
         .await
         .unwrap();
     assert!(report.all_gone(), "{report:?}");
-    assert_eq!(connected_users(&emulator), ["bob"]);
+    assert_eq!(connected_users(&emulator).await, ["bob"]);
 
     // Without X-Forwarded-Host the gateway turns the socket away (during or right after connecting).
     if let Ok((client, _events)) =

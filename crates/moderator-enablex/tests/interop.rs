@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
 
 use moderator_enablex::socketio::{Client, ClientConfig, CloseReason, Event};
@@ -94,7 +94,7 @@ async fn start_server() -> (Child, u16) {
     (child, port)
 }
 
-async fn next_event(events: &mut UnboundedReceiver<Event>) -> Event {
+async fn next_event(events: &mut Receiver<Event>) -> Event {
     timeout(WAIT, events.recv())
         .await
         .expect("an event in time")

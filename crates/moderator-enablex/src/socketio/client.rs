@@ -6,6 +6,11 @@
 //! same). Every wait is bounded: connecting by [`ClientConfig::connect_timeout`], acks by the timeout
 //! given to [`Client::emit_with_ack`]. When the connection ends, every pending ack fails at once with
 //! [`ClientError::Closed`] and the event stream ends; nothing waits in silence.
+//!
+//! Server events wait in a bounded buffer ([`ClientConfig::event_buffer`]). A reader that falls that
+//! far behind has lost track of the server's state, so the connection is closed
+//! ([`CloseReason::EventBufferFull`]) rather than events being dropped in silence or kept without
+//! bound.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -41,7 +46,12 @@ pub struct ClientConfig {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// Largest accepted WebSocket message, in bytes.
     pub max_message_size: usize,
+    /// How many server events may wait unread; one more closes the connection.
+    pub event_buffer: usize,
 }
+
+/// Default for [`ClientConfig::event_buffer`].
+pub const DEFAULT_EVENT_BUFFER: usize = 1024;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -50,6 +60,7 @@ impl Default for ClientConfig {
             headers: Vec::new(),
             tls: None,
             max_message_size: 16 << 20,
+            event_buffer: DEFAULT_EVENT_BUFFER,
         }
     }
 }
@@ -58,6 +69,12 @@ impl ClientConfig {
     /// Sets the connect timeout.
     pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
         self.connect_timeout = connect_timeout;
+        self
+    }
+
+    /// Sets how many server events may wait unread (at least 1).
+    pub fn with_event_buffer(mut self, events: usize) -> Self {
+        self.event_buffer = events.max(1);
         self
     }
 
@@ -75,6 +92,7 @@ impl fmt::Debug for ClientConfig {
             .field("headers", &self.headers)
             .field("custom_tls", &self.tls.is_some())
             .field("max_message_size", &self.max_message_size)
+            .field("event_buffer", &self.event_buffer)
             .finish()
     }
 }
@@ -108,6 +126,8 @@ pub enum CloseReason {
     PingTimeout,
     /// The connection failed (reset, TLS error, write timeout, ...).
     Transport(String),
+    /// Server events went unread until the buffer was full ([`ClientConfig::event_buffer`]).
+    EventBufferFull,
 }
 
 impl fmt::Display for CloseReason {
@@ -123,6 +143,9 @@ impl fmt::Display for CloseReason {
             CloseReason::WebSocketClosed(None) => f.write_str("the WebSocket was closed"),
             CloseReason::PingTimeout => f.write_str("no pong within pingTimeout"),
             CloseReason::Transport(why) => write!(f, "connection failed: {why}"),
+            CloseReason::EventBufferFull => {
+                f.write_str("server events went unread until the buffer was full")
+            }
         }
     }
 }
@@ -216,7 +239,7 @@ impl Client {
     pub async fn connect(
         url: &str,
         config: ClientConfig,
-    ) -> Result<(Client, mpsc::UnboundedReceiver<Event>), ClientError> {
+    ) -> Result<(Client, mpsc::Receiver<Event>), ClientError> {
         let limit = config.connect_timeout;
         match timeout(limit, connect_inner(url, config)).await {
             Ok(result) => result,
@@ -313,7 +336,7 @@ impl Client {
 async fn connect_inner(
     url: &str,
     config: ClientConfig,
-) -> Result<(Client, mpsc::UnboundedReceiver<Event>), ClientError> {
+) -> Result<(Client, mpsc::Receiver<Event>), ClientError> {
     let mut request = url
         .into_client_request()
         .map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
@@ -350,7 +373,7 @@ async fn connect_inner(
 
     let shared = Arc::new(Shared::default());
     let (commands, command_rx) = mpsc::unbounded_channel();
-    let (events, event_rx) = mpsc::unbounded_channel();
+    let (events, event_rx) = mpsc::channel(config.event_buffer.max(1));
     let (connected, on_connected) = oneshot::channel();
     let driver = Driver {
         shared: Arc::clone(&shared),
@@ -414,7 +437,7 @@ async fn read_open(ws: &mut Ws) -> Result<Handshake, ClientError> {
 /// The task that owns the socket.
 struct Driver {
     shared: Arc<Shared>,
-    events: mpsc::UnboundedSender<Event>,
+    events: mpsc::Sender<Event>,
     connected: Option<oneshot::Sender<Result<(), ClientError>>>,
     ping_interval: Duration,
     ping_timeout: Duration,
@@ -483,6 +506,12 @@ impl Driver {
                 let frame = EnginePacket::Message(disconnect.encode()).encode();
                 let _ = sink.send(Message::text(frame)).await;
                 let _ = sink.close().await;
+                // The server's close frame (or the end of the stream) says it has seen us go.
+                while let Some(Ok(message)) = stream.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
             };
             let _ = timeout(Duration::from_secs(2), goodbye).await;
         }
@@ -572,12 +601,19 @@ impl Driver {
             }
             SocketPacket::Disconnect { .. } => Step::End(CloseReason::ServerDisconnect),
             SocketPacket::Event { id, name, args, .. } => {
-                let _ = self.events.send(Event {
+                let event = Event {
                     name,
                     args,
                     ack_id: id,
-                });
-                Step::Continue
+                };
+                match self.events.try_send(event) {
+                    Ok(()) => Step::Continue,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        Step::End(CloseReason::EventBufferFull)
+                    }
+                    // Nobody reads events any more; the client may still want its acks.
+                    Err(mpsc::error::TrySendError::Closed(_)) => Step::Continue,
+                }
             }
             SocketPacket::Ack { id, args, .. } => {
                 match self.shared.state().pending.remove(&id) {
@@ -797,6 +833,27 @@ mod tests {
         );
         assert_eq!(events.recv().await.unwrap().name, "after");
         assert!(!client.is_closed());
+    }
+
+    #[tokio::test]
+    async fn unread_events_beyond_the_buffer_close_the_connection() {
+        let url = serve(|mut ws| async move {
+            send(&mut ws, &open(10_000, 5_000)).await;
+            send(&mut ws, "40").await;
+            for n in 0..5 {
+                send(&mut ws, &format!(r#"42["tick",{n}]"#)).await;
+            }
+            let _ = recv(&mut ws).await;
+        })
+        .await;
+        let (client, mut events) = Client::connect(&url, config().with_event_buffer(2))
+            .await
+            .unwrap();
+        assert_eq!(wait_closed(&client).await, CloseReason::EventBufferFull);
+        // What was buffered is still delivered, then the stream ends.
+        assert_eq!(events.recv().await.unwrap().args, vec![json!(0)]);
+        assert_eq!(events.recv().await.unwrap().args, vec![json!(1)]);
+        assert!(events.recv().await.is_none());
     }
 
     #[tokio::test]

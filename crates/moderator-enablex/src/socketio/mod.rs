@@ -24,5 +24,5 @@ mod client;
 pub mod packet;
 pub mod tls;
 
-pub use client::{Client, ClientConfig, ClientError, CloseReason, Event};
+pub use client::{Client, ClientConfig, ClientError, CloseReason, DEFAULT_EVENT_BUFFER, Event};
 pub use packet::{EnginePacket, Handshake, PacketError, SocketPacket};
