@@ -133,7 +133,9 @@ fn client_error(error: ClientError, step: &str) -> Error {
         ClientError::Handshake(_) => ErrorKind::Protocol,
         ClientError::Refused(_) => ErrorKind::Unavailable,
         ClientError::Timeout(_) => ErrorKind::Timeout,
-        ClientError::Connect(_) | ClientError::Closed(_) => ErrorKind::Transport,
+        ClientError::Connect(_) | ClientError::Closed(_) | ClientError::Busy => {
+            ErrorKind::Transport
+        }
     };
     Error::new(kind, format!("{step}: {error}"))
         .with_provider(PROVIDER)

@@ -50,6 +50,9 @@ pub struct ClientConfig {
     pub event_buffer: usize,
 }
 
+/// How many frames may wait to be written; the driver writes them as fast as the socket takes them.
+const COMMAND_BUFFER: usize = 256;
+
 /// Default for [`ClientConfig::event_buffer`].
 pub const DEFAULT_EVENT_BUFFER: usize = 1024;
 
@@ -166,6 +169,8 @@ pub enum ClientError {
     Timeout(String),
     /// The connection is gone.
     Closed(CloseReason),
+    /// Too many frames are already waiting to be written; the socket is not draining them.
+    Busy,
 }
 
 impl fmt::Display for ClientError {
@@ -177,6 +182,10 @@ impl fmt::Display for ClientError {
             ClientError::Refused(data) => write!(f, "the signalling server refused: {data}"),
             ClientError::Timeout(what) => write!(f, "timed out {what}"),
             ClientError::Closed(reason) => write!(f, "signalling socket closed: {reason}"),
+            ClientError::Busy => write!(
+                f,
+                "{COMMAND_BUFFER} frames are already waiting to be written to the signalling socket"
+            ),
         }
     }
 }
@@ -217,7 +226,7 @@ impl Shared {
 ///
 /// Dropping it closes the connection gracefully in the background.
 pub struct Client {
-    commands: mpsc::UnboundedSender<Command>,
+    commands: mpsc::Sender<Command>,
     shared: Arc<Shared>,
     next_id: AtomicU64,
     handshake: Handshake,
@@ -309,9 +318,12 @@ impl Client {
     /// Disconnects (`41`, then a WebSocket close) and waits at most `limit` for it to be done.
     pub async fn close(&self, limit: Duration) {
         let (done, finished) = oneshot::channel();
-        if self.commands.send(Command::Close(done)).is_ok() {
-            let _ = timeout(limit, finished).await;
-        }
+        let _ = timeout(limit, async {
+            if self.commands.send(Command::Close(done)).await.is_ok() {
+                let _ = finished.await;
+            }
+        })
+        .await;
     }
 
     fn send(&self, packet: &SocketPacket) -> Result<(), ClientError> {
@@ -319,9 +331,11 @@ impl Client {
             return Err(ClientError::Closed(reason));
         }
         let frame = EnginePacket::Message(packet.encode()).encode();
-        self.commands
-            .send(Command::Send(frame))
-            .map_err(|_| self.closed_error())
+        match self.commands.try_send(Command::Send(frame)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(ClientError::Busy),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(self.closed_error()),
+        }
     }
 
     fn closed_error(&self) -> ClientError {
@@ -372,7 +386,7 @@ async fn connect_inner(
     debug!(sid = %handshake.sid, ping_interval = ?handshake.ping_interval, "engine.io session open");
 
     let shared = Arc::new(Shared::default());
-    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (commands, command_rx) = mpsc::channel(COMMAND_BUFFER);
     let (events, event_rx) = mpsc::channel(config.event_buffer.max(1));
     let (connected, on_connected) = oneshot::channel();
     let driver = Driver {
@@ -452,7 +466,7 @@ enum Step {
 }
 
 impl Driver {
-    async fn run(mut self, ws: Ws, mut commands: mpsc::UnboundedReceiver<Command>) {
+    async fn run(mut self, ws: Ws, mut commands: mpsc::Receiver<Command>) {
         let (mut sink, mut stream) = ws.split();
         // A write the peer does not drain for this long means the connection is dead anyway.
         let write_limit = self.ping_interval + self.ping_timeout;
