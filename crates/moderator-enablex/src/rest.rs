@@ -357,6 +357,117 @@ mod tests {
         );
     }
 
+    /// Reads one whole HTTP request (headers and `Content-Length` body) from `stream`, so that
+    /// closing it afterwards cannot reset the connection under the client.
+    async fn read_request(stream: &mut tokio::net::TcpStream) {
+        use tokio::io::AsyncReadExt;
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        loop {
+            let Ok(n) = stream.read(&mut buffer).await else {
+                return;
+            };
+            if n == 0 {
+                return;
+            }
+            request.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length:"))
+                    .and_then(|value| value.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if request.len() >= end + 4 + length {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A server that answers one request with `response`; returns a client pointed at it.
+    async fn client_answered_with(response: Vec<u8>) -> RestClient {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/video/v2/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            read_request(&mut stream).await;
+            // The client may stop reading early (that is the point of one test).
+            let _ = stream.write_all(&response).await;
+            let _ = stream.shutdown().await;
+        });
+        RestClient::new(
+            Url::parse(&base).unwrap(),
+            "id",
+            "key",
+            Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    fn token_request() -> TokenRequest<'static> {
+        TokenRequest {
+            name: "Moderator",
+            role: "moderator",
+            user_ref: "moderator-bot",
+        }
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        // Where the redirect points: nobody may connect to it.
+        let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        elsewhere.set_nonblocking(true).unwrap();
+        let location = format!(
+            "http://{}/video/v2/rooms/lobby/tokens",
+            elsewhere.local_addr().unwrap()
+        );
+        let client = client_answered_with(
+            format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .into_bytes(),
+        )
+        .await;
+        let error = client
+            .create_token(&RoomId::new("lobby"), &token_request())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
+        // Had the client followed it, the connection would be queued by now.
+        let followed = elsewhere.accept();
+        assert!(
+            matches!(&followed, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "the redirect was followed: {followed:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_up_to_64_kib() {
+        // A valid answer whose JSON only ends after the cap: read whole, it would yield the token.
+        let body = format!(
+            r#"{{"result":0,"token":"dG9rZW4=","padding":"{}"}}"#,
+            "x".repeat(2 * MAX_BODY)
+        );
+        let client = client_answered_with(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+        .await;
+        let error = client
+            .create_token(&RoomId::new("lobby"), &token_request())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
+        assert!(error.message().contains("not JSON"), "{error}");
+    }
+
     #[test]
     fn debug_redacts_the_key() {
         let client = RestClient::new(

@@ -1,8 +1,10 @@
 // Reference Socket.IO 2 server (socket.io 2.x = protocol v4 over Engine.IO v3) for the interop test of
 // moderator-enablex's signalling client. Prints {"port": N} on stdout once listening.
 //
-// A short pingInterval makes the keep-alive observable within a second: engine.io 3 closes a socket
-// that has not pinged within pingInterval + pingTimeout.
+// A short pingInterval makes the client ping often, so the test sees several pings quickly; a long
+// pingTimeout keeps a busy test machine from closing the socket between two pings (engine.io 3
+// closes a socket that has not pinged within pingInterval + pingTimeout). The test waits for pings
+// to be counted here ('await-pings') instead of sleeping.
 'use strict';
 
 const http = require('http');
@@ -11,7 +13,7 @@ const socketio = require('socket.io');
 const server = http.createServer();
 const io = socketio(server, {
   pingInterval: 200,
-  pingTimeout: 400,
+  pingTimeout: 5000,
   transports: ['websocket'],
 });
 
@@ -30,8 +32,11 @@ io.on('connection', (socket) => {
     if (typeof ack === 'function') ack(...args);
   });
 
-  // How many Engine.IO pings this connection has sent.
-  socket.on('stats', (ack) => ack({ pings }));
+  // Acknowledges once this connection has sent at least `count` Engine.IO pings.
+  socket.on('await-pings', (count, ack) => {
+    const check = () => (pings >= count ? ack({ pings }) : setTimeout(check, 20));
+    check();
+  });
 
   // Server-initiated event that asks the client for an ack, then reports the answer.
   socket.on('ask', () => {
