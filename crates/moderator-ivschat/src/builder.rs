@@ -20,6 +20,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// timeout is longer.
 const SDK_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 
+/// How long `build` waits for the AWS credential chain to produce credentials (a chain that ends in
+/// instance metadata can take seconds to give up).
+pub const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Builds an [`IvsChat`] adapter.
 ///
 /// Start from the AWS environment ([`IvsChatBuilder::from_env`]: credential chain, region,
@@ -216,6 +220,9 @@ impl IvsChatBuilder {
                     loader = loader.credentials_provider(credentials.clone());
                 }
                 let sdk = loader.load().await;
+                if self.credentials.is_none() {
+                    resolve_credentials(&sdk).await?;
+                }
                 IvsChatBuilder {
                     base: IvsChatBuilder::from_sdk_config(&sdk).base,
                     ..self
@@ -294,6 +301,32 @@ impl IvsChatBuilder {
     }
 }
 
+/// Asks the credential chain once, with a timeout, so that missing credentials are a `Config` error
+/// from `build` (the CLI exits 2 having sent nothing), not a failure of every call (each probing the
+/// chain again). The chain's own error goes to debug-level logs: its `Display` is pages long.
+async fn resolve_credentials(sdk: &SdkConfig) -> Result<(), Error> {
+    use aws_credential_types::provider::ProvideCredentials;
+    const WHAT_TO_SET: &str = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE, or run where container or instance credentials are available";
+    let missing =
+        |why: &str| Error::config(format!("{why}; {WHAT_TO_SET}")).with_provider(PROVIDER);
+    let Some(chain) = sdk.credentials_provider() else {
+        return Err(missing("no AWS credentials are configured"));
+    };
+    match tokio::time::timeout(CREDENTIALS_TIMEOUT, chain.provide_credentials()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => {
+            tracing::debug!(error = %aws_sdk_ivschat::error::DisplayErrorContext(&error), "the AWS credential chain found nothing");
+            Err(missing(&format!(
+                "no AWS credentials found ({})",
+                crate::sdk_error::short_cause(&error)
+            )))
+        }
+        Err(_) => Err(missing(&format!(
+            "the AWS credential chain gave no answer within {CREDENTIALS_TIMEOUT:?}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use moderator_core::ErrorKind;
@@ -308,6 +341,27 @@ mod tests {
                 "very-secret-key",
                 Some("session-tok".to_owned()),
             )
+    }
+
+    #[tokio::test]
+    async fn a_credential_chain_that_finds_nothing_is_one_short_config_error() {
+        use aws_credential_types::provider::SharedCredentialsProvider;
+        use aws_credential_types::provider::error::CredentialsError;
+        let chain = aws_credential_types::credential_fn::provide_credentials_fn(|| async {
+            Err(CredentialsError::not_loaded(
+                "no providers in chain provided credentials",
+            ))
+        });
+        let sdk = SdkConfig::builder()
+            .credentials_provider(SharedCredentialsProvider::new(chain))
+            .build();
+        let error = resolve_credentials(&sdk).await.expect_err("nothing found");
+        assert_eq!(error.kind(), ErrorKind::Config);
+        let text = error.to_string();
+        assert!(text.contains("AWS_ACCESS_KEY_ID"), "{text}");
+        assert!(!text.contains('\n') && text.len() < 400, "{text}");
+        let none = SdkConfig::builder().build();
+        assert!(resolve_credentials(&none).await.is_err());
     }
 
     #[tokio::test]

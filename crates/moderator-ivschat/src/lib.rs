@@ -42,10 +42,11 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use moderator_core::{
     Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, ErrorKind, Outcome,
+    QuotaKey,
 };
 use tracing::debug;
 
-pub use builder::{DEFAULT_TIMEOUT, IvsChatBuilder};
+pub use builder::{CREDENTIALS_TIMEOUT, DEFAULT_TIMEOUT, IvsChatBuilder};
 pub use capabilities::{
     IVSCHAT_CAPABILITIES, MAX_REASON_CHARS, REQUESTS_PER_SECOND, ROOM_ID_RULE, USER_ID_RULE,
     check_room_arn,
@@ -110,6 +111,17 @@ impl Adapter for IvsChat {
 
     fn capabilities(&self) -> Capabilities {
         IVSCHAT_CAPABILITIES
+    }
+
+    /// DisconnectUser's 100 TPS are per AWS account and region (ivschat.md); the account is not
+    /// known without an extra call, so region and endpoint name the quota.
+    fn quota_key(&self) -> Option<QuotaKey> {
+        let endpoint = self.endpoint.as_deref().unwrap_or("aws");
+        Some(QuotaKey::new(
+            PROVIDER,
+            format!("{}@{endpoint}", self.region),
+            "DisconnectUser",
+        ))
     }
 
     fn check(&self, request: &DisconnectRequest) -> Result<(), Error> {

@@ -18,6 +18,7 @@ use aws_sdk_ivschat::error::{BuildError, DisplayErrorContext, ProvideErrorMetada
 use aws_sdk_ivschat::operation::RequestId;
 use aws_sdk_ivschat::operation::disconnect_user::DisconnectUserError;
 use moderator_core::{Error, ErrorKind};
+use tracing::debug;
 
 use crate::PROVIDER;
 use crate::codes;
@@ -41,22 +42,16 @@ pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -
         SdkError::DispatchFailure(failure) => {
             let error =
                 if has_source::<RefusedEndpoint>(&err) || has_source::<CredentialsError>(&err) {
-                    Error::config(format!(
-                        "the call could not be made: {}",
-                        DisplayErrorContext(&err)
-                    ))
+                    Error::config(format!("the call could not be made: {}", short_cause(&err)))
                 } else if failure.is_timeout() {
                     Error::new(
                         ErrorKind::Timeout,
-                        format!(
-                            "timed out connecting to IVS Chat: {}",
-                            DisplayErrorContext(&err)
-                        ),
+                        format!("timed out connecting to IVS Chat: {}", short_cause(&err)),
                     )
                 } else {
                     Error::new(
                         ErrorKind::Transport,
-                        format!("could not reach IVS Chat: {}", DisplayErrorContext(&err)),
+                        format!("could not reach IVS Chat: {}", short_cause(&err)),
                     )
                 };
             (error, None)
@@ -73,10 +68,7 @@ pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -
             (
                 Error::new(
                     kind,
-                    format!(
-                        "unusable answer (HTTP {status}): {}",
-                        DisplayErrorContext(&err)
-                    ),
+                    format!("unusable answer (HTTP {status}): {}", short_cause(&err)),
                 ),
                 Some(response.raw()),
             )
@@ -90,22 +82,17 @@ pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -
             (
                 Error::new(
                     kind,
-                    format!(
-                        "the request could not be built: {}",
-                        DisplayErrorContext(&err)
-                    ),
+                    format!("the request could not be built: {}", short_cause(&err)),
                 ),
                 None,
             )
         }
         _ => (
-            Error::protocol(format!(
-                "unexpected SDK error: {}",
-                DisplayErrorContext(&err)
-            )),
+            Error::protocol(format!("unexpected SDK error: {}", short_cause(&err))),
             None,
         ),
     };
+    debug!(error = %DisplayErrorContext(&err), "DisconnectUser failed (full SDK error)");
     let mut error = error.with_provider(PROVIDER);
     if error.request_id().is_none()
         && let Some(id) = raw.and_then(header_request_id)
@@ -203,11 +190,27 @@ fn header_request_id(raw: &HttpResponse) -> Option<String> {
 
 /// IVS does not document `Retry-After`, but a proxy in front may send one; honour it if it does.
 fn retry_after(raw: &HttpResponse) -> Option<Duration> {
-    raw.headers()
-        .get("retry-after")
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+    let value = raw.headers().get("retry-after")?;
+    moderator_core::parse_retry_after(value, std::time::SystemTime::now())
 }
+
+/// The innermost cause of an SDK error, on one line and at most [`MAX_CAUSE`] characters: the SDK's
+/// full chain (with its `Debug` detail) goes to debug-level logs only, so that an error's `Display`
+/// stays one readable line.
+pub(crate) fn short_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string().replace(['\n', '\r'], " ");
+    match text.char_indices().nth(MAX_CAUSE) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+/// Longest cause kept in an error message.
+const MAX_CAUSE: usize = 200;
 
 /// Whether an error of type `T` is anywhere in `err`'s source chain.
 fn has_source<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {

@@ -1,10 +1,13 @@
 //! The adapter: one signed GET per batch, its answer decoded into what happened to each user.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use moderator_core::{Adapter, Batch, BatchResult, Capabilities, Error, ErrorKind, Outcome};
+use moderator_core::{
+    Adapter, Batch, BatchResult, Capabilities, Error, ErrorKind, Outcome, QuotaKey,
+    parse_retry_after,
+};
 use reqwest::header::RETRY_AFTER;
 use tracing::debug;
 use url::Url;
@@ -96,8 +99,7 @@ impl<P: Product> ZegoAdapter<P> {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|value| parse_retry_after(value, SystemTime::now()));
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -122,6 +124,16 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
 
     fn capabilities(&self) -> Capabilities {
         P::SERVICE.capabilities()
+    }
+
+    /// ZEGO's rates are per AppID (zego.md); the endpoint is part of the key so that an emulator and
+    /// the real service, or two regions, are not paced as one.
+    fn quota_key(&self) -> Option<QuotaKey> {
+        Some(QuotaKey::new(
+            P::SERVICE.provider(),
+            format!("{}@{}", self.app_id(), self.endpoint.as_str()),
+            P::SERVICE.action(),
+        ))
     }
 
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 use moderator_core::{
-    DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Report, RetryStatus,
+    DisconnectRequest, Engine, Error, ErrorKind, Moderator, Outcome, Report, RetryStatus,
 };
 use moderator_emulator::Fault;
 use moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
@@ -69,26 +69,31 @@ async fn rtc_throttling_is_retried_too() {
 }
 
 #[tokio::test]
-async fn persistent_throttling_ends_as_a_persistent_failure_with_the_code() {
+async fn throttling_for_good_ends_at_the_deadline_as_a_persistent_failure_with_the_code() {
     let emu = emulator_with_a().await;
     emu.zim()
         .controls()
-        .push_faults(10, Fault::Throttle { retry_after: None });
-    let moderator = quick_retries(zim(&emu).build().unwrap());
-    let report = kick_a(moderator).await;
+        .push_faults(1_000, Fault::Throttle { retry_after: None });
+    let moderator = Engine::builder(zim(&emu).build().unwrap())
+        .deadline(Duration::from_secs(3))
+        .build();
+    let started = std::time::Instant::now();
+    let report = kick_a(Arc::new(moderator)).await;
+    assert!(started.elapsed() < Duration::from_secs(4));
     let error = only_error(&report);
     assert_eq!(error.kind(), ErrorKind::Throttled);
     assert_eq!(error.status(), RetryStatus::Persistent);
     assert_eq!(error.code(), Some("660300005"));
-    assert_eq!(report.calls(), 4, "the default budget of attempts");
+    // Throttling does not spend the attempt budget: the call was re-sent, slowed down, until the
+    // deadline, and every call was a throttled one.
+    assert!(report.calls() > 1, "{report:?}");
+    assert_eq!(report.throttled(), report.calls());
 }
 
 #[tokio::test]
 async fn every_retry_carries_a_new_nonce_and_signature() {
     let emu = emulator_with_a().await; // also rejects reused nonces
-    emu.zim()
-        .controls()
-        .push_faults(3, Fault::Throttle { retry_after: None });
+    emu.zim().controls().push_faults(3, Fault::unavailable());
     let moderator = quick_retries(zim(&emu).build().unwrap());
 
     let report = kick_a(moderator).await;

@@ -156,8 +156,8 @@ impl AdaptivePacer {
         None
     }
 
-    async fn wait_for_turn(&self, record: bool) {
-        while let Some(at) = self.try_grant(Instant::now(), record) {
+    async fn wait_for_turn(&self) {
+        while let Some(at) = self.try_grant(Instant::now(), false) {
             tokio::time::sleep_until(at).await;
         }
     }
@@ -200,13 +200,17 @@ impl fmt::Debug for AdaptivePacer {
 #[async_trait]
 impl Pacer for AdaptivePacer {
     async fn acquire(&self) -> Result<(), Error> {
-        // Before the inner pacer, so that a shared grant is not taken only to wait here; and again
-        // after it, because the inner pacer may have held the call while a throttle cut the rate
-        // (calls must not be committed ahead of the cut).
-        self.wait_for_turn(false).await;
-        self.inner.acquire().await?;
-        self.wait_for_turn(true).await;
-        Ok(())
+        loop {
+            // First here, so that an inner (shared) grant is not taken only to wait here.
+            self.wait_for_turn().await;
+            self.inner.acquire().await?;
+            // Then again: a throttle may have cut the limit while the inner pacer held this call.
+            // The call must go right after the inner grant (the inner pacer spaced it), so if it
+            // cannot go now the grant is given up and the call queues again.
+            if self.try_grant(Instant::now(), true).is_none() {
+                return Ok(());
+            }
+        }
     }
 
     fn feedback(&self, sent_at: Instant, answer: Answer) {

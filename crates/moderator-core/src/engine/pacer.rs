@@ -60,7 +60,9 @@ pub(crate) const RATE_WINDOW: Duration = Duration::from_secs(1);
 /// lateness (about a millisecond a call on tokio) does not accumulate and a long job runs at the full
 /// rate. Because a late call may then sit closer to the next one, the actual send times are also
 /// checked against the window: the call that would make `rate + 1` in one window waits. The margin
-/// (default 5 ms, about 0.5% of a second) absorbs jitter between this process and the provider's clock.
+/// (default 10 ms, 1% of a second) absorbs the jitter between sending a call and its arrival at the
+/// provider (a new connection, a busy machine): a provider that counts calls at arrival over exact
+/// sliding seconds still never sees more than the rate.
 ///
 /// ```
 /// use std::num::NonZeroU32;
@@ -90,7 +92,7 @@ struct RateState {
 
 impl RatePacer {
     /// The default safety margin added to the one-second window.
-    pub const DEFAULT_MARGIN: Duration = Duration::from_millis(5);
+    pub const DEFAULT_MARGIN: Duration = Duration::from_millis(10);
 
     /// A pacer allowing `per_second` calls in any one-second window.
     pub fn per_second(per_second: NonZeroU32) -> Self {

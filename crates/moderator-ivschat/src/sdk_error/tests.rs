@@ -429,8 +429,10 @@ async fn the_engine_owns_retries_one_request_per_attempt() {
         .http_response(throttled)
         .repeatedly()
         .build();
+    // Throttling is re-sent until the deadline (it does not spend the attempt budget).
     let engine = Engine::builder(adapter(&rule))
         .retry(RetryPolicy::default().with_max_attempts(3))
+        .deadline(std::time::Duration::from_secs(10))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new(ROOM, ["troll"]))
@@ -439,7 +441,12 @@ async fn the_engine_owns_retries_one_request_per_attempt() {
     let error = report.users()[0].outcome.error().expect("failed");
     assert_eq!(error.kind(), ErrorKind::Throttled);
     assert_eq!(error.status(), RetryStatus::Persistent);
-    assert_eq!(rule.num_calls(), 3, "engine attempts, not engine x SDK");
+    assert_eq!(
+        rule.num_calls(),
+        report.users()[0].attempts as usize,
+        "engine attempts, not engine x SDK"
+    );
+    assert_eq!(report.throttled(), report.users()[0].attempts);
 }
 
 #[tokio::test]
