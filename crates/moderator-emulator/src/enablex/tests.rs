@@ -155,3 +155,38 @@ async fn admin_api_seeds_rooms() {
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(emulator.connections("lobby").unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn over_the_rate_limit_answers_429_rate_limited() {
+    let emulator = EnablexEmulator::start(
+        EnablexConfig {
+            requests_per_second: std::num::NonZeroU32::new(1),
+            ..EnablexConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    emulator.seed_room("lobby", ["alice"]);
+    let auth = Some((DEFAULT_APP_ID, DEFAULT_APP_KEY));
+    // At one request a second, a burst of loopback requests meets the limit at the second one
+    // (unless each took over a second); the loop ends at the first 429.
+    let mut throttled = None;
+    for _ in 0..20 {
+        let (status, body) = create_token(&emulator, "lobby", auth, moderator()).await;
+        if status == 429 {
+            throttled = Some(body);
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+    }
+    let body = throttled.expect("the rate limit answered 429");
+    assert_eq!(body["error_code"], "RATE_LIMITED");
+    assert_eq!(emulator.controls().counters().throttled, 1);
+    assert_eq!(
+        EnablexConfig::default()
+            .requests_per_second
+            .map(|r| r.get()),
+        Some(DEFAULT_REQUESTS_PER_SECOND)
+    );
+}
