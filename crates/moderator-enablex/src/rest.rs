@@ -406,12 +406,18 @@ mod tests {
         .unwrap()
     }
 
-    fn token_request() -> TokenRequest<'static> {
-        TokenRequest {
+    /// The error of a token request answered with `response`.
+    async fn token_error(response: String) -> Error {
+        let request = TokenRequest {
             name: "Moderator",
             role: "moderator",
             user_ref: "moderator-bot",
-        }
+        };
+        client_answered_with(response.into_bytes())
+            .await
+            .create_token(&RoomId::new("lobby"), &request)
+            .await
+            .unwrap_err()
     }
 
     #[tokio::test]
@@ -423,18 +429,11 @@ mod tests {
             "http://{}/video/v2/rooms/lobby/tokens",
             elsewhere.local_addr().unwrap()
         );
-        let client = client_answered_with(
-            format!(
-                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\n\
-                 Content-Length: 0\r\nConnection: close\r\n\r\n"
-            )
-            .into_bytes(),
-        )
+        let error = token_error(format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        ))
         .await;
-        let error = client
-            .create_token(&RoomId::new("lobby"), &token_request())
-            .await
-            .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
         // Had the client followed it, the connection would be queued by now.
         let followed = elsewhere.accept();
@@ -451,19 +450,12 @@ mod tests {
             r#"{{"result":0,"token":"dG9rZW4=","padding":"{}"}}"#,
             "x".repeat(2 * MAX_BODY)
         );
-        let client = client_answered_with(
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes(),
-        )
+        let error = token_error(format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ))
         .await;
-        let error = client
-            .create_token(&RoomId::new("lobby"), &token_request())
-            .await
-            .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
         assert!(error.message().contains("not JSON"), "{error}");
     }

@@ -22,6 +22,18 @@ fn kept(emulator: &EnablexEmulator) -> Engine<Enablex> {
     Engine::builder(adapter).no_pacing().build()
 }
 
+/// A kept-session engine that has dropped alice from a room of alice and bob: its session is open.
+async fn kept_after_dropping_alice(emulator: &EnablexEmulator) -> Engine<Enablex> {
+    emulator.seed_room(ROOM, ["alice", "bob"]);
+    let engine = kept(emulator);
+    let report = engine
+        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
+        .await
+        .unwrap();
+    assert!(report.all_gone(), "{report:?}");
+    engine
+}
+
 fn live(emulator: &EnablexEmulator, room: &str) -> usize {
     emulator
         .connections(room)
@@ -147,12 +159,7 @@ async fn an_idle_kept_session_leaves_the_room() {
 #[tokio::test]
 async fn a_dropped_adapter_leaves_its_rooms() {
     let emulator = emulator().await;
-    emulator.seed_room(ROOM, ["alice", "bob"]);
-    let engine = kept(&emulator);
-    engine
-        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
-        .await
-        .unwrap();
+    let engine = kept_after_dropping_alice(&emulator).await;
     assert!(moderator_in(&emulator, ROOM));
     drop(engine);
     eventually("the dropped adapter's session leaves", || {
@@ -166,12 +173,7 @@ async fn a_dropped_adapter_leaves_its_rooms() {
 #[tokio::test]
 async fn disconnect_all_retires_the_kept_session_first() {
     let emulator = emulator().await;
-    emulator.seed_room(ROOM, ["alice", "bob"]);
-    let engine = kept(&emulator);
-    engine
-        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
-        .await
-        .unwrap();
+    let engine = kept_after_dropping_alice(&emulator).await;
     engine.disconnect_all(&ROOM.into(), None).await.unwrap();
     assert!(settled_connections(&emulator).await.is_empty());
     let drops = emulator.drops();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use moderator_core::{DisconnectRequest, ErrorKind, Moderator, Outcome, RetryPolicy, RoomId};
-use moderator_emulator::enablex::{EnablexConfig, RosterWithholding};
+use moderator_emulator::enablex::{EnablexConfig, EnablexEmulator, RosterWithholding};
 use moderator_enablex::DEFAULT_MODERATOR_REF;
 
 use common::*;
@@ -162,6 +162,16 @@ async fn only_safe_drop_frames_are_ever_sent_leaving_included() {
     assert_eq!(emulator.controls().counters().violations, 0);
 }
 
+/// Drops alice in a one-call session; returns every `drop` payload sent.
+async fn drop_alice(emulator: &EnablexEmulator) -> Vec<Value> {
+    let report = moderator(emulator)
+        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
+        .await
+        .unwrap();
+    assert!(report.all_gone(), "{report:?}");
+    drop_frames(emulator)
+}
+
 #[tokio::test]
 async fn numeric_client_ids_go_back_as_numbers() {
     let emulator = emulator_with(EnablexConfig {
@@ -170,12 +180,7 @@ async fn numeric_client_ids_go_back_as_numbers() {
     })
     .await;
     emulator.seed_room(ROOM, ["alice", "alice", "bob"]);
-    let report = moderator(&emulator)
-        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
-        .await
-        .unwrap();
-    assert!(report.all_gone(), "{report:?}");
-    let frames = drop_frames(&emulator);
+    let frames = drop_alice(&emulator).await;
     assert_eq!(frames.len(), 1);
     let ids = frames[0]["clientIds"].as_array().unwrap();
     assert_eq!(ids.len(), 2);
@@ -187,15 +192,10 @@ async fn numeric_client_ids_go_back_as_numbers() {
 }
 
 #[tokio::test]
-async fn string_client_ids_that_look_like_numbers_stay_strings() {
+async fn string_client_ids_stay_strings() {
     let emulator = emulator().await;
     emulator.seed_room(ROOM, ["alice"]);
-    let report = moderator(&emulator)
-        .disconnect(&DisconnectRequest::new(ROOM, ["alice"]))
-        .await
-        .unwrap();
-    assert!(report.all_gone(), "{report:?}");
-    let frames = drop_frames(&emulator);
+    let frames = drop_alice(&emulator).await;
     assert!(frames[0]["clientIds"][0].is_string(), "{frames:?}");
 }
 
