@@ -13,7 +13,8 @@ Credentials come from the environment variables the adapters read:
   enablex             ENABLEX_APP_ID, ENABLEX_APP_KEY, ENABLEX_API_URL
 
 Exit status: 0 every user is out of the room (disconnected or not there), 1 some user could not be
-removed, 2 usage or configuration error (nothing was sent).";
+removed, 2 usage or configuration error (nothing was sent), 130 interrupted by Ctrl-C (every user's
+outcome is still printed: calls in flight are reported as unknown, the rest as not sent).";
 
 /// Remove users from live chat and video rooms on ZEGOCLOUD, Amazon IVS Chat and EnableX.
 #[derive(Debug, Parser)]
@@ -40,6 +41,8 @@ pub enum Command {
     Demo,
     /// Serve the provider emulators for local development.
     Emulate(EmulateArgs),
+    /// Measure bulk removal against the embedded emulators at each provider's documented quota.
+    Bench(BenchArgs),
 }
 
 /// The provider names accepted by `--provider`.
@@ -105,6 +108,11 @@ pub struct KickArgs {
     /// Validate and print the planned calls without sending anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// The longest the job may take (`90s`, `10m`); no call starts after it. Default: sized to the
+    /// job (ten times what the provider's rate needs, plus a minute). A deadline shorter than the
+    /// rate allows is refused before anything is sent.
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<humantime::Duration>,
     /// Print one JSON object per user outcome on standard output.
     #[arg(long)]
     pub json: bool,
@@ -136,4 +144,45 @@ pub struct EmulateArgs {
     /// Create this room (in every provider) with these users, as `ROOM=u1,u2,...`; repeatable.
     #[arg(long, value_name = "ROOM=USERS")]
     pub seed: Vec<String>,
+    /// Delay every answer by this long (`30ms`), like a provider across a network.
+    #[arg(long, value_name = "DURATION")]
+    pub latency: Option<humantime::Duration>,
+    /// Let a consumer the clients cannot see take this share (0 to 1) of every quota.
+    #[arg(long, value_name = "SHARE")]
+    pub foreign_load: Option<f64>,
+}
+
+/// The providers `moderator bench` can measure (those with a documented rate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchProvider {
+    /// ZEGO ZIM: 10,000 users by default (200 calls at 20/s).
+    ZegoZim,
+    /// ZEGO RTC: 2,500 users by default (500 calls at 50/s).
+    ZegoRtc,
+    /// IVS Chat: 2,000 users by default (2,000 calls at 100/s).
+    Ivschat,
+}
+
+/// `moderator bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which providers to measure (repeatable); all by default.
+    #[arg(long = "provider", value_enum)]
+    pub providers: Vec<BenchProvider>,
+    /// Users per run instead of each provider's default.
+    #[arg(long)]
+    pub users: Option<usize>,
+    /// One-way latency the emulator adds to every call.
+    #[arg(long, default_value = "30ms", value_name = "DURATION")]
+    pub latency: humantime::Duration,
+    /// Run N `moderator kick` processes at once on one account (each on its own room, the users
+    /// split between them), instead of one job in this process.
+    #[arg(long, value_name = "N")]
+    pub contention: Option<usize>,
+    /// A consumer the job cannot see takes this share (0 to 1) of the quota.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    pub foreign_load: f64,
+    /// Print one JSON object per run.
+    #[arg(long)]
+    pub json: bool,
 }

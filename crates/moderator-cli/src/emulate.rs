@@ -31,6 +31,19 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     let zego = emulator.zego();
     let ivs = emulator.ivschat();
     let enablex = emulator.enablex();
+    for controls in [
+        zego.zim().controls(),
+        zego.rtc().controls(),
+        ivs.controls(),
+        enablex.controls(),
+    ] {
+        if let Some(latency) = args.latency {
+            controls.set_latency(latency.into());
+        }
+        if let Some(share) = args.foreign_load {
+            controls.set_foreign_load(share);
+        }
+    }
     for (room, users) in &seeds {
         zego.zim().seed_room(room, users.iter().cloned());
         zego.rtc().seed_room(room, users.iter().cloned());
@@ -61,7 +74,7 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         enablex.app_key()
     );
     println!(
-        "\nadmin API on every port: /_emulator/rooms/{{room}}, /_emulator/faults, /_emulator/requests, /_emulator/counters, /_emulator/reset"
+        "\nadmin API on every port: /_emulator/rooms/{{room}}, /_emulator/faults, /_emulator/requests, /_emulator/counters, /_emulator/settings, /_emulator/reset"
     );
     for (room, users) in &seeds {
         println!("seeded room {room} with {} users", users.len());

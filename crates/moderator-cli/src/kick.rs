@@ -1,25 +1,19 @@
 //! `moderator kick` and `moderator kick-all`.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use moderator::{
-    AuditHook, Builder, DisconnectRequest, Moderator, Provider, Reason, RoomId, UserReport,
-};
+use moderator::{Builder, DisconnectRequest, Moderator, Provider, Reason, RoomId, UserId};
 
 use crate::args::{KickAllArgs, KickArgs, Target};
+use crate::hook::KickHook;
 use crate::{Failure, output, users};
 
-/// Advances a progress bar as outcomes become final.
-struct Progress(ProgressBar);
-
-impl AuditHook for Progress {
-    fn user_outcome(&self, _provider: &'static str, _room: &RoomId, _entry: &UserReport) {
-        self.0.inc(1);
-    }
-}
+/// Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+const INTERRUPTED: u8 = 130;
 
 fn builder(target: &Target) -> Builder {
     let mut builder = Builder::new(target.provider.into()).with_allow_http(target.allow_http);
@@ -52,16 +46,19 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
             Some(request.users().len() as u64),
             ProgressDrawTarget::stderr(),
         );
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} users {elapsed}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} users {elapsed} {msg}")
+        {
             bar.set_style(style);
         }
         Some(bar)
     } else {
         None
     };
-    let mut builder = builder(&args.target);
-    if let Some(bar) = &bar {
-        builder = builder.with_audit(Arc::new(Progress(bar.clone())));
+    let hook = Arc::new(KickHook::new(bar));
+    let mut builder = builder(&args.target).with_audit(hook.clone());
+    if let Some(deadline) = args.deadline {
+        builder = builder.with_deadline(deadline.into());
     }
     let moderator = builder.build().await.map_err(Failure::Config)?;
 
@@ -74,13 +71,49 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let report = moderator
-        .disconnect(&request)
-        .await
-        .map_err(Failure::Config)?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let started = std::time::Instant::now();
+    let finished = tokio::select! {
+        report = moderator.disconnect(&request) => Some(report.map_err(Failure::Config)?),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    // On Ctrl-C the job's future was dropped above: the engine has told the hook a `cancelled`
+    // outcome for every user it had not finished, so every user is printed either way.
+    hook.finish();
+    let report = match finished {
+        Some(report) => report,
+        None => {
+            let (calls, throttled) = hook.calls();
+            let users = hook.outcomes_for(&distinct(request.users()));
+            let report =
+                moderator::Report::new(RoomId::new(args.target.room.as_str()), users, calls, false)
+                    .with_throttled(throttled)
+                    .with_elapsed(started.elapsed());
+            print_report(&args, provider, &report);
+            eprintln!(
+                "moderator: interrupted: calls in flight may or may not have removed their users; nothing else was sent"
+            );
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+    };
+    print_report(&args, provider, &report);
+    Ok(if report.all_gone() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Each user once, in first-seen order (as the report lists them).
+fn distinct(users: &[UserId]) -> Vec<UserId> {
+    let mut seen = HashSet::new();
+    users
+        .iter()
+        .filter(|user| seen.insert(*user))
+        .cloned()
+        .collect()
+}
+
+fn print_report(args: &KickArgs, provider: Provider, report: &moderator::Report) {
     let mut stdout = std::io::stdout().lock();
     for entry in report.users() {
         let line = if args.json {
@@ -91,14 +124,12 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
         // A closed pipe (`| head`) is not worth a panic.
         let _ = writeln!(stdout, "{line}");
     }
-    if !args.json {
-        let _ = writeln!(stdout, "{}", output::summary_line(&report));
-    }
-    Ok(if report.all_gone() {
-        ExitCode::SUCCESS
+    let summary = if args.json {
+        output::summary_json(provider.name(), &args.target.room, report).to_string()
     } else {
-        ExitCode::from(1)
-    })
+        output::summary_line(report)
+    };
+    let _ = writeln!(stdout, "{summary}");
 }
 
 /// Removes everyone, after confirmation.

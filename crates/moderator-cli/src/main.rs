@@ -1,8 +1,10 @@
 //! The `moderator` command-line tool.
 
 mod args;
+mod bench;
 mod demo;
 mod emulate;
+mod hook;
 mod kick;
 mod output;
 mod users;
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
             Command::KickAll(args) => kick::kick_all(args).await,
             Command::Demo => demo::run().await,
             Command::Emulate(args) => emulate::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     });
     match result {

@@ -37,22 +37,54 @@ pub fn user_line(entry: &UserReport) -> String {
     }
 }
 
+/// Provider calls per second over the job.
+fn calls_per_second(report: &Report) -> f64 {
+    let seconds = report.elapsed().as_secs_f64();
+    if seconds > 0.0 {
+        f64::from(report.calls()) / seconds
+    } else {
+        0.0
+    }
+}
+
 /// The closing summary for people.
 pub fn summary_line(report: &Report) -> String {
     let summary = report.summary();
     format!(
-        "{} disconnected, {} not in room, {} failed ({} provider call{}{})",
+        "{} disconnected, {} not in room, {} failed ({} provider call{}, {} throttled, {:.1} calls/s over {:.1?}{})",
         summary.disconnected,
         summary.not_in_room,
         summary.failed,
         report.calls(),
         if report.calls() == 1 { "" } else { "s" },
+        report.throttled(),
+        calls_per_second(report),
+        report.elapsed(),
         if report.reason_delivered() {
             ", reason delivered"
         } else {
             ""
         }
     )
+}
+
+/// The closing JSON line: `{"provider", "room", "summary": {...}}`, after the per-user lines.
+pub fn summary_json(provider: &str, room: &str, report: &Report) -> Value {
+    let summary = report.summary();
+    json!({
+        "provider": provider,
+        "room": room,
+        "summary": {
+            "disconnected": summary.disconnected,
+            "not_in_room": summary.not_in_room,
+            "failed": summary.failed,
+            "calls": report.calls(),
+            "throttled": report.throttled(),
+            "elapsed_ms": u64::try_from(report.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "calls_per_second": (calls_per_second(report) * 10.0).round() / 10.0,
+            "reason_delivered": report.reason_delivered(),
+        }
+    })
 }
 
 /// What a dry run prints.
@@ -63,13 +95,35 @@ pub fn plan_text(provider: &str, room: &str, plan: &Plan) -> String {
             format!("paced to {r} calls/s")
         });
     let sizes: Vec<String> = plan.batches.iter().map(usize::to_string).collect();
+    let deadline = plan.deadline.map_or("none".to_owned(), |d| {
+        humantime::format_duration(d).to_string()
+    });
     format!(
-        "dry run: nothing sent\nprovider: {provider}\nroom: {room}\nusers: {} distinct\ncalls: {} (batch sizes: {})\npacing: {rate}\nestimated time: at least {:.2?} plus network time",
+        "dry run: nothing sent\nprovider: {provider}\nroom: {room}\nusers: {} distinct\ncalls: {} (batch sizes: {})\npacing: {rate}\nestimated time: at least {:.2?} plus network time\ndeadline: {deadline}",
         plan.users,
         plan.calls(),
-        sizes.join(", "),
+        compact(&sizes),
         plan.min_duration
     )
+}
+
+/// Batch sizes, with runs of the same size written once with a count (`50 x 200, 20`).
+fn compact(sizes: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut index = 0;
+    while index < sizes.len() {
+        let run = sizes[index..]
+            .iter()
+            .take_while(|size| **size == sizes[index])
+            .count();
+        if run > 3 {
+            parts.push(format!("{} x {run}", sizes[index]));
+        } else {
+            parts.extend(sizes[index..index + run].iter().cloned());
+        }
+        index += run;
+    }
+    parts.join(", ")
 }
 
 #[cfg(test)]

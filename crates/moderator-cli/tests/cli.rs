@@ -73,7 +73,10 @@ async fn kick_prints_json_outcomes_and_exits_zero() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let outcomes: Vec<(&str, &str)> = lines
+    let (summary, users) = lines.split_last().expect("a summary line");
+    assert_eq!(summary["summary"]["disconnected"], 2);
+    assert_eq!(summary["summary"]["not_in_room"], 1);
+    let outcomes: Vec<(&str, &str)> = users
         .iter()
         .map(|v| (v["user"].as_str().unwrap(), v["outcome"].as_str().unwrap()))
         .collect();
@@ -266,4 +269,211 @@ fn emulate_serves_and_prints_credentials() {
         "{text}"
     );
     assert!(admin.is_ok(), "the ZIM emulator accepts connections");
+}
+
+fn users_file(name: &str, n: usize) -> std::path::PathBuf {
+    let file =
+        std::env::temp_dir().join(format!("moderator-cli-{name}-{}.txt", std::process::id()));
+    let users: String = (0..n).map(|i| format!("user-{i}\n")).collect();
+    std::fs::write(&file, users).expect("a temporary users file");
+    file
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deadline_shorter_than_the_quota_allows_is_refused_before_sending() {
+    let emulator = Emulator::start().await.unwrap();
+    let file = users_file("deadline", 2_000);
+    let mut command = zego_kick(&emulator);
+    command
+        .arg("--users-file")
+        .arg(&file)
+        .args(["--deadline", "1s"]);
+    let output = run(command, None).await;
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("1s") && stderr.contains("1.95s"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(emulator.zego().zim().controls().counters().requests, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_shows_the_estimate_and_the_deadline() {
+    let emulator = Emulator::start().await.unwrap();
+    let file = users_file("estimate", 10_000);
+    let mut command = zego_kick(&emulator);
+    command.arg("--users-file").arg(&file).arg("--dry-run");
+    let output = run(command, None).await;
+    let _ = std::fs::remove_file(&file);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("calls: 200 (batch sizes: 50 x 200)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("at least 9.95s"), "{stdout}");
+    assert!(stdout.contains("deadline: 2m 39s 500ms"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_secret_costs_at_most_the_calls_in_flight_and_every_user_is_reported() {
+    let emulator = Emulator::start().await.unwrap();
+    let file = users_file("secret", 10_000);
+    let mut command = zego_kick(&emulator);
+    command
+        .env("ZEGO_SERVER_SECRET", "ffffffffffffffffffffffffffffffff")
+        .arg("--users-file")
+        .arg(&file)
+        .arg("--json");
+    let output = run(command, None).await;
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(output.status.code(), Some(1));
+    let requests = emulator.zego().zim().controls().counters().requests;
+    assert!((1..=8).contains(&requests), "{requests} calls");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 10_001, "one line per user and the summary");
+    assert!(
+        lines[..10_000]
+            .iter()
+            .all(|l| l["error"]["kind"] == "Unauthenticated"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[10_000]["summary"]["failed"], 10_000);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.lines().count() <= 3, "logged once: {stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ivschat_without_any_aws_credentials_exits_two_before_sending() {
+    let emulator = Emulator::start().await.unwrap();
+    let ivs = emulator.ivschat();
+    let home = std::env::temp_dir().join(format!("moderator-cli-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut command = moderator();
+    for (var, _) in std::env::vars() {
+        if var.starts_with("AWS_") {
+            command.env_remove(var);
+        }
+    }
+    command
+        .env("HOME", &home)
+        .env("AWS_REGION", ivs.region())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
+        .args(["kick", "--provider", "ivschat", "--room"])
+        .arg(ivs.room_arn("lobby"))
+        .args(["--user", "a", "--endpoint"])
+        .arg(ivs.base_url());
+    let output = run(command, None).await;
+    let _ = std::fs::remove_dir_all(&home);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("AWS_ACCESS_KEY_ID"), "{stderr}");
+    assert!(stderr.lines().count() <= 3, "{stderr}");
+    assert_eq!(ivs.controls().counters().requests, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_sending_prints_every_user_and_exits_130() {
+    let emulator = Emulator::start().await.unwrap();
+    let zim = emulator.zego().zim();
+    let file = users_file("interrupt", 10_000);
+    zim.seed_room("lobby", (0..10_000).map(|i| format!("user-{i}")));
+    let mut command = zego_kick(&emulator);
+    command
+        .arg("--users-file")
+        .arg(&file)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("binary starts");
+    // Interrupt once the job is under way (the first calls have arrived), not after a fixed sleep.
+    let mut waited = 0;
+    while zim.controls().counters().requests < 3 && waited < 300 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 10_001, "every user once, then the summary");
+    let removed = lines[..10_000]
+        .iter()
+        .filter(|l| l["outcome"] == "disconnected")
+        .count();
+    let cancelled = lines[..10_000]
+        .iter()
+        .filter(|l| l["error"]["kind"] == "Cancelled")
+        .count();
+    assert_eq!(removed + cancelled, 10_000);
+    assert!(
+        cancelled > 0 && removed > 0,
+        "{removed} removed, {cancelled} cancelled"
+    );
+    let calls = zim.controls().counters().requests;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        zim.controls().counters().requests,
+        calls,
+        "nothing sent after"
+    );
+    assert_eq!(
+        zim.members("lobby").map(|m| m.len()),
+        Some(10_000 - removed),
+        "what was reported removed is what left the room"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bench_measures_a_job_at_the_quota() {
+    let mut command = moderator();
+    command.args([
+        "bench",
+        "--provider",
+        "zego-rtc",
+        "--users",
+        "250",
+        "--latency",
+        "5ms",
+        "--json",
+    ]);
+    let output = run(command, None).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(run["provider"], "zego-rtc");
+    assert_eq!(run["removed"], 250);
+    assert_eq!(run["calls"], 50);
+    assert_eq!(run["throttled"], 0);
+    assert!(run["peak_calls_in_1s"].as_u64().unwrap() <= 50, "{run}");
+    assert!(run["ratio"].as_f64().unwrap() >= 1.0, "{run}");
 }
