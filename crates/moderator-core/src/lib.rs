@@ -21,6 +21,7 @@ mod plan;
 mod report;
 mod request;
 mod retry_after;
+pub mod toolkit;
 
 pub use adapter::{Adapter, Batch, BatchResult};
 pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport};
@@ -36,3 +37,4 @@ pub use plan::Plan;
 pub use report::{Outcome, Report, Summary, UserReport};
 pub use request::{DisconnectRequest, DisconnectRequestBuilder};
 pub use retry_after::parse_retry_after;
+pub use toolkit::{AdapterBuilder, EnvVar};
