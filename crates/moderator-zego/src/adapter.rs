@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use moderator_core::toolkit::{CappedBody, MAX_BODY, Symptoms, TransportFailure, transport_error};
 use moderator_core::{
     Adapter, Batch, BatchResult, Capabilities, Error, ErrorKind, Outcome, QuotaKey,
     parse_retry_after,
@@ -18,9 +19,6 @@ use crate::product::{Product, ProductOptions, Rtc, Zim};
 use crate::request::{kick_query, kick_url};
 use crate::response::{Answer, decode};
 use crate::signer::Signer;
-
-/// The envelope is a few dozen bytes; anything far larger is not ZEGO's answer and is not read whole.
-const MAX_BODY: usize = 64 * 1024;
 
 /// A ZEGO kick adapter for one product; use the aliases [`ZegoZim`] and [`ZegoRtc`].
 ///
@@ -88,31 +86,21 @@ impl<P: Product> ZegoAdapter<P> {
     /// Sends the GET and reads status, `Retry-After` and at most [`MAX_BODY`] bytes of body.
     async fn fetch(&self, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), Error> {
         let provider = P::SERVICE.provider();
-        let mut response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| transport_error(provider, e))?;
+        let failed = |e: reqwest::Error| reqwest_error(provider, e);
+        let mut response = self.http.get(url).send().await.map_err(failed)?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| parse_retry_after(value, SystemTime::now()));
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| transport_error(provider, e))?
-        {
-            let room = MAX_BODY - body.len();
-            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if chunk.len() >= room {
+        let mut body = CappedBody::new(MAX_BODY);
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
+            if body.push(&chunk) {
                 break;
             }
         }
-        Ok((status, retry_after, body))
+        Ok((status, retry_after, body.into_bytes()))
     }
 }
 
@@ -172,23 +160,14 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
 }
 
 /// A failure before a complete answer arrived. The URL is dropped from the error: it holds a signature.
-fn transport_error(provider: &'static str, error: reqwest::Error) -> Error {
+fn reqwest_error(provider: &'static str, error: reqwest::Error) -> Error {
     let error = error.without_url();
-    let (kind, what) = if error.is_timeout() {
-        (ErrorKind::Timeout, "no answer within the timeout")
-    } else if error.is_connect() {
-        (ErrorKind::Transport, "could not connect")
-    } else if error.is_body() || error.is_decode() {
-        (
-            ErrorKind::Transport,
-            "the connection broke while reading the answer",
-        )
-    } else {
-        (ErrorKind::Transport, "the request failed")
-    };
-    Error::new(kind, format!("{what}: {error}"))
-        .with_provider(provider)
-        .with_source(error)
+    let failure = TransportFailure::from_symptoms(Symptoms {
+        timed_out: error.is_timeout(),
+        connect: error.is_connect(),
+        body: error.is_body() || error.is_decode(),
+    });
+    transport_error(provider, failure, &error).with_source(error)
 }
 
 impl<P: Product> fmt::Debug for ZegoAdapter<P> {

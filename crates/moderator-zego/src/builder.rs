@@ -7,8 +7,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, HTTP, non_empty};
 use moderator_core::{Error, UserId};
-use url::Url;
 
 use crate::adapter::ZegoAdapter;
 use crate::product::{Product, ProductOptions, Rtc, Service, Zim};
@@ -27,8 +27,38 @@ pub const ENV_ZIM_ENDPOINT: &str = "ZEGO_ZIM_ENDPOINT";
 /// Environment variable overriding the Express RTC endpoint only; wins over [`ENV_ENDPOINT`].
 pub const ENV_RTC_ENDPOINT: &str = "ZEGO_RTC_ENDPOINT";
 
-/// The default timeout of one HTTP request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default timeout of one HTTP request (core's, the same for every adapter).
+pub const DEFAULT_TIMEOUT: Duration = moderator_core::toolkit::DEFAULT_TIMEOUT;
+
+/// The variables [`ZegoZimBuilder::from_env`] reads, as data (the facade and the CLI help read them).
+pub const ZIM_ENV_VARS: &[EnvVar] = &[
+    EnvVar::new(ENV_APP_ID, "AppId (a uint32) from the ZEGO console"),
+    EnvVar::new(ENV_SERVER_SECRET, "ServerSecret from the ZEGO console").secret(),
+    EnvVar::new(
+        ENV_REGION,
+        "sha, hkg, fra, lax, bom or sgp for a regional host; unset: the unified host",
+    ),
+    EnvVar::new(
+        ENV_ENDPOINT,
+        "endpoint override for ZIM and RTC (an emulator, a proxy)",
+    ),
+    EnvVar::new(
+        ENV_ZIM_ENDPOINT,
+        "endpoint override for ZIM only; wins over ZEGO_ENDPOINT",
+    ),
+];
+
+/// The variables [`ZegoRtcBuilder::from_env`] reads, as data.
+pub const RTC_ENV_VARS: &[EnvVar] = &[
+    ZIM_ENV_VARS[0],
+    ZIM_ENV_VARS[1],
+    ZIM_ENV_VARS[2],
+    ZIM_ENV_VARS[3],
+    EnvVar::new(
+        ENV_RTC_ENDPOINT,
+        "endpoint override for Express RTC only; wins over ZEGO_ENDPOINT",
+    ),
+];
 
 /// Where ZEGO serves its server APIs: the unified address or a regional one
 /// (`{product}-api-{sha|hkg|fra|lax|bom|sgp}.zego.im`).
@@ -122,9 +152,7 @@ pub struct ZegoBuilder<P: Product> {
     app_id: Option<String>,
     server_secret: Option<ServerSecret>,
     region: Option<String>,
-    endpoint: Option<String>,
-    allow_http: bool,
-    timeout: Duration,
+    connection: Connection,
     clock: ClockFn,
     nonce: NonceFn,
     options: P::Options,
@@ -143,9 +171,7 @@ impl<P: Product> Default for ZegoBuilder<P> {
             app_id: None,
             server_secret: None,
             region: None,
-            endpoint: None,
-            allow_http: false,
-            timeout: DEFAULT_TIMEOUT,
+            connection: Connection::default(),
             clock: signer::system_clock(),
             nonce: signer::random_nonce(),
             options: P::Options::default(),
@@ -172,18 +198,19 @@ impl<P: Product> ZegoBuilder<P> {
     /// [`from_env`](Self::from_env) over any variable lookup (tests cannot safely set the process
     /// environment). Empty values count as unset.
     fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let var = |name: &str| non_empty(lookup(name));
         let product_endpoint = match P::SERVICE {
             Service::Zim => ENV_ZIM_ENDPOINT,
             Service::Rtc => ENV_RTC_ENDPOINT,
         };
-        ZegoBuilder {
+        let mut builder = ZegoBuilder {
             app_id: var(ENV_APP_ID),
             server_secret: var(ENV_SERVER_SECRET).map(ServerSecret::new),
             region: var(ENV_REGION),
-            endpoint: var(product_endpoint).or_else(|| var(ENV_ENDPOINT)),
             ..Self::default()
-        }
+        };
+        builder.connection.endpoint = var(product_endpoint).or_else(|| var(ENV_ENDPOINT));
+        builder
     }
 
     /// Sets the AppId.
@@ -204,25 +231,8 @@ impl<P: Product> ZegoBuilder<P> {
         self
     }
 
-    /// Sends to `endpoint` instead of ZEGO's host: an emulator, a proxy, an on-premise gateway.
-    /// Its path is kept; the query is replaced by each call's.
-    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// Allows plain `http` to hosts other than loopback (loopback is always allowed). Off by default:
-    /// the query carries a signature and user ids.
-    pub fn with_allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
-        self
-    }
-
-    /// Sets the timeout of one HTTP request (default 10 s).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
+    // An endpoint's path is kept; the query is replaced by each call's.
+    moderator_core::connection_setters!(connection);
 
     /// Reads the time from `clock` instead of the system clock (for tests: a fixed or skewed instant).
     pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
@@ -240,7 +250,9 @@ impl<P: Product> ZegoBuilder<P> {
         self
     }
 
-    /// Checks the settings and builds the adapter.
+    /// Checks the settings and builds the adapter. Synchronous: there is nothing to wait for (no
+    /// credential chain to ask). Code generic over providers uses the async
+    /// [`AdapterBuilder::build`], which runs the same checks.
     ///
     /// Fails with [`ErrorKind::Config`](moderator_core::ErrorKind::Config) naming what is missing or
     /// wrong: AppId, ServerSecret, region, endpoint (https is required except for loopback hosts or
@@ -267,27 +279,18 @@ impl<P: Product> ZegoBuilder<P> {
                 )));
             }
         };
-        let endpoint = match &self.endpoint {
-            Some(endpoint) => endpoint.clone(),
-            None => {
-                let region = match &self.region {
-                    Some(raw) => raw
-                        .parse::<Region>()
-                        .map_err(|e| e.with_provider(provider))?,
-                    None => Region::Unified,
-                };
-                region.endpoint(P::SERVICE)
-            }
+        let regional = match (&self.connection.endpoint, &self.region) {
+            (None, Some(raw)) => raw
+                .parse::<Region>()
+                .map_err(|e| e.with_provider(provider))?,
+            _ => Region::Unified,
         };
-        let endpoint = check_endpoint(&endpoint, self.allow_http).map_err(config)?;
-        if self.timeout.is_zero() {
-            return Err(config(
-                "the request timeout must be longer than zero".to_owned(),
-            ));
-        }
+        let endpoint =
+            self.connection
+                .checked_endpoint(&regional.endpoint(P::SERVICE), HTTP, provider)?;
         self.options.check()?;
         let http = reqwest::Client::builder()
-            .timeout(self.timeout)
+            .timeout(self.connection.timeout)
             // A redirect could take the signed query elsewhere, possibly over plain http.
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -326,34 +329,32 @@ impl<P: Product> fmt::Debug for ZegoBuilder<P> {
             .field("app_id", &self.app_id)
             .field("server_secret", &self.server_secret)
             .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .field("allow_http", &self.allow_http)
-            .field("timeout", &self.timeout)
+            .field("connection", &self.connection)
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
-/// Parses the endpoint: `https`, or `http` to a loopback host or with the opt-in.
-fn check_endpoint(raw: &str, allow_http: bool) -> Result<Url, String> {
-    let mut url =
-        Url::parse(raw.trim()).map_err(|e| format!("endpoint {raw:?} is not a URL: {e}"))?;
-    let Some(host) = url.host_str() else {
-        return Err(format!("endpoint {raw:?} has no host"));
+impl<P: Product> AdapterBuilder for ZegoBuilder<P> {
+    type Adapter = ZegoAdapter<P>;
+
+    const ENV_VARS: &'static [EnvVar] = match P::SERVICE {
+        Service::Zim => ZIM_ENV_VARS,
+        Service::Rtc => RTC_ENV_VARS,
     };
-    let loopback = moderator_core::is_loopback_host(host);
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback || allow_http => {}
-        "http" => {
-            return Err(format!(
-                "endpoint {raw:?} is plain http to a non-loopback host; use https or with_allow_http(true)"
-            ));
-        }
-        other => return Err(format!("endpoint {raw:?} has unsupported scheme {other:?}")),
+
+    fn from_env() -> Self {
+        ZegoBuilder::from_env()
     }
-    url.set_fragment(None);
-    Ok(url)
+
+    fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
+    }
+
+    /// Nothing to wait for: the same checks as the inherent, synchronous [`ZegoBuilder::build`].
+    async fn build(self) -> Result<ZegoAdapter<P>, Error> {
+        ZegoBuilder::build(self)
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! the Express RTC server API's return codes; see providers/zego.md.
 
 use moderator_core::ErrorKind;
+use moderator_core::toolkit::CodeMeaning;
 
 use crate::Service;
 
@@ -250,6 +251,13 @@ pub(crate) const CODES: &[CodeRow] = &[
 ];
 
 /// The row for `code` in `service`'s code space.
+impl CodeRow {
+    /// The row as core's classification reads it.
+    pub(crate) fn meaning(&self) -> CodeMeaning {
+        CodeMeaning::new(self.kind, self.meaning)
+    }
+}
+
 pub(crate) fn lookup(service: Service, code: i64) -> Option<&'static CodeRow> {
     CODES
         .iter()

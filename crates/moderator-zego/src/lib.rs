@@ -31,7 +31,8 @@ mod signer;
 pub use adapter::{ZegoAdapter, ZegoRtc, ZegoZim};
 pub use builder::{
     DEFAULT_TIMEOUT, ENV_APP_ID, ENV_ENDPOINT, ENV_REGION, ENV_RTC_ENDPOINT, ENV_SERVER_SECRET,
-    ENV_ZIM_ENDPOINT, Region, ZegoBuilder, ZegoRtcBuilder, ZegoZimBuilder,
+    ENV_ZIM_ENDPOINT, RTC_ENV_VARS, Region, ZIM_ENV_VARS, ZegoBuilder, ZegoRtcBuilder,
+    ZegoZimBuilder,
 };
 pub use product::{
     Product, ProductOptions, RTC_CAPABILITIES, Rtc, RtcOptions, Service, ZIM_CAPABILITIES,

@@ -1,16 +1,17 @@
 //! The one response decoder for both products. ZEGO answers HTTP 200 with
 //! `{"Code": 0, "Message": "success", "RequestId": "..."}`; `Code != 0` is the failure signal.
 //! Whether errors ever come with another HTTP status is UNVERIFIED, so the status is mapped first and a
-//! recognised body code refines it. Anything that is not the envelope is a protocol error, never a
-//! success.
+//! recognised body code refines it (core's toolkit writes that rule and the status table once for every
+//! adapter). Anything that is not the envelope is a protocol error, never a success.
 
 use std::time::Duration;
 
-use moderator_core::{Error, ErrorKind, RetryStatus};
+use moderator_core::Error;
+use moderator_core::toolkit::{FailedAnswer, snippet};
 use serde_json::Value;
 
 use crate::Service;
-use crate::codes::{self, Blame};
+use crate::codes::{self, Blame, CodeRow};
 
 /// What one call's answer means.
 #[derive(Debug)]
@@ -30,7 +31,8 @@ struct Envelope {
     request_id: Option<String>,
 }
 
-/// Decodes one HTTP answer of `service`.
+/// Decodes one HTTP answer of `service`: the status first, a known `Code` refining it (core's
+/// [`FailedAnswer`] rule: a 429 stays throttling, a body never turns an error status into success).
 pub(crate) fn decode(
     service: Service,
     status: u16,
@@ -40,20 +42,27 @@ pub(crate) fn decode(
     let provider = service.provider();
     let envelope = parse(body);
     let success_status = (200..300).contains(&status);
-    let (error, blame) = match (&envelope, success_status) {
-        (Ok(envelope), true) if envelope.code == 0 => return Answer::Success,
-        (Ok(envelope), true) => code_error(service, envelope),
-        (Err(why), true) => (
+    let (error, blame) = match &envelope {
+        Ok(envelope) if success_status && envelope.code == 0 => return Answer::Success,
+        Ok(envelope) => code_error(service, status, envelope),
+        Err(why) if success_status => (
             Error::protocol(format!(
                 "HTTP {status} but the body is not ZEGO's answer ({why}): {}",
                 snippet(body)
-            )),
+            ))
+            .with_provider(provider),
             Blame::Call,
         ),
-        (Ok(envelope), false) => status_with_code(service, status, envelope),
-        (Err(_), false) => (status_error(status, &snippet(body)), Blame::Call),
+        Err(_) => (
+            FailedAnswer {
+                status,
+                ..FailedAnswer::default()
+            }
+            .into_error(provider),
+            Blame::Call,
+        ),
     };
-    let mut error = error.with_provider(provider);
+    let mut error = error;
     if let Ok(Envelope {
         request_id: Some(id),
         ..
@@ -67,63 +76,26 @@ pub(crate) fn decode(
     Answer::Failure { error, blame }
 }
 
-/// A non-zero `Code`: the table's row, or a permanent protocol error for a code the docs do not list
-/// (the code is kept so that operators can look it up).
-fn code_error(service: Service, envelope: &Envelope) -> (Error, Blame) {
-    let code = envelope.code.to_string();
-    match codes::lookup(service, envelope.code) {
-        Some(row) => (
-            Error::new(row.kind, describe(row.meaning, &envelope.message)).with_code(code),
-            row.blame,
-        ),
-        None => (
-            Error::protocol(describe(
-                "a code this adapter does not know",
-                &envelope.message,
-            ))
-            .with_status(RetryStatus::Permanent)
-            .with_code(code),
-            Blame::Call,
-        ),
-    }
-}
-
-/// A non-2xx status whose body is the envelope: a known failure code refines the status, except that a
-/// 429 stays throttling whatever the body says, and a "success" body never makes it a success.
-fn status_with_code(service: Service, status: u16, envelope: &Envelope) -> (Error, Blame) {
-    let known = envelope.code != 0 && codes::lookup(service, envelope.code).is_some();
-    if known && status != 429 {
-        return code_error(service, envelope);
-    }
-    let mut error = status_error(status, &format!("ZEGO says {:?}", envelope.message));
-    if envelope.code != 0 {
-        error = error.with_code(envelope.code.to_string());
-    }
-    (error, Blame::Call)
-}
-
-/// The error an HTTP status means on its own.
-fn status_error(status: u16, detail: &str) -> Error {
-    let (kind, what) = match status {
-        400 => (ErrorKind::InvalidInput, "the request was rejected"),
-        401 => (ErrorKind::Unauthenticated, "the credentials were rejected"),
-        403 => (ErrorKind::PermissionDenied, "the request is not allowed"),
-        404 => (ErrorKind::Config, "there is no ZEGO API at this endpoint"),
-        408 => (ErrorKind::Timeout, "the server timed out"),
-        429 => (ErrorKind::Throttled, "too many requests"),
-        500..=599 => (ErrorKind::Unavailable, "the server failed"),
-        300..=399 => (ErrorKind::Protocol, "unexpected redirect"),
-        _ => (ErrorKind::Protocol, "unexpected HTTP status"),
+/// An envelope that is not a success: `Code` 0 under an error status names no failure, so the status
+/// decides; a code the table does not know is kept on the error for operators to look up. The row's
+/// blame counts only when its code decided the kind.
+fn code_error(service: Service, status: u16, envelope: &Envelope) -> (Error, Blame) {
+    let failed = envelope.code != 0;
+    let row = failed
+        .then(|| codes::lookup(service, envelope.code))
+        .flatten();
+    let code = failed.then(|| envelope.code.to_string());
+    let answer = FailedAnswer {
+        status,
+        code: code.as_deref(),
+        known: row.map(CodeRow::meaning),
+        said: &envelope.message,
     };
-    Error::new(kind, format!("HTTP {status}: {what}; {detail}"))
-}
-
-fn describe(meaning: &str, message: &str) -> String {
-    if message.is_empty() {
-        meaning.to_owned()
-    } else {
-        format!("{meaning} (ZEGO says {message:?})")
-    }
+    let blame = match row {
+        Some(row) if answer.classify().by_code => row.blame,
+        _ => Blame::Call,
+    };
+    (answer.into_error(service.provider()), blame)
 }
 
 /// Reads the envelope: a JSON object with an integer `Code` (a numeric string is tolerated), an
@@ -156,25 +128,10 @@ fn parse(body: &[u8]) -> Result<Envelope, &'static str> {
     })
 }
 
-/// The start of a body, printable, for messages.
-fn snippet(body: &[u8]) -> String {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return "the body is empty".to_owned();
-    }
-    let text = String::from_utf8_lossy(body);
-    let mut short: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(120)
-        .collect();
-    if text.chars().count() > 120 {
-        short.push('…');
-    }
-    format!("body starts {short:?}")
-}
-
 #[cfg(test)]
 mod tests {
+    use moderator_core::ErrorKind;
+
     use super::*;
 
     fn failure(answer: Answer) -> (Error, Blame) {
@@ -276,8 +233,8 @@ mod tests {
             (502, ErrorKind::Unavailable),
             (503, ErrorKind::Unavailable),
             (504, ErrorKind::Unavailable),
-            (302, ErrorKind::Protocol),
-            (418, ErrorKind::Protocol),
+            (302, ErrorKind::Config),
+            (418, ErrorKind::InvalidInput),
         ];
         for (status, kind) in cases {
             let (error, blame) = failure(decode(Service::Zim, status, None, html));
