@@ -8,13 +8,46 @@ use aws_sdk_ivschat::config::retry::RetryConfig;
 use aws_sdk_ivschat::config::timeout::TimeoutConfig;
 use aws_sdk_ivschat::config::{Credentials, Region};
 use moderator_core::Error;
+use moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar};
 
 use crate::endpoint::{self, EndpointGuard};
 use crate::success_body::SuccessBodyCheck;
 use crate::{IvsChat, PROVIDER};
 
-/// How long one DisconnectUser call may take unless [`IvsChatBuilder::with_timeout`] says otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one DisconnectUser call may take unless [`IvsChatBuilder::with_timeout`] says otherwise
+/// (core's, the same for every adapter).
+pub const DEFAULT_TIMEOUT: Duration = moderator_core::toolkit::DEFAULT_TIMEOUT;
+
+/// The variables [`IvsChatBuilder::from_env`] reads through the AWS SDK's standard chain, as data (the
+/// facade and the CLI help read them). Profiles, SSO, container and instance credentials work too.
+pub const ENV_VARS: &[EnvVar] = &[
+    EnvVar::new(
+        "AWS_REGION",
+        "the AWS region of the chat rooms (us-east-1, ...)",
+    ),
+    EnvVar::new(
+        "AWS_ACCESS_KEY_ID",
+        "access key id (or use a profile or a role)",
+    ),
+    EnvVar::new("AWS_SECRET_ACCESS_KEY", "secret access key").secret(),
+    EnvVar::new(
+        "AWS_SESSION_TOKEN",
+        "session token of temporary credentials",
+    )
+    .secret(),
+    EnvVar::new(
+        "AWS_PROFILE",
+        "a profile of ~/.aws/config and ~/.aws/credentials",
+    ),
+    EnvVar::new(
+        "AWS_ENDPOINT_URL_IVSCHAT",
+        "endpoint override for IVS Chat (an emulator, a proxy, a VPC endpoint)",
+    ),
+    EnvVar::new(
+        "AWS_ENDPOINT_URL",
+        "endpoint override for every AWS service",
+    ),
+];
 
 /// The SDK's own default connect timeout (behaviour version 2024-03-28 and later); kept when the call
 /// timeout is longer.
@@ -49,11 +82,9 @@ pub const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct IvsChatBuilder {
     base: Base,
-    endpoint: Option<String>,
+    connection: Connection,
     region: Option<String>,
     credentials: Option<Credentials>,
-    timeout: Duration,
-    allow_http: bool,
 }
 
 /// Where the configuration the `with_*` overrides apply to comes from.
@@ -81,15 +112,18 @@ impl fmt::Debug for IvsChatBuilder {
         };
         f.debug_struct("IvsChatBuilder")
             .field("base", &base)
-            .field("endpoint", &self.endpoint.as_ref().or(inherited_endpoint))
+            .field(
+                "endpoint",
+                &self.connection.endpoint.as_ref().or(inherited_endpoint),
+            )
             .field("region", &self.region)
             // Never the keys, not even the access key id: only whether they were given.
             .field(
                 "credentials",
                 &self.credentials.as_ref().map(|_| "<redacted>"),
             )
-            .field("timeout", &self.timeout)
-            .field("allow_http", &self.allow_http)
+            .field("timeout", &self.connection.timeout)
+            .field("allow_http", &self.connection.allow_http)
             .finish_non_exhaustive()
     }
 }
@@ -104,11 +138,9 @@ impl IvsChatBuilder {
     fn with_base(base: Base) -> Self {
         IvsChatBuilder {
             base,
-            endpoint: None,
+            connection: Connection::default(),
             region: None,
             credentials: None,
-            timeout: DEFAULT_TIMEOUT,
-            allow_http: false,
         }
     }
 
@@ -156,13 +188,9 @@ impl IvsChatBuilder {
         })
     }
 
-    /// Sends requests to `url` instead of `https://ivschat.<region>.amazonaws.com` (the emulator, a
-    /// proxy, a VPC endpoint). Plain `http://` is accepted for loopback hosts only, unless
-    /// [`IvsChatBuilder::with_allow_http`] is set.
-    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
-        self
-    }
+    // The endpoint replaces `https://ivschat.<region>.amazonaws.com` (the emulator, a proxy, a VPC
+    // endpoint); the timeout bounds each DisconnectUser call as the SDK's operation timeout.
+    moderator_core::connection_setters!(connection);
 
     /// Sets the AWS region (`us-east-1`, ...).
     pub fn with_region(mut self, region: impl Into<String>) -> Self {
@@ -184,20 +212,6 @@ impl IvsChatBuilder {
             None,
             "moderator-ivschat",
         ));
-        self
-    }
-
-    /// Bounds each DisconnectUser call, connecting included (default 10 s). A call that runs out of
-    /// time is reported as [`ErrorKind::Timeout`](moderator_core::ErrorKind::Timeout).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Allows plain `http://` endpoints that are not loopback (default `false`). Requests are still
-    /// signed, but travel unencrypted.
-    pub fn with_allow_http(mut self, allow_http: bool) -> Self {
-        self.allow_http = allow_http;
         self
     }
 
@@ -244,12 +258,24 @@ impl IvsChatBuilder {
             return Err(Error::config("the AWS environment was not loaded").with_provider(PROVIDER));
         };
         let mut config = *config;
-        let endpoint = self.endpoint.clone().or(inherited_endpoint);
+        let Connection {
+            endpoint: given_endpoint,
+            allow_http,
+            timeout,
+            ..
+        } = self.connection;
+        if timeout.is_zero() {
+            return Err(
+                Error::config("the request timeout must be longer than zero")
+                    .with_provider(PROVIDER),
+            );
+        }
+        let endpoint = given_endpoint.clone().or(inherited_endpoint);
         if let Some(endpoint) = &endpoint {
-            endpoint::check(endpoint, self.allow_http)
+            endpoint::check(endpoint, allow_http)
                 .map_err(|refused| Error::config(refused.to_string()).with_provider(PROVIDER))?;
         }
-        if let Some(url) = &self.endpoint {
+        if let Some(url) = &given_endpoint {
             config = config.endpoint_url(url);
         }
         if let Some(region) = &self.region {
@@ -267,14 +293,12 @@ impl IvsChatBuilder {
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
-                    .operation_timeout(self.timeout)
-                    .operation_attempt_timeout(self.timeout)
-                    .connect_timeout(self.timeout.min(SDK_CONNECT_TIMEOUT))
+                    .operation_timeout(timeout)
+                    .operation_attempt_timeout(timeout)
+                    .connect_timeout(timeout.min(SDK_CONNECT_TIMEOUT))
                     .build(),
             )
-            .interceptor(EndpointGuard {
-                allow_http: self.allow_http,
-            })
+            .interceptor(EndpointGuard { allow_http })
             .interceptor(SuccessBodyCheck);
         let config = config.build();
         let region = config
@@ -296,8 +320,26 @@ impl IvsChatBuilder {
             client: aws_sdk_ivschat::Client::from_conf(config),
             region,
             endpoint,
-            timeout: self.timeout,
+            timeout,
         })
+    }
+}
+
+impl AdapterBuilder for IvsChatBuilder {
+    type Adapter = IvsChat;
+
+    const ENV_VARS: &'static [EnvVar] = ENV_VARS;
+
+    fn from_env() -> Self {
+        IvsChatBuilder::from_env()
+    }
+
+    fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
+    }
+
+    async fn build(self) -> Result<IvsChat, Error> {
+        IvsChatBuilder::build(self).await
     }
 }
 

@@ -5,6 +5,7 @@
 //! AWS front end sends before the request reaches IVS (authentication, signature, throttling).
 
 use moderator_core::ErrorKind;
+use moderator_core::toolkit::CodeMeaning;
 
 /// One error code IVS Chat (or the AWS front end before it) may send, and what it means to us.
 #[derive(Clone, Copy, Debug)]
@@ -117,29 +118,11 @@ pub(crate) fn lookup(code: &str) -> Option<&'static CodeRow> {
     CODES.iter().find(|row| row.code == code)
 }
 
-/// The kind an HTTP error status means before any code is read.
-pub(crate) fn kind_for_status(status: u16) -> ErrorKind {
-    match status {
-        401 => ErrorKind::Unauthenticated,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::NotFound,
-        408 => ErrorKind::Timeout,
-        429 => ErrorKind::Throttled,
-        400..=499 => ErrorKind::InvalidInput,
-        500..=599 => ErrorKind::Unavailable,
-        // Success, redirects and nonsense are not answers DisconnectUser gives.
-        _ => ErrorKind::Protocol,
-    }
-}
-
-/// The kind of an error answer: the status first, refined by the code when we know it. A 429 stays
-/// `Throttled` whatever the body says, so it is never treated as permanent.
-pub(crate) fn classify(status: u16, code: Option<&str>) -> ErrorKind {
-    let by_status = kind_for_status(status);
-    if by_status == ErrorKind::Throttled {
-        return by_status;
-    }
-    code.and_then(lookup).map_or(by_status, |row| row.kind)
+/// The row for `code` as core's classification reads it ("429 wins, then the code refines the
+/// status"; the status table is core's).
+pub(crate) fn known(code: Option<&str>) -> Option<CodeMeaning> {
+    code.and_then(lookup)
+        .map(|row| CodeMeaning::new(row.kind, row.meaning))
 }
 
 #[cfg(test)]
@@ -189,17 +172,26 @@ mod tests {
         }
     }
 
+    fn classify(status: u16, code: Option<&str>) -> ErrorKind {
+        moderator_core::toolkit::classify(status, known(code)).kind
+    }
+
     #[test]
     fn status_decides_when_the_code_is_unknown_or_absent() {
         assert_eq!(classify(503, None), ErrorKind::Unavailable);
         assert_eq!(classify(500, Some("SomethingNew")), ErrorKind::Unavailable);
         assert_eq!(classify(403, None), ErrorKind::PermissionDenied);
         assert_eq!(classify(401, None), ErrorKind::Unauthenticated);
-        assert_eq!(classify(404, None), ErrorKind::NotFound);
+        // A 404 without a code is a wrong endpoint, not a missing room (that has its code).
+        assert_eq!(classify(404, None), ErrorKind::Config);
+        assert_eq!(
+            classify(404, Some("ResourceNotFoundException")),
+            ErrorKind::NotFound
+        );
         assert_eq!(classify(408, None), ErrorKind::Timeout);
         assert_eq!(classify(400, None), ErrorKind::InvalidInput);
         assert_eq!(classify(418, None), ErrorKind::InvalidInput);
-        assert_eq!(classify(302, None), ErrorKind::Protocol);
+        assert_eq!(classify(302, None), ErrorKind::Config);
         assert_eq!(classify(200, None), ErrorKind::Protocol);
     }
 

@@ -10,7 +10,7 @@ use std::fmt;
 use aws_sdk_ivschat::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ivschat::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ivschat::error::BoxError;
-use url::Url;
+use moderator_core::toolkit::{HTTP, check_endpoint};
 
 /// Why an endpoint may not be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,23 +24,11 @@ impl fmt::Display for RefusedEndpoint {
 
 impl std::error::Error for RefusedEndpoint {}
 
-/// Accepts `https://` anywhere and `http://` to loopback hosts (127.0.0.0/8, ::1, localhost), or to any
-/// host when `allow_http` is set.
+/// Core's endpoint policy: `https://` anywhere, `http://` to loopback hosts or with `allow_http`.
 pub(crate) fn check(endpoint: &str, allow_http: bool) -> Result<(), RefusedEndpoint> {
-    let url = Url::parse(endpoint)
-        .map_err(|e| RefusedEndpoint(format!("endpoint {endpoint:?} is not a URL: {e}")))?;
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if allow_http || url.host_str().is_some_and(moderator_core::is_loopback_host) => {
-            Ok(())
-        }
-        "http" => Err(RefusedEndpoint(format!(
-            "endpoint {endpoint:?} uses plain http to a host that is not loopback; use https or opt in with with_allow_http(true)"
-        ))),
-        other => Err(RefusedEndpoint(format!(
-            "endpoint {endpoint:?} has scheme {other:?}; expected https (or http to loopback)"
-        ))),
-    }
+    check_endpoint(endpoint, HTTP, allow_http, "the endpoint")
+        .map(drop)
+        .map_err(|refused| RefusedEndpoint(refused.message().to_owned()))
 }
 
 /// Applies [`check`] to every request, after endpoint resolution and before signing.
@@ -69,27 +57,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn https_always_http_only_to_loopback() {
-        for ok in [
-            "https://ivschat.us-east-1.amazonaws.com",
-            "http://127.0.0.1:4566",
-            "http://127.9.9.9/",
-            "http://[::1]:8080/DisconnectUser",
-            "http://localhost:1234",
-            "http://LOCALHOST",
-        ] {
-            assert_eq!(check(ok, false), Ok(()), "{ok}");
-        }
-        for refused in [
-            "http://ivschat.us-east-1.amazonaws.com",
-            "http://10.0.0.1:8080",
-            "http://localhost.example.com",
-            "ftp://127.0.0.1",
-            "not a url",
-        ] {
-            assert!(check(refused, false).is_err(), "{refused}");
-        }
+    fn core_policy_with_a_reason() {
+        assert_eq!(
+            check("https://ivschat.us-east-1.amazonaws.com", false),
+            Ok(())
+        );
+        assert_eq!(check("http://127.0.0.1:4566", false), Ok(()));
+        let refused = check("http://ivschat.us-east-1.amazonaws.com", false).unwrap_err();
+        assert!(refused.to_string().contains("with_allow_http"), "{refused}");
         assert_eq!(check("http://10.0.0.1:8080", true), Ok(()));
-        assert!(check("ftp://10.0.0.1", true).is_err());
     }
 }

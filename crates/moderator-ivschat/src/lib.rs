@@ -46,7 +46,7 @@ use moderator_core::{
 };
 use tracing::debug;
 
-pub use builder::{CREDENTIALS_TIMEOUT, DEFAULT_TIMEOUT, IvsChatBuilder};
+pub use builder::{CREDENTIALS_TIMEOUT, DEFAULT_TIMEOUT, ENV_VARS, IvsChatBuilder};
 pub use capabilities::{
     IVSCHAT_CAPABILITIES, MAX_REASON_CHARS, REQUESTS_PER_SECOND, ROOM_ID_RULE, USER_ID_RULE,
     check_room_arn,

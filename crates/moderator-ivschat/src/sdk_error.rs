@@ -5,8 +5,8 @@
 //! |---|---|
 //! | `ServiceError` | the status, refined by the code ([`crate::codes`]) |
 //! | `TimeoutError` | `Timeout` |
-//! | `DispatchFailure` | `Timeout` if it timed out; `Config` for credentials or a refused endpoint; else `Transport` |
-//! | `ResponseError` | `Transport` if the connection broke while reading; else `Protocol` |
+//! | `DispatchFailure` | `Config` for credentials or a refused endpoint; else core's transport mapping (`Timeout` if it timed out, else `Transport`) |
+//! | `ResponseError` | `Transport` if the connection broke while reading (core's mapping); else `Protocol` |
 //! | `ConstructionFailure` | `InvalidInput` for a bad input; else `Config` |
 
 use std::error::Error as StdError;
@@ -17,6 +17,7 @@ use aws_sdk_ivschat::config::http::HttpResponse;
 use aws_sdk_ivschat::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ivschat::operation::RequestId;
 use aws_sdk_ivschat::operation::disconnect_user::DisconnectUserError;
+use moderator_core::toolkit::{FailedAnswer, Symptoms, TransportFailure, transport_error};
 use moderator_core::{Error, ErrorKind};
 use tracing::debug;
 
@@ -33,45 +34,37 @@ pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -
             Some(service.raw()),
         ),
         SdkError::TimeoutError(_) => (
-            Error::new(
-                ErrorKind::Timeout,
-                "IVS Chat did not answer within the timeout; the user may or may not have been disconnected",
-            ),
+            transport_error(PROVIDER, TransportFailure::Timeout, ""),
             None,
         ),
         SdkError::DispatchFailure(failure) => {
             let error =
                 if has_source::<RefusedEndpoint>(&err) || has_source::<CredentialsError>(&err) {
                     Error::config(format!("the call could not be made: {}", short_cause(&err)))
-                } else if failure.is_timeout() {
-                    Error::new(
-                        ErrorKind::Timeout,
-                        format!("timed out connecting to IVS Chat: {}", short_cause(&err)),
-                    )
                 } else {
-                    Error::new(
-                        ErrorKind::Transport,
-                        format!("could not reach IVS Chat: {}", short_cause(&err)),
-                    )
+                    // A dispatch failure never got an answer: the request did not get through.
+                    let failure = TransportFailure::from_symptoms(Symptoms {
+                        timed_out: failure.is_timeout(),
+                        connect: true,
+                        body: false,
+                    });
+                    transport_error(PROVIDER, failure, short_cause(&err))
                 };
             (error, None)
         }
         SdkError::ResponseError(response) => {
-            let kind = if !has_source::<UnexpectedSuccessBody>(&err)
-                && has_source::<std::io::Error>(&err)
-            {
-                ErrorKind::Transport
-            } else {
-                ErrorKind::Protocol
-            };
             let status = response.raw().status().as_u16();
-            (
-                Error::new(
-                    kind,
-                    format!("unusable answer (HTTP {status}): {}", short_cause(&err)),
-                ),
-                Some(response.raw()),
-            )
+            let broken =
+                !has_source::<UnexpectedSuccessBody>(&err) && has_source::<std::io::Error>(&err);
+            let error = if broken {
+                transport_error(PROVIDER, TransportFailure::Body, short_cause(&err))
+            } else {
+                Error::protocol(format!(
+                    "unusable answer (HTTP {status}): {}",
+                    short_cause(&err)
+                ))
+            };
+            (error, Some(response.raw()))
         }
         SdkError::ConstructionFailure(_) => {
             let kind = if has_source::<BuildError>(&err) {
@@ -102,15 +95,19 @@ pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -
     error.with_source(err)
 }
 
-/// An answer with an error status: kind from the status and code, message from the typed error.
+/// An answer with an error status: kind from the status and code (core's rule), message from the
+/// typed error.
 fn from_service_error(err: &DisconnectUserError, raw: &HttpResponse) -> Error {
     let status = raw.status().as_u16();
     let code = error_code(err);
-    let kind = codes::classify(status, code);
-    let mut error = Error::new(kind, describe(err, status));
-    if let Some(code) = code {
-        error = error.with_code(code);
+    let said = describe(err);
+    let mut error = FailedAnswer {
+        status,
+        code,
+        known: codes::known(code),
+        said: &said,
     }
+    .into_error(PROVIDER);
     if let Some(id) = err
         .request_id()
         .map(str::to_owned)
@@ -137,17 +134,10 @@ fn error_code(err: &DisconnectUserError) -> Option<&str> {
     })
 }
 
-/// What IVS said, with the structured members the typed errors carry.
-fn describe(err: &DisconnectUserError, status: u16) -> String {
-    let message = err.message().filter(|m| !m.is_empty());
-    let meaning = error_code(err)
-        .and_then(codes::lookup)
-        .map(|row| row.meaning);
-    let said = match (message, meaning) {
-        (Some(message), _) => message.to_owned(),
-        (None, Some(meaning)) => meaning.to_owned(),
-        (None, None) => format!("HTTP {status} without an error code or message"),
-    };
+/// What IVS said, with the structured members the typed errors carry (empty when it said nothing:
+/// the row's or the status's meaning is in the message anyway).
+fn describe(err: &DisconnectUserError) -> String {
+    let said = err.message().unwrap_or_default().to_owned();
     match err {
         DisconnectUserError::ValidationException(e) => {
             let fields = e

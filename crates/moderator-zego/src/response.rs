@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(error.request_id(), Some("rid-1"));
         assert_eq!(error.provider(), Some("zego-zim"));
         assert_eq!(blame, Blame::Call);
-        assert!(error.message().contains("\"m\""), "{error}");
+        assert!(error.message().ends_with(": m"), "{error}");
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub fn classify(status: u16, code: Option<CodeMeaning>) -> Classified {
 /// .into_error("enablex");
 /// assert_eq!(error.kind(), ErrorKind::Unauthenticated);
 /// assert_eq!(error.code(), Some("UNAUTHORIZED"));
-/// assert_eq!(error.message(), r#"HTTP 401: bad APP_ID or APP_KEY: "Invalid credentials""#);
+/// assert_eq!(error.message(), "HTTP 401: bad APP_ID or APP_KEY: Invalid credentials");
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FailedAnswer<'a> {
@@ -91,7 +91,7 @@ pub struct FailedAnswer<'a> {
     pub code: Option<&'a str>,
     /// The adapter table's row for `code`, if it knows it.
     pub known: Option<CodeMeaning>,
-    /// What the provider said in words (empty if nothing); quoted in the message.
+    /// What the provider said in words (empty if nothing), for the message.
     pub said: &'a str,
 }
 
@@ -101,8 +101,8 @@ impl FailedAnswer<'_> {
         classify(self.status, self.known)
     }
 
-    /// The error: kind by [`classify()`], message `HTTP <status>: <meaning>: "<said>"` (no status
-    /// for a 2xx, whose number says nothing), the code as sent, and the provider. Request id and
+    /// The error: kind by [`classify()`], message `HTTP <status>: <meaning>: <said>` (no status for
+    /// a 2xx, whose number says nothing; `said` on one line, at most 200 characters), the code as sent, and the provider. Request id and
     /// `Retry-After` are the adapter's to add.
     pub fn into_error(self, provider: &'static str) -> Error {
         let decided = self.classify();
@@ -113,7 +113,8 @@ impl FailedAnswer<'_> {
         message.push_str(decided.meaning);
         let said = self.said.trim();
         if !said.is_empty() && !said.eq_ignore_ascii_case(decided.meaning) {
-            message.push_str(&format!(": {:?}", shorten(said)));
+            message.push_str(": ");
+            message.push_str(&shorten(said));
         }
         let mut error = Error::new(decided.kind, message).with_provider(provider);
         if let Some(code) = self.code.filter(|code| !code.is_empty()) {
