@@ -3,12 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use url::Url;
-
 use moderator_core::Error;
+use moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, HTTP, non_empty};
 
 use crate::adapter::Enablex;
-use crate::endpoint::check_scheme;
 use crate::rest::RestClient;
 use crate::session::SessionSettings;
 use crate::{ENABLEX_CAPABILITIES, PROVIDER};
@@ -16,8 +14,26 @@ use crate::{ENABLEX_CAPABILITIES, PROVIDER};
 /// The public Video v2 server API.
 pub const DEFAULT_ENDPOINT: &str = "https://api.enablex.io/video/v2/";
 
-/// Default bound on each step: the REST call, connecting the socket, each acknowledgement.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default bound on each step: the REST call, connecting the socket, each acknowledgement (core's,
+/// the same for every adapter).
+pub const DEFAULT_TIMEOUT: Duration = moderator_core::toolkit::DEFAULT_TIMEOUT;
+
+/// Environment variable holding the APP ID.
+pub const ENV_APP_ID: &str = "ENABLEX_APP_ID";
+/// Environment variable holding the APP KEY.
+pub const ENV_APP_KEY: &str = "ENABLEX_APP_KEY";
+/// Environment variable overriding the REST base URL ([`DEFAULT_ENDPOINT`]).
+pub const ENV_API_URL: &str = "ENABLEX_API_URL";
+
+/// The variables [`EnablexBuilder::from_env`] reads, as data (the facade and the CLI help read them).
+pub const ENV_VARS: &[EnvVar] = &[
+    EnvVar::new(ENV_APP_ID, "APP ID from the EnableX portal"),
+    EnvVar::new(ENV_APP_KEY, "APP KEY from the EnableX portal").secret(),
+    EnvVar::new(
+        ENV_API_URL,
+        "REST base URL override (default https://api.enablex.io/video/v2/; an emulator, on-premise)",
+    ),
+];
 
 /// The name the headless moderator joins with; participants may see it in their user list.
 pub const DEFAULT_MODERATOR_NAME: &str = "Moderator";
@@ -46,9 +62,7 @@ pub const DEFAULT_KEPT_SESSION_IDLE: Duration = Duration::from_secs(60);
 pub struct EnablexBuilder {
     app_id: Option<String>,
     app_key: Option<String>,
-    endpoint: Option<String>,
-    allow_http: bool,
-    timeout: Duration,
+    connection: Connection,
     max_users_per_call: usize,
     moderator_name: String,
     moderator_ref: String,
@@ -62,9 +76,7 @@ impl fmt::Debug for EnablexBuilder {
         f.debug_struct("EnablexBuilder")
             .field("app_id", &self.app_id)
             .field("app_key", &self.app_key.as_ref().map(|_| "<redacted>"))
-            .field("endpoint", &self.endpoint)
-            .field("allow_http", &self.allow_http)
-            .field("timeout", &self.timeout)
+            .field("connection", &self.connection)
             .field("max_users_per_call", &self.max_users_per_call)
             .field("moderator_name", &self.moderator_name)
             .field("moderator_ref", &self.moderator_ref)
@@ -75,18 +87,12 @@ impl fmt::Debug for EnablexBuilder {
     }
 }
 
-fn non_empty(value: String) -> Option<String> {
-    (!value.trim().is_empty()).then_some(value)
-}
-
 impl EnablexBuilder {
     fn with_credentials(app_id: Option<String>, app_key: Option<String>) -> Self {
         EnablexBuilder {
             app_id,
             app_key,
-            endpoint: None,
-            allow_http: false,
-            timeout: DEFAULT_TIMEOUT,
+            connection: Connection::default(),
             max_users_per_call: ENABLEX_CAPABILITIES.max_users_per_call.get(),
             moderator_name: DEFAULT_MODERATOR_NAME.to_owned(),
             moderator_ref: DEFAULT_MODERATOR_REF.to_owned(),
@@ -98,7 +104,10 @@ impl EnablexBuilder {
 
     /// A builder with the application's credentials (EnableX portal: APP ID and APP KEY).
     pub fn new(app_id: impl Into<String>, app_key: impl Into<String>) -> Self {
-        EnablexBuilder::with_credentials(non_empty(app_id.into()), non_empty(app_key.into()))
+        EnablexBuilder::with_credentials(
+            non_empty(Some(app_id.into())),
+            non_empty(Some(app_key.into())),
+        )
     }
 
     /// A builder from `ENABLEX_APP_ID`, `ENABLEX_APP_KEY` and optionally `ENABLEX_API_URL`. Never fails
@@ -110,31 +119,16 @@ impl EnablexBuilder {
     /// [`from_env`](Self::from_env) over any variable source (tests cannot change the environment
     /// safely).
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| lookup(name).and_then(non_empty);
-        let mut builder =
-            EnablexBuilder::with_credentials(var("ENABLEX_APP_ID"), var("ENABLEX_APP_KEY"));
-        builder.endpoint = var("ENABLEX_API_URL");
+        let var = |name: &str| non_empty(lookup(name));
+        let mut builder = EnablexBuilder::with_credentials(var(ENV_APP_ID), var(ENV_APP_KEY));
+        builder.connection.endpoint = var(ENV_API_URL);
         builder
     }
 
-    /// Sends REST calls to `url` instead of [`DEFAULT_ENDPOINT`] (an emulator, an on-premise or
-    /// white-label deployment). The signalling host always comes from the token.
-    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
-        self
-    }
-
-    /// Allows plain `http://` REST and `ws://` signalling to hosts other than loopback.
-    pub fn with_allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
-        self
-    }
-
-    /// Bounds each step: the REST call, connecting the socket, each acknowledgement (default 10 s).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
+    // The endpoint replaces [`DEFAULT_ENDPOINT`] for REST calls; the signalling host always comes
+    // from the token, and allow-http covers its `ws://` too. The timeout bounds each step: the REST
+    // call, connecting the socket, each acknowledgement.
+    moderator_core::connection_setters!(connection);
 
     /// Most users per `drop` (default 100; EnableX documents no limit).
     pub fn with_max_users_per_call(mut self, max: usize) -> Self {
@@ -179,26 +173,24 @@ impl EnablexBuilder {
         self
     }
 
-    /// Checks the settings and builds the adapter. Fails with
+    /// Checks the settings and builds the adapter. Synchronous: there is nothing to wait for (the
+    /// credentials are checked by EnableX on the first token request). Code generic over providers
+    /// uses the async [`AdapterBuilder::build`], which runs the same checks. Fails with
     /// [`ErrorKind::Config`](moderator_core::ErrorKind::Config) naming what is missing or wrong.
     pub fn build(self) -> Result<Enablex, Error> {
         let config = |message: String| Error::config(message).with_provider(PROVIDER);
         let app_id = self.app_id.ok_or_else(|| {
-            config(
-                "ENABLEX_APP_ID is not set (or pass the APP ID to EnablexBuilder::new)".to_owned(),
-            )
+            config(format!(
+                "{ENV_APP_ID} is not set (or pass the APP ID to EnablexBuilder::new)"
+            ))
         })?;
         let app_key = self.app_key.ok_or_else(|| {
-            config(
-                "ENABLEX_APP_KEY is not set (or pass the APP KEY to EnablexBuilder::new)"
-                    .to_owned(),
-            )
+            config(format!(
+                "{ENV_APP_KEY} is not set (or pass the APP KEY to EnablexBuilder::new)"
+            ))
         })?;
         if self.max_users_per_call == 0 {
             return Err(config("max_users_per_call must be at least 1".to_owned()));
-        }
-        if self.timeout.is_zero() {
-            return Err(config("the timeout must be positive".to_owned()));
         }
         if self.kept_session_idle.is_zero() {
             return Err(config(
@@ -210,26 +202,18 @@ impl EnablexBuilder {
                 "the moderator's name and user_ref must not be empty".to_owned(),
             ));
         }
-        let endpoint = self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
-        let base = Url::parse(endpoint)
-            .ok()
-            .filter(|url| !url.cannot_be_a_base())
-            .ok_or_else(|| {
-                config(format!(
-                    "ENABLEX_API_URL / endpoint {endpoint:?} is not a URL like {DEFAULT_ENDPOINT}"
-                ))
-            })?;
-        check_scheme(
-            &base,
-            "https",
-            "http",
-            self.allow_http,
-            "the EnableX endpoint",
-        )?;
-        let rest = RestClient::new(base, &app_id, &app_key, self.timeout)?;
+        let base = self
+            .connection
+            .checked_endpoint(DEFAULT_ENDPOINT, HTTP, PROVIDER)?;
+        let Connection {
+            allow_http,
+            timeout,
+            ..
+        } = self.connection;
+        let rest = RestClient::new(base, &app_id, &app_key, timeout)?;
         let settings = SessionSettings {
-            timeout: self.timeout,
-            allow_http: self.allow_http,
+            timeout,
+            allow_http,
             match_client_ids: self.match_client_ids,
             moderator_ref: self.moderator_ref.clone(),
         };
@@ -241,6 +225,24 @@ impl EnablexBuilder {
             ENABLEX_CAPABILITIES.with_max_users_per_call(self.max_users_per_call),
             self.keep_session.then_some(self.kept_session_idle),
         ))
+    }
+}
+
+impl AdapterBuilder for EnablexBuilder {
+    type Adapter = Enablex;
+
+    const ENV_VARS: &'static [EnvVar] = ENV_VARS;
+
+    fn from_env() -> Self {
+        EnablexBuilder::from_env()
+    }
+
+    fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
+    }
+
+    async fn build(self) -> Result<Enablex, Error> {
+        EnablexBuilder::build(self)
     }
 }
 
@@ -275,7 +277,7 @@ mod tests {
         ]));
         assert_eq!(builder.app_id.as_deref(), Some("id"));
         assert_eq!(
-            builder.endpoint.as_deref(),
+            builder.connection.endpoint.as_deref(),
             Some("http://127.0.0.1:1/video/v2/")
         );
         assert!(builder.build().is_ok());

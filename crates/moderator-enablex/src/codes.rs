@@ -1,5 +1,5 @@
-//! EnableX's codes, in one table: HTTP statuses and REST body codes of the Video v2 server API, and
-//! the result codes of the signalling socket.
+//! EnableX's codes, in one table: REST body codes of the Video v2 server API and the result codes of
+//! the signalling socket.
 //!
 //! Sources: the EnableX REST "error codes" pages (both envelopes: `{result, error, desc}` and
 //! `{status:"error", error_code, message, request_id}`; which one Video v2 sends is UNVERIFIED, so both
@@ -8,18 +8,17 @@
 //! produced by the SDKs before sending; a headless moderator reports the same conditions with the same
 //! codes, and reads them if a server ever answers with them.
 //!
-//! Mapping: the HTTP status first, then the body code refines it, except that a temporary status
-//! (429, 5xx) is never made permanent by a body code.
+//! Mapping: core's toolkit (the HTTP status table, then the body code refines it, except that a 429
+//! stays throttling).
 
-use moderator_core::{Error, ErrorKind, RetryStatus};
+use moderator_core::toolkit::{CodeMeaning, FailedAnswer};
+use moderator_core::{Error, ErrorKind};
 
 use crate::PROVIDER;
 
-/// Where a code is seen.
+/// Where a code is seen. (HTTP statuses are core's table, the same for every adapter.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
-    /// An HTTP status of the REST API.
-    Http,
     /// A code in a REST error body (`result` or `error_code`).
     RestBody,
     /// A `result` in a signalling acknowledgement, or our own code for a signalling condition.
@@ -54,22 +53,6 @@ use Source::*;
 
 /// Every code we know.
 pub(crate) const CODES: &[CodeRow] = &[
-    row(Http, "400", InvalidInput, "bad request"),
-    row(Http, "401", Unauthenticated, "bad APP_ID or APP_KEY"),
-    row(Http, "403", PermissionDenied, "forbidden"),
-    row(Http, "404", NotFound, "no such room"),
-    row(Http, "409", InvalidInput, "conflict"),
-    row(Http, "422", InvalidInput, "unprocessable parameters"),
-    row(
-        Http,
-        "429",
-        Throttled,
-        "rate limited; back off and honour Retry-After",
-    ),
-    row(Http, "500", Unavailable, "internal server error"),
-    row(Http, "502", Unavailable, "bad gateway"),
-    row(Http, "503", Unavailable, "service unavailable"),
-    row(Http, "504", Unavailable, "gateway timeout"),
     row(
         RestBody,
         "UNAUTHORIZED",
@@ -94,6 +77,9 @@ pub(crate) const CODES: &[CodeRow] = &[
         Throttled,
         "rate limited; back off exponentially",
     ),
+    // The emulator's code for an unknown room (real Video v2 is UNVERIFIED). A 404 without a code
+    // is a wrong base URL (core's status table), so this row is what makes a missing room NotFound.
+    row(RestBody, "NOT_FOUND", NotFound, "no such room"),
     row(
         RestBody,
         "INVALID_PARAM",
@@ -198,43 +184,19 @@ pub(crate) fn lookup(source: Source, code: &str) -> Option<&'static CodeRow> {
         .find(|row| row.source == source && row.code == code)
 }
 
-/// The kind an HTTP status means on its own; `None` for success statuses.
-pub(crate) fn status_kind(status: u16) -> Option<ErrorKind> {
-    if let Some(row) = lookup(Http, &status.to_string()) {
-        return Some(row.kind);
-    }
-    match status {
-        500..=599 => Some(Unavailable),
-        400..=499 => Some(InvalidInput),
-        // 1xx/3xx are not answers this API gives; treat them as unreadable.
-        0..=199 | 300..=399 => Some(Protocol),
-        _ => None,
-    }
-}
-
-/// The error for a failed REST call: `status` first, `body_code` refining it.
+/// The error for a failed REST call: core's rule over this table's REST rows (a 429 is throttling
+/// whatever the body says; a known body code refines the status; otherwise the status decides).
 pub(crate) fn rest_error(status: u16, body_code: Option<&str>, message: &str) -> Error {
-    let by_status = status_kind(status);
-    let by_code = body_code.and_then(|code| lookup(RestBody, code));
-    let kind = match (by_status, by_code) {
-        (_, _) if status == 429 => Throttled,
-        (Some(status), Some(row))
-            if status.default_status() == RetryStatus::Temporary
-                && row.kind.default_status() != RetryStatus::Temporary =>
-        {
-            status
-        }
-        (_, Some(row)) => row.kind,
-        (Some(status), None) => status,
-        // A success status with an error body and an undocumented code.
-        (None, None) => Protocol,
-    };
-    let meaning = by_code.map(|row| row.meaning);
-    let mut error = Error::new(kind, describe(message, meaning, status)).with_provider(PROVIDER);
-    if let Some(code) = body_code {
-        error = error.with_code(code);
+    let known = body_code
+        .and_then(|code| lookup(RestBody, code))
+        .map(|row| CodeMeaning::new(row.kind, row.meaning));
+    FailedAnswer {
+        status,
+        code: body_code,
+        known,
+        said: message,
     }
-    error
+    .into_error(PROVIDER)
 }
 
 /// The error for a signalling condition or a non-zero signalling `result`. Undocumented codes get
@@ -252,17 +214,6 @@ pub(crate) fn signalling_error(code: &str, message: &str, fallback: ErrorKind) -
         .with_code(code)
 }
 
-fn describe(message: &str, meaning: Option<&str>, status: u16) -> String {
-    match (message.is_empty(), meaning) {
-        (false, Some(meaning)) if !message.eq_ignore_ascii_case(meaning) => {
-            format!("{message} ({meaning}; HTTP {status})")
-        }
-        (false, _) => format!("{message} (HTTP {status})"),
-        (true, Some(meaning)) => format!("{meaning} (HTTP {status})"),
-        (true, None) => format!("HTTP {status}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,19 +223,13 @@ mod tests {
     fn every_row_maps_to_its_kind() {
         for row in CODES {
             let error = match row.source {
-                Http => {
-                    let status: u16 = row.code.parse().unwrap();
-                    rest_error(status, None, "")
-                }
                 RestBody => rest_error(400, Some(row.code), "x"),
                 Signalling => signalling_error(row.code, "", Protocol),
             };
             // Body codes are checked under a 400, a permanent status they may refine.
             assert_eq!(error.kind(), row.kind, "{row:?}");
             assert_eq!(error.provider(), Some(PROVIDER));
-            if row.source != Http {
-                assert_eq!(error.code(), Some(row.code), "{row:?}");
-            }
+            assert_eq!(error.code(), Some(row.code), "{row:?}");
         }
     }
 
@@ -299,8 +244,14 @@ mod tests {
     }
 
     #[test]
-    fn http_404_is_not_found() {
-        assert_eq!(rest_error(404, None, "").kind(), NotFound);
+    fn a_404_is_a_wrong_base_url_unless_the_body_says_the_room_is_missing() {
+        let error = rest_error(404, None, "");
+        assert_eq!(error.kind(), Config);
+        assert!(error.message().contains("base URL"), "{error}");
+        assert_eq!(
+            rest_error(404, Some("NOT_FOUND"), "room not found").kind(),
+            NotFound
+        );
     }
 
     #[test]
@@ -322,10 +273,15 @@ mod tests {
         for status in [500, 501, 502, 503, 504, 599] {
             assert_eq!(rest_error(status, None, "").kind(), Unavailable, "{status}");
         }
-        let error = rest_error(503, Some("INVALID_PARAM"), "");
+        // A known body code refines a 5xx like any status (core's one rule).
+        assert_eq!(
+            rest_error(503, Some("INVALID_PARAM"), "").kind(),
+            InvalidInput
+        );
+        assert_eq!(rest_error(503, Some("RATE_LIMITED"), "").kind(), Throttled);
+        let error = rest_error(503, Some("77777"), "");
         assert_eq!(error.kind(), Unavailable);
         assert!(error.is_temporary());
-        assert_eq!(rest_error(503, Some("RATE_LIMITED"), "").kind(), Throttled);
     }
 
     #[test]
@@ -357,7 +313,7 @@ mod tests {
         let error = rest_error(401, Some("UNAUTHORIZED"), "Invalid credentials");
         assert_eq!(
             error.message(),
-            "Invalid credentials (bad APP_ID or APP_KEY; HTTP 401)"
+            "HTTP 401: bad APP_ID or APP_KEY: Invalid credentials"
         );
         assert_eq!(
             signalling_error("5116", "", Protocol).to_string(),

@@ -51,7 +51,6 @@ mod adapter;
 mod builder;
 mod codes;
 mod drop_frame;
-mod endpoint;
 mod kept;
 mod rest;
 mod roster;
@@ -64,7 +63,7 @@ use moderator_core::{Capabilities, CharSet, IdRule, ReasonSupport};
 pub use adapter::Enablex;
 pub use builder::{
     DEFAULT_ENDPOINT, DEFAULT_KEPT_SESSION_IDLE, DEFAULT_MODERATOR_NAME, DEFAULT_MODERATOR_REF,
-    DEFAULT_TIMEOUT, EnablexBuilder,
+    DEFAULT_TIMEOUT, ENV_API_URL, ENV_APP_ID, ENV_APP_KEY, ENV_VARS, EnablexBuilder,
 };
 
 /// The provider name in errors, traces and reports.

@@ -6,7 +6,7 @@
 //! created per signalling session.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -15,14 +15,11 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use moderator_core::{Error, ErrorKind, RoomId};
+use moderator_core::toolkit::{CappedBody, MAX_BODY, Symptoms, TransportFailure, transport_error};
+use moderator_core::{Error, RoomId, parse_retry_after};
 
 use crate::PROVIDER;
 use crate::codes;
-
-/// The most of an answer body that is read: a token answer is a few hundred bytes, and a server
-/// that sends more must not make us buffer it all.
-const MAX_BODY: usize = 64 * 1024;
 
 /// Body of the token request.
 #[derive(Clone, Debug, Serialize)]
@@ -94,41 +91,35 @@ impl RestClient {
     pub(crate) async fn create_token(
         &self,
         room: &RoomId,
-        request: &TokenRequest<'_>,
+        request_body: &TokenRequest<'_>,
     ) -> Result<String, Error> {
         let url = self.tokens_url(room)?;
-        let mut response = self
+        let request = self
             .http
             .post(url)
-            .header(AUTHORIZATION, &self.authorization)
-            .json(request)
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .header(AUTHORIZATION, &self.authorization);
+        let mut response = request.json(request_body).send().await.map_err(failed)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-            let room = MAX_BODY - body.len();
-            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if chunk.len() >= room {
+        let mut body = CappedBody::new(MAX_BODY);
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
+            if body.push(&chunk) {
                 break;
             }
         }
-        parse_token_answer(status, &headers, &body)
+        parse_token_answer(status, &headers, &body.into_bytes())
     }
 }
 
-fn transport_error(error: reqwest::Error) -> Error {
-    let kind = if error.is_timeout() {
-        ErrorKind::Timeout
-    } else {
-        ErrorKind::Transport
-    };
-    // reqwest's message names the URL, which holds no secret (the key travels in a header).
-    Error::new(kind, format!("token request failed: {error}"))
-        .with_provider(PROVIDER)
-        .with_source(error)
+/// The token request did not get a complete answer. reqwest's message names the URL, which holds no
+/// secret (the key travels in a header).
+fn failed(error: reqwest::Error) -> Error {
+    let failure = TransportFailure::from_symptoms(Symptoms {
+        timed_out: error.is_timeout(),
+        connect: error.is_connect(),
+        body: error.is_body() || error.is_decode(),
+    });
+    transport_error(PROVIDER, failure, &error).with_source(error)
 }
 
 /// What an answer body says, in either documented envelope.
@@ -190,10 +181,10 @@ fn read_envelope(body: &[u8]) -> Option<Envelope> {
     }
 }
 
-/// Seconds in `Retry-After`. (An HTTP-date is left to the engine's own backoff.)
+/// `Retry-After`, seconds or an HTTP date (core's parser).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    parse_retry_after(value, SystemTime::now())
 }
 
 fn parse_token_answer(status: u16, headers: &HeaderMap, body: &[u8]) -> Result<String, Error> {
@@ -247,6 +238,7 @@ fn parse_token_answer(status: u16, headers: &HeaderMap, body: &[u8]) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use moderator_core::ErrorKind;
     use reqwest::header::HeaderValue;
 
     fn answer(status: u16, body: &str) -> Result<String, Error> {
@@ -334,7 +326,7 @@ mod tests {
         );
         assert_eq!(
             answer(404, r#"{"result":0}"#).unwrap_err().kind(),
-            ErrorKind::NotFound
+            ErrorKind::Config
         );
     }
 
@@ -434,7 +426,7 @@ mod tests {
              Content-Length: 0\r\nConnection: close\r\n\r\n"
         ))
         .await;
-        assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
+        assert_eq!(error.kind(), ErrorKind::Config, "{error}");
         // Had the client followed it, the connection would be queued by now.
         let followed = elsewhere.accept();
         assert!(

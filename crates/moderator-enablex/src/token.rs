@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use moderator_core::Error;
+use moderator_core::toolkit::{WEBSOCKET, check_endpoint};
 
 use crate::PROVIDER;
-use crate::endpoint::check_scheme;
 
 const LENIENT: GeneralPurposeConfig =
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
@@ -132,7 +132,13 @@ impl Token {
                 headers.push(("X-Forwarded-Host".to_owned(), self.host.clone()));
             }
         }
-        check_scheme(&url, "wss", "ws", allow_http, "the token's signalling URL")?;
+        check_endpoint(
+            url.as_str(),
+            WEBSOCKET,
+            allow_http,
+            "the token's signalling URL",
+        )
+        .map_err(|refused| refused.with_provider(PROVIDER))?;
         Ok(Target {
             url: url.into(),
             headers,
