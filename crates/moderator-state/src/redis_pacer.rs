@@ -1,0 +1,301 @@
+//! A pacer whose schedule lives in Redis, shared by every process and host that uses it.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use moderator_core::{Error, ErrorKind, Pacer, QuotaKey, RatePacer};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+use tokio::time::Instant;
+use tracing::{info, warn};
+
+/// One atomic reservation per grant, on Redis's own clock (`TIME`), so hosts with skewed clocks agree.
+///
+/// The sorted set holds grant times in microseconds (past grants within the window, and reservations
+/// in the near future). A new slot follows the last slot by the spacing (an absolute schedule:
+/// lateness does not accumulate) and is at least a window after the grant `rate` places back (never
+/// more than `rate` in any window). The caller is told how long to wait, so nobody polls.
+const RESERVE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local rate = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local spacing = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local slot = now
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last > 0 then
+  slot = math.max(slot, tonumber(last[2]) + spacing)
+end
+local count = redis.call('ZCARD', KEYS[1])
+if count >= rate then
+  local blocking = redis.call('ZRANGE', KEYS[1], count - rate, count - rate, 'WITHSCORES')
+  slot = math.max(slot, tonumber(blocking[2]) + window)
+end
+redis.call('ZADD', KEYS[1], slot, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) / 1000) + 1000)
+return slot - now
+";
+
+/// What to do while Redis cannot be reached. Either way, no call is ever sent unpaced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Unreachable {
+    /// Pace in this process at this share (0 to 1) of the quota, with one warning, until Redis
+    /// answers again: several instances falling back together still stay under the quota when the
+    /// shares add up to at most 1 (and the adaptive pacer in front slows down on throttling).
+    PaceLocally {
+        /// The share of the documented rate this process takes alone.
+        share: f64,
+    },
+    /// Fail the calls with [`ErrorKind::Unavailable`] (nothing is sent).
+    Fail,
+}
+
+/// Settings of a [`RedisPacer`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct RedisPacerOptions {
+    /// What to do while Redis cannot be reached (default: pace locally at half the quota).
+    pub unreachable: Unreachable,
+    /// The longest one Redis round trip (or connection attempt) may take before Redis counts as
+    /// unreachable (default 1 s).
+    pub timeout: Duration,
+    /// Added to the one-second window, as for the in-process pacer (default 10 ms).
+    pub margin: Duration,
+}
+
+impl Default for RedisPacerOptions {
+    fn default() -> Self {
+        RedisPacerOptions {
+            unreachable: Unreachable::PaceLocally { share: 0.5 },
+            timeout: Duration::from_secs(1),
+            margin: RatePacer::DEFAULT_MARGIN,
+        }
+    }
+}
+
+impl RedisPacerOptions {
+    /// Sets what to do while Redis cannot be reached.
+    pub fn unreachable(mut self, unreachable: Unreachable) -> Self {
+        self.unreachable = unreachable;
+        self
+    }
+
+    /// Sets the Redis round-trip timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// A [`Pacer`] that shares one provider quota between every process and host using the same Redis.
+///
+/// Each grant is one atomic script on the server (a reservation in a sorted set keyed by the
+/// [`QuotaKey`]), timed by Redis's clock; the answer says how long to wait. Put it under an engine
+/// with [`EngineBuilder::pacer`](moderator_core::EngineBuilder::pacer): the engine's adaptive pacer
+/// still runs in front of it, for callers that do not use this Redis.
+///
+/// ```no_run
+/// use std::num::NonZeroU32;
+/// use std::sync::Arc;
+/// use moderator_core::{Engine, QuotaKey, mock::MockAdapter};
+/// use moderator_state::{RedisPacer, RedisPacerOptions};
+/// # async fn demo() -> Result<(), moderator_core::Error> {
+/// let key = QuotaKey::new("zego-zim", "1234567@https://zim-api.zego.im", "KickoutRoomUser");
+/// let pacer = RedisPacer::connect(
+///     "redis://127.0.0.1:6379",
+///     &key,
+///     NonZeroU32::new(20).unwrap(),
+///     RedisPacerOptions::default(),
+/// )?;
+/// let engine = Engine::builder(MockAdapter::new()).pacer(Arc::new(pacer)).build();
+/// # let _ = engine; Ok(()) }
+/// ```
+pub struct RedisPacer {
+    client: redis::Client,
+    connection: OnceCell<ConnectionManager>,
+    script: redis::Script,
+    key: String,
+    rate: NonZeroU32,
+    spacing_us: u64,
+    window_us: u64,
+    options: RedisPacerOptions,
+    /// The local pacer used while Redis is unreachable (`PaceLocally`).
+    local: Option<RatePacer>,
+    member_prefix: String,
+    counter: AtomicU64,
+    degraded: AtomicBool,
+    /// While Redis is unreachable, when to try it again (not on every call: each try costs up to the
+    /// timeout).
+    retry_at: Mutex<Option<Instant>>,
+}
+
+/// How long to pace locally before asking an unreachable Redis again.
+const RETRY_REDIS_EVERY: Duration = Duration::from_secs(1);
+
+impl RedisPacer {
+    /// A pacer for `key` at `rate` calls per second, on the Redis at `url` (`redis://host:port/db`,
+    /// `rediss://` for TLS). Checks the URL now; connects on first use, and again after a failure.
+    pub fn connect(
+        url: &str,
+        key: &QuotaKey,
+        rate: NonZeroU32,
+        options: RedisPacerOptions,
+    ) -> Result<Self, Error> {
+        // The URL may hold a password: the error says what is expected, not what was given.
+        let client = redis::Client::open(url).map_err(|_| {
+            Error::config(
+                "the Redis URL is not valid; expected redis://[user:password@]host[:port][/db] (or rediss:// for TLS)",
+            )
+        })?;
+        let local = match options.unreachable {
+            Unreachable::PaceLocally { share } => {
+                let share = if share.is_finite() {
+                    share.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                // At least one call a second: zero would stall the job instead of pacing it.
+                let local = (f64::from(rate.get()) * share).floor().max(1.0) as u32;
+                Some(RatePacer::with_margin(
+                    NonZeroU32::new(local).unwrap_or(NonZeroU32::MIN),
+                    options.margin,
+                ))
+            }
+            Unreachable::Fail => None,
+        };
+        let window = Duration::from_secs(1) + options.margin;
+        Ok(RedisPacer {
+            client,
+            connection: OnceCell::new(),
+            script: redis::Script::new(RESERVE),
+            key: format!("moderator:pacer:{key}"),
+            rate,
+            spacing_us: 1_000_000u64.div_ceil(u64::from(rate.get())),
+            window_us: u64::try_from(window.as_micros()).unwrap_or(u64::MAX),
+            options,
+            local,
+            member_prefix: format!("{}-{}", std::process::id(), unique_suffix()),
+            counter: AtomicU64::new(0),
+            degraded: AtomicBool::new(false),
+            retry_at: Mutex::new(None),
+        })
+    }
+
+    /// The Redis key this pacer's schedule lives under.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.options.timeout))
+            .set_response_timeout(Some(self.options.timeout))
+            .set_number_of_retries(1);
+        self.connection
+            .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
+            .await
+            .cloned()
+    }
+
+    /// Reserves the next slot; returns how long to wait for it.
+    async fn reserve(&self) -> Result<Duration, String> {
+        let now = Instant::now();
+        {
+            let mut retry_at = self.retry_at.lock().unwrap_or_else(|p| p.into_inner());
+            match *retry_at {
+                Some(at) if now < at => return Err("unreachable a moment ago".to_owned()),
+                // One caller tries; the others keep pacing locally meanwhile.
+                Some(_) => *retry_at = Some(now + RETRY_REDIS_EVERY),
+                None => {}
+            }
+        }
+        let result = self.reserve_now().await;
+        let mut retry_at = self.retry_at.lock().unwrap_or_else(|p| p.into_inner());
+        *retry_at = match result {
+            Ok(_) => None,
+            Err(_) => Some(Instant::now() + RETRY_REDIS_EVERY),
+        };
+        result
+    }
+
+    async fn reserve_now(&self) -> Result<Duration, String> {
+        let attempt = async {
+            let mut connection = self.connection().await.map_err(|e| e.to_string())?;
+            let member = format!(
+                "{}-{}",
+                self.member_prefix,
+                self.counter.fetch_add(1, Ordering::Relaxed)
+            );
+            let wait: i64 = self
+                .script
+                .key(&self.key)
+                .arg(self.rate.get())
+                .arg(self.window_us)
+                .arg(self.spacing_us)
+                .arg(member)
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Duration::from_micros(u64::try_from(wait).unwrap_or(0)))
+        };
+        match tokio::time::timeout(self.options.timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(format!("no answer within {:?}", self.options.timeout)),
+        }
+    }
+}
+
+/// A few random-enough bits so that two pacers in one process use distinct members.
+fn unique_suffix() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    nanos ^ (NEXT.fetch_add(1, Ordering::Relaxed) << 32)
+}
+
+impl fmt::Debug for RedisPacer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The client's connection info may hold a password: only the key and rate are shown.
+        f.debug_struct("RedisPacer")
+            .field("key", &self.key)
+            .field("rate", &self.rate)
+            .field("unreachable", &self.options.unreachable)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Pacer for RedisPacer {
+    async fn acquire(&self) -> Result<(), Error> {
+        match self.reserve().await {
+            Ok(wait) => {
+                if self.degraded.swap(false, Ordering::Relaxed) {
+                    info!(key = %self.key, "Redis answers again: pacing on the shared quota");
+                }
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Err(why) => match &self.local {
+                Some(local) => {
+                    if !self.degraded.swap(true, Ordering::Relaxed) {
+                        warn!(key = %self.key, %why, rate = local.rate().get(), "Redis cannot be reached: pacing this process alone at its share of the quota until it answers");
+                    }
+                    local.acquire().await
+                }
+                None => Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "the shared quota store (Redis) cannot be reached, so nothing was sent: {why}"
+                    ),
+                )),
+            },
+        }
+    }
+}
