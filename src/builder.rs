@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+use moderator_core::AdapterBuilder;
 use moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
 
 use crate::Provider;
@@ -22,6 +24,7 @@ pub struct Builder {
     provider: Provider,
     endpoint: Option<String>,
     allow_http: bool,
+    timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     deadline: Option<Duration>,
     audit: Option<Arc<dyn AuditHook>>,
@@ -33,6 +36,7 @@ impl std::fmt::Debug for Builder {
             .field("provider", &self.provider)
             .field("endpoint", &self.endpoint)
             .field("allow_http", &self.allow_http)
+            .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
             .finish_non_exhaustive()
@@ -46,6 +50,7 @@ impl Builder {
             provider,
             endpoint: None,
             allow_http: false,
+            timeout: None,
             retry: None,
             deadline: None,
             audit: None,
@@ -80,6 +85,12 @@ impl Builder {
         self
     }
 
+    /// Bounds each provider call (default: the adapter's, 10 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     /// Overrides the retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
@@ -103,60 +114,42 @@ impl Builder {
     pub async fn build(self) -> Result<Arc<dyn Moderator>, Error> {
         match self.provider {
             #[cfg(feature = "zego")]
-            Provider::ZegoZim => {
-                let mut builder =
-                    moderator_zego::ZegoZimBuilder::from_env().with_allow_http(self.allow_http);
-                if let Some(url) = &self.endpoint {
-                    builder = builder.with_endpoint(url);
-                }
-                Ok(self.engine(builder.build()?))
-            }
+            Provider::ZegoZim => self.build_with::<moderator_zego::ZegoZimBuilder>().await,
             #[cfg(feature = "zego")]
-            Provider::ZegoRtc => {
-                let mut builder =
-                    moderator_zego::ZegoRtcBuilder::from_env().with_allow_http(self.allow_http);
-                if let Some(url) = &self.endpoint {
-                    builder = builder.with_endpoint(url);
-                }
-                Ok(self.engine(builder.build()?))
-            }
+            Provider::ZegoRtc => self.build_with::<moderator_zego::ZegoRtcBuilder>().await,
             #[cfg(feature = "ivschat")]
-            Provider::IvsChat => {
-                let mut builder =
-                    moderator_ivschat::IvsChatBuilder::from_env().with_allow_http(self.allow_http);
-                if let Some(url) = &self.endpoint {
-                    builder = builder.with_endpoint(url);
-                }
-                Ok(self.engine(builder.build().await?))
-            }
+            Provider::IvsChat => self.build_with::<moderator_ivschat::IvsChatBuilder>().await,
             #[cfg(feature = "enablex")]
-            Provider::Enablex => {
-                let mut builder =
-                    moderator_enablex::EnablexBuilder::from_env().with_allow_http(self.allow_http);
-                if let Some(url) = &self.endpoint {
-                    builder = builder.with_endpoint(url);
-                }
-                Ok(self.engine(builder.build()?))
-            }
+            Provider::Enablex => self.build_with::<moderator_enablex::EnablexBuilder>().await,
             #[allow(unreachable_patterns)]
             provider => Err(provider.not_compiled()),
         }
     }
 
-    /// Wraps an adapter in the engine with this builder's settings.
+    /// The one path for every provider: its builder from the environment, this builder's transport
+    /// overrides, its checks, then the engine with this builder's settings.
     #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
-    fn engine<A: moderator_core::Adapter>(&self, adapter: A) -> Arc<dyn Moderator> {
-        let mut engine = moderator_core::Engine::builder(adapter);
+    async fn build_with<B: AdapterBuilder>(self) -> Result<Arc<dyn Moderator>, Error> {
+        let mut builder = B::from_env();
+        let connection = builder.connection_mut();
+        connection.allow_http = self.allow_http;
+        if let Some(url) = &self.endpoint {
+            connection.endpoint = Some(url.clone());
+        }
+        if let Some(timeout) = self.timeout {
+            connection.timeout = timeout;
+        }
+        let mut engine = moderator_core::Engine::builder(builder.build().await?);
         if let Some(retry) = self.retry {
             engine = engine.retry(retry);
         }
         if let Some(deadline) = self.deadline {
             engine = engine.deadline(deadline);
         }
-        if let Some(audit) = &self.audit {
-            engine = engine.audit(Arc::clone(audit));
+        if let Some(audit) = self.audit {
+            engine = engine.audit(audit);
         }
-        Arc::new(engine.build())
+        Ok(Arc::new(engine.build()))
     }
 }
 

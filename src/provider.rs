@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use moderator_core::{Capabilities, Error};
+use moderator_core::{Capabilities, EnvVar, Error};
 
 /// The providers `moderator` can talk to. Which are usable depends on the compiled features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,26 +47,27 @@ impl Provider {
         }
     }
 
-    /// The environment variables its adapter reads.
-    pub fn env_vars(self) -> &'static [&'static str] {
+    /// The environment variables its adapter reads, from the adapter's own table (name, meaning,
+    /// whether the value is secret); empty when its feature is not compiled in.
+    ///
+    /// ```
+    /// use moderator::Provider;
+    /// for var in Provider::ZegoZim.env_vars() {
+    ///     println!("{:<24} {}{}", var.name, var.meaning, if var.secret { " (secret)" } else { "" });
+    /// }
+    /// ```
+    pub fn env_vars(self) -> &'static [EnvVar] {
         match self {
-            Provider::ZegoZim | Provider::ZegoRtc => &[
-                "ZEGO_APP_ID",
-                "ZEGO_SERVER_SECRET",
-                "ZEGO_REGION",
-                "ZEGO_ENDPOINT",
-                "ZEGO_ZIM_ENDPOINT",
-                "ZEGO_RTC_ENDPOINT",
-            ],
-            Provider::IvsChat => &[
-                "AWS_REGION",
-                "AWS_ACCESS_KEY_ID",
-                "AWS_SECRET_ACCESS_KEY",
-                "AWS_SESSION_TOKEN",
-                "AWS_PROFILE",
-                "AWS_ENDPOINT_URL_IVSCHAT",
-            ],
-            Provider::Enablex => &["ENABLEX_APP_ID", "ENABLEX_APP_KEY", "ENABLEX_API_URL"],
+            #[cfg(feature = "zego")]
+            Provider::ZegoZim => moderator_zego::ZIM_ENV_VARS,
+            #[cfg(feature = "zego")]
+            Provider::ZegoRtc => moderator_zego::RTC_ENV_VARS,
+            #[cfg(feature = "ivschat")]
+            Provider::IvsChat => moderator_ivschat::ENV_VARS,
+            #[cfg(feature = "enablex")]
+            Provider::Enablex => moderator_enablex::ENV_VARS,
+            #[allow(unreachable_patterns)]
+            _ => &[],
         }
     }
 
@@ -141,5 +142,34 @@ mod tests {
                 .contains("zego-zim, zego-rtc, ivschat, enablex"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn env_vars_come_from_the_compiled_adapters() {
+        for provider in Provider::ALL {
+            assert_eq!(
+                provider.env_vars().is_empty(),
+                !provider.is_compiled(),
+                "{provider}"
+            );
+            for var in provider.env_vars() {
+                assert!(!var.name.is_empty() && !var.meaning.is_empty(), "{var:?}");
+            }
+        }
+        #[cfg(feature = "zego")]
+        {
+            let names: Vec<_> = Provider::ZegoZim
+                .env_vars()
+                .iter()
+                .map(|v| v.name)
+                .collect();
+            assert!(names.contains(&"ZEGO_APP_ID") && names.contains(&"ZEGO_ZIM_ENDPOINT"));
+            assert!(
+                Provider::ZegoRtc
+                    .env_vars()
+                    .iter()
+                    .any(|v| v.name == "ZEGO_SERVER_SECRET" && v.secret)
+            );
+        }
     }
 }
