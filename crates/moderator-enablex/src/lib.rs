@@ -6,8 +6,8 @@
 //! 1. `POST {ENABLEX_API_URL}rooms/{room_id}/tokens` (HTTP Basic `APP_ID:APP_KEY`) creates a
 //!    single-use moderator token;
 //! 2. the token (base64 JSON, or a JWT payload) names the signalling host; the adapter opens
-//!    `wss://{host}/socket.io/?EIO=3&transport=websocket` (Socket.IO 2 over Engine.IO v3, see
-//!    [`socketio`]), emits `token`, and reads `room-connected` for its own role and the room's
+//!    `wss://{host}/socket.io/?EIO=3&transport=websocket` (Socket.IO 2 over Engine.IO v3, with the
+//!    `socketio2-client` crate), emits `token`, and reads `room-connected` for its own role and the room's
 //!    `userList`;
 //! 3. each requested user id is matched against every connection's `user_ref` (a user on two devices
 //!    has two clientIds; both are dropped), optionally also against raw clientIds;
@@ -55,7 +55,6 @@ mod kept;
 mod rest;
 mod roster;
 mod session;
-pub mod socketio;
 mod token;
 
 use moderator_core::{Capabilities, CharSet, IdRule, ReasonSupport};

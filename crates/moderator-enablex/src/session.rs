@@ -25,8 +25,8 @@ use crate::PROVIDER;
 use crate::codes::signalling_error;
 use crate::drop_frame::DropFrame;
 use crate::roster::{ClientId, Roster, field};
-use crate::socketio::{Client, ClientConfig, ClientError, Event};
 use crate::token::Token;
+use socketio2_client::{Client, ClientConfig, ClientError, Event};
 
 /// Sent with the token as the SDKs send them. Which values a server checks is UNVERIFIED: the protocol
 /// was read from the web SDK, so this client presents itself as that SDK's version and host type.
@@ -133,9 +133,8 @@ fn client_error(error: ClientError, step: &str) -> Error {
         ClientError::Handshake(_) => ErrorKind::Protocol,
         ClientError::Refused(_) => ErrorKind::Unavailable,
         ClientError::Timeout(_) => ErrorKind::Timeout,
-        ClientError::Connect(_) | ClientError::Closed(_) | ClientError::Busy => {
-            ErrorKind::Transport
-        }
+        // Connect, Closed, Busy, and whatever a later version of the client adds: the socket failed.
+        _ => ErrorKind::Transport,
     };
     Error::new(kind, format!("{step}: {error}"))
         .with_provider(PROVIDER)

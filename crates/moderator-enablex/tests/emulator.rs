@@ -12,7 +12,7 @@ use moderator_core::{
 };
 use moderator_emulator::enablex::{EnablexConfig, SignallingFault};
 use moderator_enablex::EnablexBuilder;
-use moderator_enablex::socketio::{Client, ClientConfig};
+use socketio2_client::{Client, ClientConfig};
 
 use common::*;
 

@@ -12,8 +12,8 @@ use tokio::sync::mpsc::Receiver;
 
 use moderator_core::{Engine, Moderator, Outcome, Report, RetryPolicy};
 use moderator_emulator::enablex::{Connection, EnablexConfig, EnablexEmulator};
-use moderator_enablex::socketio::{Client, ClientConfig, Event};
 use moderator_enablex::{DEFAULT_MODERATOR_REF, Enablex, EnablexBuilder};
+use socketio2_client::{Client, ClientConfig, Event};
 
 /// The room most tests use.
 pub const ROOM: &str = "lobby";

@@ -4,7 +4,7 @@
 //! data (`0{..}` open, `1` close, `2` ping, `3` pong, `4<socket.io packet>` message, `5` upgrade,
 //! `6` noop). A Socket.IO packet is `<type>[<nsp>,][<ack id>][<json>]`: `0` connect, `1` disconnect,
 //! `2` event, `3` ack, `4` error; the binary types `5` / `6` carry attachments in later frames, which
-//! EnableX does not use for signalling, so they are reported as unsupported.
+//! this client does not support, so they are reported as unsupported (EnableX, its first user, sends none).
 //!
 //! Sources: the engine.io-protocol v3 and socket.io-protocol v4 specifications, and socket.io-parser
 //! 3.x (what Socket.IO 2.x servers run). Decoding never panics: every malformed input is a
@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The namespace every EnableX signalling event uses.
+/// The root namespace, the only one this client speaks.
 pub const ROOT_NAMESPACE: &str = "/";
 
 /// Longest ping interval or timeout accepted from a server; longer values are clamped, so a bogus

@@ -1,5 +1,5 @@
 // Reference Socket.IO 2 server (socket.io 2.x = protocol v4 over Engine.IO v3) for the interop test of
-// moderator-enablex's signalling client. Prints {"port": N} on stdout once listening.
+// the socketio2-client crate. Prints {"port": N} on stdout once listening.
 //
 // A short pingInterval makes the client ping often, so the test sees several pings quickly; a long
 // pingTimeout keeps a busy test machine from closing the socket between two pings (engine.io 3

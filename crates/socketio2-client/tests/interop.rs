@@ -18,7 +18,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
 
-use moderator_enablex::socketio::{Client, ClientConfig, CloseReason, Event};
+use socketio2_client::{Client, ClientConfig, CloseReason, Event};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -35,7 +35,7 @@ fn unavailable(why: &str) {
     // and a skip must be seen.
     let bar = "!".repeat(88);
     let message = format!(
-        "\n{bar}\n!! SKIPPED: Socket.IO 2 interop test of the EnableX signalling client: {why}\n\
+        "\n{bar}\n!! SKIPPED: Socket.IO 2 interop test of socketio2-client: {why}\n\
          !! Install node and npm to run it (CI=1 turns this skip into a failure).\n{bar}\n\n"
     );
     let _ = std::io::stderr().write_all(message.as_bytes());

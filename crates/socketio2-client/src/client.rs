@@ -29,7 +29,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tracing::{debug, warn};
 
-use super::packet::{EnginePacket, Handshake, ROOT_NAMESPACE, SocketPacket};
+use crate::packet::{EnginePacket, Handshake, ROOT_NAMESPACE, SocketPacket};
 
 type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -40,9 +40,9 @@ pub struct ClientConfig {
     /// Bound on everything up to being connected: TCP, TLS, WebSocket upgrade, Engine.IO open and the
     /// Socket.IO connect packet.
     pub connect_timeout: Duration,
-    /// Extra HTTP headers on the WebSocket upgrade request (EnableX: `X-Forwarded-Host`).
+    /// Extra HTTP headers on the WebSocket upgrade request (a gateway's `X-Forwarded-Host`, say).
     pub headers: Vec<(String, String)>,
-    /// TLS settings for `wss://`; `None` uses [`tls::default_config`](super::tls::default_config).
+    /// TLS settings for `wss://`; `None` uses [`tls::default_config`](crate::tls::default_config).
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// Largest accepted WebSocket message, in bytes.
     pub max_message_size: usize,
@@ -364,7 +364,7 @@ async fn connect_inner(
     let connector = if request.uri().scheme_str() == Some("wss") {
         let tls = match config.tls {
             Some(tls) => tls,
-            None => super::tls::default_config().map_err(ClientError::Connect)?,
+            None => crate::tls::default_config().map_err(ClientError::Connect)?,
         };
         Connector::Rustls(tls)
     } else {
