@@ -13,6 +13,11 @@
 //!
 //! Pick the provider in code with its adapter's builder, or at run time with [`Builder`] /
 //! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex`).
+//!
+//! The `serde` feature serializes reports, outcomes, errors, capabilities and plans to a stable,
+//! snake_case JSON shape (documented in the `json` module, present with the feature).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod provider;
@@ -23,12 +28,15 @@ pub use provider::Provider;
 
 /// ZEGOCLOUD adapters (ZIM chat rooms and Express RTC rooms).
 #[cfg(feature = "zego")]
+#[cfg_attr(docsrs, doc(cfg(feature = "zego")))]
 pub use moderator_zego as zego;
 
 /// Amazon IVS Chat adapter.
 #[cfg(feature = "ivschat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ivschat")))]
 pub use moderator_ivschat as ivschat;
 
 /// EnableX adapter.
 #[cfg(feature = "enablex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]
 pub use moderator_enablex as enablex;

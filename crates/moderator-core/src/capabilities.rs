@@ -3,8 +3,10 @@
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroUsize};
 
-/// How a length limit is counted.
+/// How a length limit is counted. In JSON (feature `serde`): `"bytes"` or `"chars"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum LengthUnit {
     /// UTF-8 bytes (ZEGO counts bytes).
     Bytes,
@@ -39,6 +41,14 @@ pub struct CharSet {
     pub allows: fn(char) -> bool,
 }
 
+/// A character set is a predicate; in JSON it is its description.
+#[cfg(feature = "serde")]
+impl serde::Serialize for CharSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.description)
+    }
+}
+
 impl fmt::Debug for CharSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CharSet")
@@ -52,6 +62,7 @@ impl fmt::Debug for CharSet {
 /// Rules that are patterns rather than character sets (an ARN, say) are checked by the adapter's
 /// [`Adapter::check`](crate::Adapter::check).
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct IdRule {
     /// Longest accepted id, if the provider documents a limit.
@@ -120,8 +131,11 @@ impl IdRule {
     }
 }
 
-/// Whether and how a provider carries a reason to the removed user.
+/// Whether and how a provider carries a reason to the removed user. In JSON (feature `serde`):
+/// `{"support": "not_carried"}` or `{"support": "limited", "max_len": 32, "unit": "bytes"}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "support", rename_all = "snake_case"))]
 pub enum ReasonSupport {
     /// The provider has no field for a reason; a given reason is accepted and reported as not delivered.
     NotCarried,
@@ -149,6 +163,7 @@ pub enum ReasonSupport {
 /// assert_eq!(tiny.max_users_per_call.get(), 2);
 /// ```
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Capabilities {
     /// Most users one provider call may carry (ZIM 50, RTC 5, IVS 1).

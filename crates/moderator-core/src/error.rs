@@ -4,8 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What went wrong, independent of the provider.
+/// What went wrong, independent of the provider. In JSON (feature `serde`): `"permission_denied"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// Bad key, bad signature or clock skew.
@@ -100,8 +102,10 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// Whether retrying could help.
+/// Whether retrying could help. In JSON (feature `serde`): `"temporary"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum RetryStatus {
     /// Retrying later may succeed.
     Temporary,

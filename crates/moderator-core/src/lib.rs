@@ -6,15 +6,25 @@
 //! [`Outcome`] per distinct user.
 //!
 //! With the `mock` feature, [`mock::MockAdapter`] records calls and replays scripted answers so that
-//! application logic can be tested without a network.
+//! application logic can be tested without a network. With the `serde` feature, reports, outcomes,
+//! errors, capabilities and plans serialize to a stable JSON shape (the `json` module).
+//!
+//! Adapter authors: [`toolkit`] holds what every adapter needs around its transport (the status table,
+//! code classification, endpoint policy, body limits, transport errors, the builder contract).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
 mod capabilities;
 mod engine;
 mod error;
 mod id;
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub mod json;
 mod loopback;
 #[cfg(any(test, feature = "mock"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 mod moderator;
 mod plan;

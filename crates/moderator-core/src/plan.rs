@@ -14,6 +14,7 @@ use crate::Capabilities;
 /// assert_eq!(plan.min_duration.as_millis(), 100); // 3 calls evenly spaced at 20/s
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Plan {
     /// Distinct users.
@@ -23,8 +24,16 @@ pub struct Plan {
     /// The rate the calls are paced to, if any.
     pub requests_per_second: Option<NonZeroU32>,
     /// The least time pacing alone needs to send every call (network time not included).
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "min_duration_ms", with = "crate::json::millis")
+    )]
     pub min_duration: Duration,
     /// The deadline the request would run under, if any (from [`Moderator::plan`](crate::Moderator::plan)).
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "deadline_ms", with = "crate::json::optional_millis")
+    )]
     pub deadline: Option<Duration>,
 }
 

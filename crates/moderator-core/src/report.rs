@@ -4,8 +4,14 @@ use std::time::Duration;
 
 use crate::{Error, RoomId, UserId};
 
-/// What happened to one user.
+/// What happened to one user. In JSON (feature `serde`): `{"outcome": "failed", "error": {..}}` (the
+/// `json` module documents the shape).
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "outcome", content = "error", rename_all = "snake_case")
+)]
 pub enum Outcome {
     /// The provider confirmed the user was removed.
     Disconnected,
@@ -41,10 +47,12 @@ impl Outcome {
 
 /// One user's line in a [`Report`].
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UserReport {
     /// The user.
     pub user: UserId,
     /// What happened.
+    #[cfg_attr(feature = "serde", serde(flatten))]
     pub outcome: Outcome,
     /// How many provider calls carried this user (0 if none was sent, e.g. the deadline passed first).
     pub attempts: u32,
@@ -52,6 +60,7 @@ pub struct UserReport {
 
 /// Per-outcome counts of a [`Report`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Summary {
     /// Users removed.
     pub disconnected: usize,
@@ -64,11 +73,19 @@ pub struct Summary {
 /// The result of [`Moderator::disconnect`](crate::Moderator::disconnect): exactly one outcome per
 /// distinct requested user, in the order they were first given.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Report {
     room: RoomId,
     users: Vec<UserReport>,
     calls: u32,
     throttled: u32,
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "elapsed_ms",
+            serialize_with = "crate::json::millis::serialize"
+        )
+    )]
     elapsed: Duration,
     reason_delivered: bool,
 }

@@ -271,7 +271,7 @@ impl Controls {
         self.state().faults.extend(std::iter::repeat_n(fault, n));
     }
 
-    /// The last requests (at most [`LOG_CAPACITY`]), oldest first.
+    /// The last requests (at most `LOG_CAPACITY`), oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.state().log.iter().cloned().collect()
     }

@@ -207,7 +207,7 @@ impl Adapter for Enablex {
     }
 
     /// `drop {"all": true}`: ends the session for everyone in the room. EnableX carries no reason.
-    /// Bounded as a whole by [`DISCONNECT_ALL_STEPS`] step timeouts.
+    /// Bounded as a whole by `DISCONNECT_ALL_STEPS` step timeouts.
     async fn disconnect_all(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
         let _ = reason;
         let limit = self.settings.timeout.saturating_mul(DISCONNECT_ALL_STEPS);

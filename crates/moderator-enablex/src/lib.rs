@@ -47,6 +47,8 @@
 //! # Ok(()) }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod adapter;
 mod builder;
 mod codes;

@@ -28,6 +28,8 @@
 //!   multiply.
 //! - Errors keep the AWS error code (`"ThrottlingException"`) and the request id (`x-amzn-RequestId`).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod builder;
 mod capabilities;
 mod codes;
