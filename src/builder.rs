@@ -28,6 +28,7 @@ pub struct Builder {
     retry: Option<RetryPolicy>,
     deadline: Option<Duration>,
     audit: Option<Arc<dyn AuditHook>>,
+    redis: Option<String>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -39,6 +40,8 @@ impl std::fmt::Debug for Builder {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
+            // The URL may hold a password.
+            .field("redis", &self.redis.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
     }
 }
@@ -54,6 +57,7 @@ impl Builder {
             retry: None,
             deadline: None,
             audit: None,
+            redis: None,
         }
     }
 
@@ -103,6 +107,16 @@ impl Builder {
         self
     }
 
+    /// Paces calls on a quota shared through the Redis at `url` (`redis://host:port/db`) with every
+    /// other process and host that uses it for the same provider account, instead of in this process
+    /// only. Without this, `MODERATOR_REDIS_URL` is read. Needs the `redis` feature. While Redis
+    /// cannot be reached, this process paces itself at half the quota (see
+    /// `moderator_state::Unreachable`).
+    pub fn with_redis(mut self, url: impl Into<String>) -> Self {
+        self.redis = Some(url.into());
+        self
+    }
+
     /// Sends every outcome to `hook` as soon as it is final.
     pub fn with_audit(mut self, hook: Arc<dyn AuditHook>) -> Self {
         self.audit = Some(hook);
@@ -139,7 +153,20 @@ impl Builder {
         if let Some(timeout) = self.timeout {
             connection.timeout = timeout;
         }
-        let mut engine = moderator_core::Engine::builder(builder.build().await?);
+        let adapter = builder.build().await?;
+        let redis = self.redis.clone().or_else(|| {
+            std::env::var("MODERATOR_REDIS_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+        });
+        let shared = match redis {
+            Some(url) => shared_pacer(&adapter, &url)?,
+            None => None,
+        };
+        let mut engine = moderator_core::Engine::builder(adapter);
+        if let Some(pacer) = shared {
+            engine = engine.pacer(pacer);
+        }
         if let Some(retry) = self.retry {
             engine = engine.retry(retry);
         }
@@ -151,6 +178,45 @@ impl Builder {
         }
         Ok(Arc::new(engine.build()))
     }
+}
+
+/// The Redis pacer for `adapter`'s quota at its documented rate (`None` for a provider without one).
+#[cfg(all(
+    feature = "redis",
+    any(feature = "zego", feature = "ivschat", feature = "enablex")
+))]
+fn shared_pacer<A: moderator_core::Adapter>(
+    adapter: &A,
+    url: &str,
+) -> Result<Option<Arc<dyn moderator_core::Pacer>>, Error> {
+    let Some(rate) = adapter.capabilities().requests_per_second else {
+        return Ok(None);
+    };
+    let key = adapter
+        .quota_key()
+        .unwrap_or_else(|| moderator_core::QuotaKey::new(adapter.provider(), "default", "calls"));
+    let pacer = moderator_state::RedisPacer::connect(
+        url,
+        &key,
+        rate,
+        moderator_state::RedisPacerOptions::default(),
+    )
+    .map_err(|error| error.with_provider(adapter.provider()))?;
+    Ok(Some(Arc::new(pacer)))
+}
+
+#[cfg(all(
+    not(feature = "redis"),
+    any(feature = "zego", feature = "ivschat", feature = "enablex")
+))]
+fn shared_pacer<A: moderator_core::Adapter>(
+    adapter: &A,
+    _url: &str,
+) -> Result<Option<Arc<dyn moderator_core::Pacer>>, Error> {
+    Err(Error::config(
+        "a Redis URL is set (with_redis or MODERATOR_REDIS_URL) but the `redis` feature of the moderator crate is not compiled in",
+    )
+    .with_provider(adapter.provider()))
 }
 
 /// The moderator for the provider named by `MODERATOR_PROVIDER`, configured from its environment

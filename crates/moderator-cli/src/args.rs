@@ -84,6 +84,15 @@ pub struct Target {
     /// Allow plain http to a host other than loopback.
     #[arg(long)]
     pub allow_http: bool,
+    /// Share the provider account's quota with every other process and host pacing through this
+    /// Redis (`redis://host:port/db`), instead of pacing this process alone.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MODERATOR_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis: Option<String>,
 }
 
 /// `moderator kick`.
@@ -182,6 +191,10 @@ pub struct BenchArgs {
     /// A consumer the job cannot see takes this share (0 to 1) of the quota.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     pub foreign_load: f64,
+    /// With `--contention`: run the processes twice, without and then with this Redis as their
+    /// shared pacer (`--redis URL` on each `moderator kick`), and print both.
+    #[arg(long, value_name = "URL", requires = "contention")]
+    pub redis: Option<String>,
     /// Print one JSON object per run.
     #[arg(long)]
     pub json: bool,

@@ -19,6 +19,8 @@ use crate::args::{BenchArgs, BenchProvider};
 struct Run {
     provider: &'static str,
     processes: usize,
+    /// Whether the processes shared a Redis pacer.
+    shared: bool,
     users: usize,
     removed: usize,
     calls: u64,
@@ -45,6 +47,7 @@ impl Run {
         json!({
             "provider": self.provider,
             "processes": self.processes,
+            "shared_pacer": self.shared,
             "users": self.users,
             "removed": self.removed,
             "calls": self.calls,
@@ -167,7 +170,12 @@ impl Target<'_> {
     }
 
     /// `moderator kick` as an operator would run it, credentials in the environment.
-    fn kick_command(&self, room: &str, users_file: &std::path::Path) -> std::process::Command {
+    fn kick_command(
+        &self,
+        room: &str,
+        users_file: &std::path::Path,
+        redis: Option<&str>,
+    ) -> std::process::Command {
         let mut command = match std::env::current_exe() {
             Ok(exe) => std::process::Command::new(exe),
             Err(_) => std::process::Command::new("moderator"),
@@ -197,9 +205,13 @@ impl Target<'_> {
             .arg("--users-file")
             .arg(users_file)
             .arg("--json")
+            .env_remove("MODERATOR_REDIS_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(url) = redis {
+            command.arg("--redis").arg(url);
+        }
         command
     }
 }
@@ -241,8 +253,9 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             }
         );
         println!(
-            "{:<9} {:>5} {:>6} {:>7} {:>6} {:>9} {:>8} {:>9} {:>7} {:>8}",
+            "{:<9} {:>6} {:>5} {:>6} {:>7} {:>6} {:>9} {:>8} {:>9} {:>7} {:>8}",
             "provider",
+            "pacer",
             "procs",
             "users",
             "removed",
@@ -260,30 +273,37 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             emulator: &emulator,
             provider,
         };
-        let run = measure(&target, &args, latency).await?;
-        all_removed &= run.removed == run.users && run.failed_processes == 0;
-        if args.json {
-            println!("{}", run.json());
-        } else {
-            println!(
-                "{:<9} {:>5} {:>6} {:>7} {:>6} {:>9} {:>7.2}s {:>8.2}s {:>7.3} {:>5} /{}",
-                run.provider,
-                run.processes,
-                run.users,
-                run.removed,
-                run.calls,
-                run.throttled,
-                run.wall.as_secs_f64(),
-                run.minimum.as_secs_f64(),
-                run.ratio(),
-                run.peak,
-                run.rate,
-            );
+        let mut shared = vec![None];
+        if let Some(url) = &args.redis {
+            shared.push(Some(url.as_str()));
+        }
+        for redis in shared {
+            let run = measure(&target, &args, latency, redis).await?;
+            all_removed &= run.removed == run.users && run.failed_processes == 0;
+            if args.json {
+                println!("{}", run.json());
+            } else {
+                println!(
+                    "{:<9} {:>6} {:>5} {:>6} {:>7} {:>6} {:>9} {:>7.2}s {:>8.2}s {:>7.3} {:>5} /{}",
+                    run.provider,
+                    if run.shared { "redis" } else { "own" },
+                    run.processes,
+                    run.users,
+                    run.removed,
+                    run.calls,
+                    run.throttled,
+                    run.wall.as_secs_f64(),
+                    run.minimum.as_secs_f64(),
+                    run.ratio(),
+                    run.peak,
+                    run.rate,
+                );
+            }
         }
     }
     if !args.json {
         println!(
-            "\nminimum: (calls the job needs - 1) / documented rate; ratio: wall / minimum. peak/1s: most calls the\nemulator received in any sliding second, against the documented rate."
+            "\nminimum: (calls the job needs - 1) / documented rate; ratio: wall / minimum. peak/1s: most calls the\nemulator received in any sliding second, against the documented rate. pacer: each process its own\n(adaptive), or one quota shared through Redis."
         );
     }
     Ok(if all_removed {
@@ -293,7 +313,12 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     })
 }
 
-async fn measure(target: &Target<'_>, args: &BenchArgs, latency: Duration) -> Result<Run, Failure> {
+async fn measure(
+    target: &Target<'_>,
+    args: &BenchArgs,
+    latency: Duration,
+    redis: Option<&str>,
+) -> Result<Run, Failure> {
     let provider = target.provider;
     let caps = provider.capabilities();
     let rate = caps.requests_per_second.map_or(0, |r| r.get());
@@ -339,7 +364,7 @@ async fn measure(target: &Target<'_>, args: &BenchArgs, latency: Duration) -> Re
         for (index, (room, users)) in jobs.iter().enumerate() {
             let file = dir.join(format!("{}-{index}.txt", provider.name()));
             std::fs::write(&file, users.join("\n")).map_err(Failure::Io)?;
-            children.push(target.kick_command(room, &file));
+            children.push(target.kick_command(room, &file, redis));
         }
         let started_children: Vec<_> = children
             .iter_mut()
@@ -367,6 +392,7 @@ async fn measure(target: &Target<'_>, args: &BenchArgs, latency: Duration) -> Re
     Ok(Run {
         provider: provider.name(),
         processes,
+        shared: redis.is_some(),
         users: total,
         removed,
         calls: counters.requests,

@@ -20,6 +20,9 @@ fn builder(target: &Target) -> Builder {
     if let Some(endpoint) = &target.endpoint {
         builder = builder.with_endpoint(endpoint);
     }
+    if let Some(url) = &target.redis {
+        builder = builder.with_redis(url);
+    }
     builder
 }
 

@@ -10,3 +10,6 @@ mod redis_pacer;
 
 #[cfg(feature = "redis")]
 pub use redis_pacer::{RedisPacer, RedisPacerOptions, Unreachable};
+
+#[cfg(feature = "testing")]
+pub mod testing;

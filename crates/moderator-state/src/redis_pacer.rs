@@ -86,6 +86,13 @@ impl RedisPacerOptions {
         self
     }
 
+    /// Sets the margin added to the one-second window (more absorbs more network jitter between
+    /// this process and the provider, at the cost of a little of the quota).
+    pub fn margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
     /// Sets the Redis round-trip timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

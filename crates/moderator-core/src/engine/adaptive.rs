@@ -117,6 +117,17 @@ impl AdaptivePacer {
         )
     }
 
+    /// Counts this pacer's own limit over one second plus `margin` (default
+    /// [`RatePacer::DEFAULT_MARGIN`]), as the pacer under it should.
+    pub fn with_margin(self, margin: Duration) -> Self {
+        {
+            let mut state = self.state();
+            let capacity = state.sent.capacity();
+            state.sent = SlidingWindow::new(RATE_WINDOW + margin, capacity);
+        }
+        self
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -117,6 +117,7 @@ impl<A: Adapter> Engine<A> {
                 audit: None,
             },
             adaptive: true,
+            margin: RatePacer::DEFAULT_MARGIN,
         }
     }
 
@@ -173,6 +174,7 @@ pub struct EngineBuilder<A> {
     pacer: PacerChoice,
     config: Config,
     adaptive: bool,
+    margin: Duration,
 }
 
 impl<A: Adapter> EngineBuilder<A> {
@@ -220,6 +222,14 @@ impl<A: Adapter> EngineBuilder<A> {
         self
     }
 
+    /// Widens the window the in-process pacer counts calls over to one second plus `margin` (default
+    /// [`RatePacer::DEFAULT_MARGIN`], 10 ms), to absorb more jitter between sending a call and its
+    /// arrival at the provider, for a little less of the quota.
+    pub fn pacing_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
     /// Whether to slow down when the provider throttles and speed up again towards the documented
     /// rate (on by default). Off, throttled calls are still sent again, at the documented rate.
     pub fn adaptive(mut self, adaptive: bool) -> Self {
@@ -251,16 +261,21 @@ impl<A: Adapter> EngineBuilder<A> {
             (PacerChoice::None, _) | (PacerChoice::FromCapabilities, None) => None,
             (PacerChoice::FromCapabilities, Some(rate)) if self.adaptive => {
                 Some(match self.adapter.quota_key() {
-                    Some(key) => quota::shared_pacer(&key, rate) as Arc<dyn Pacer>,
-                    None => Arc::new(AdaptivePacer::over_rate(provider, rate)),
+                    Some(key) => quota::shared_pacer(&key, rate, self.margin) as Arc<dyn Pacer>,
+                    None => Arc::new(quota::adaptive_over_rate(
+                        provider.to_owned(),
+                        rate,
+                        self.margin,
+                    )),
                 })
             }
             (PacerChoice::FromCapabilities, Some(rate)) => {
-                Some(Arc::new(RatePacer::per_second(rate)) as Arc<dyn Pacer>)
+                Some(Arc::new(RatePacer::with_margin(rate, self.margin)) as Arc<dyn Pacer>)
             }
-            (PacerChoice::Given(pacer), Some(rate)) if self.adaptive => {
-                Some(Arc::new(AdaptivePacer::new(provider, pacer, rate)) as Arc<dyn Pacer>)
-            }
+            (PacerChoice::Given(pacer), Some(rate)) if self.adaptive => Some(Arc::new(
+                AdaptivePacer::new(provider, pacer, rate).with_margin(self.margin),
+            )
+                as Arc<dyn Pacer>),
             (PacerChoice::Given(pacer), _) => Some(pacer),
         };
         Engine {

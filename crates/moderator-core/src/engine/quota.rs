@@ -4,8 +4,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
 
 use super::adaptive::AdaptivePacer;
+use super::pacer::RatePacer;
 
 /// Names one provider quota: the provider, the account it is counted against (ZEGO AppID, AWS
 /// region and endpoint, EnableX app) and the API. Engines whose adapters give the same key share one
@@ -56,24 +58,38 @@ impl fmt::Display for QuotaKey {
     }
 }
 
-type Registry = Mutex<HashMap<(QuotaKey, NonZeroU32), Weak<AdaptivePacer>>>;
+type Registry = Mutex<HashMap<(QuotaKey, NonZeroU32, Duration), Weak<AdaptivePacer>>>;
 
-/// The process's adaptive pacer for `key` at `rate`, made on first use and kept while any engine
-/// holds it.
-pub(crate) fn shared_pacer(key: &QuotaKey, rate: NonZeroU32) -> Arc<AdaptivePacer> {
+/// The process's adaptive pacer for `key` at `rate` (with a window of a second plus `margin`), made
+/// on first use and kept while any engine holds it.
+pub(crate) fn shared_pacer(
+    key: &QuotaKey,
+    rate: NonZeroU32,
+    margin: Duration,
+) -> Arc<AdaptivePacer> {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     let mut registry = REGISTRY
         .get_or_init(Registry::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
     registry.retain(|_, pacer| pacer.strong_count() > 0);
-    let entry = (key.clone(), rate);
+    let entry = (key.clone(), rate, margin);
     if let Some(pacer) = registry.get(&entry).and_then(Weak::upgrade) {
         return pacer;
     }
-    let pacer = Arc::new(AdaptivePacer::over_rate(key.to_string(), rate));
+    let pacer = Arc::new(adaptive_over_rate(key.to_string(), rate, margin));
     registry.insert(entry, Arc::downgrade(&pacer));
     pacer
+}
+
+/// An adaptive pacer over a new in-process rate pacer, both counting over a second plus `margin`.
+pub(crate) fn adaptive_over_rate(
+    name: String,
+    rate: NonZeroU32,
+    margin: Duration,
+) -> AdaptivePacer {
+    AdaptivePacer::new(name, Arc::new(RatePacer::with_margin(rate, margin)), rate)
+        .with_margin(margin)
 }
 
 #[cfg(test)]
@@ -84,9 +100,10 @@ mod tests {
     fn one_pacer_per_key_and_rate_while_held() {
         let rate = NonZeroU32::new(20).unwrap();
         let a = QuotaKey::new("p", "acct-registry-test", "api");
-        let first = shared_pacer(&a, rate);
-        assert!(Arc::ptr_eq(&first, &shared_pacer(&a, rate)));
+        let margin = RatePacer::DEFAULT_MARGIN;
+        let first = shared_pacer(&a, rate, margin);
+        assert!(Arc::ptr_eq(&first, &shared_pacer(&a, rate, margin)));
         let other = QuotaKey::new("p", "another-acct-registry-test", "api");
-        assert!(!Arc::ptr_eq(&first, &shared_pacer(&other, rate)));
+        assert!(!Arc::ptr_eq(&first, &shared_pacer(&other, rate, margin)));
     }
 }

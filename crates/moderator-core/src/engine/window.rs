@@ -29,6 +29,10 @@ impl SlidingWindow {
         }
     }
 
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// When one more entry may be added at or after `now` so that no window holds more than `limit`:
     /// `None` for "now".
     pub(crate) fn next_free(&mut self, now: Instant, limit: usize) -> Option<Instant> {

@@ -1,9 +1,20 @@
-//! A real `redis-server` on a free loopback port, started by a test and stopped when dropped.
+//! A throwaway `redis-server` on a free loopback port, for tests and benchmarks of code that shares a
+//! quota through Redis (ours and applications').
+//!
+//! ```no_run
+//! let Some(redis) = moderator_state::testing::RedisServer::start() else {
+//!     return; // not installed here, and not in CI: the test says it skipped
+//! };
+//! let url = redis.url(); // redis://127.0.0.1:PORT/
+//! # let _ = url;
+//! ```
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A running `redis-server` (no persistence), stopped when dropped.
+#[derive(Debug)]
 pub struct RedisServer {
     port: u16,
     child: Option<Child>,
@@ -48,6 +59,7 @@ impl RedisServer {
         Err(format!("not listening on port {} after 10 s", self.port))
     }
 
+    /// `redis://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
