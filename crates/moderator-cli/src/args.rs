@@ -195,6 +195,13 @@ pub struct BenchArgs {
     /// shared pacer (`--redis URL` on each `moderator kick`), and print both.
     #[arg(long, value_name = "URL", requires = "contention")]
     pub redis: Option<String>,
+    /// Instead: compare `moderator` with a naive sequential loop of direct calls (ZIM, `--users`
+    /// users, default 1,000) and measure the adapters' per-call overhead over hand-written calls.
+    #[arg(long, conflicts_with_all = ["contention", "redis", "providers"])]
+    pub compare: bool,
+    /// With `--compare`: sequential calls for the overhead measurement.
+    #[arg(long, default_value_t = 1_000, requires = "compare")]
+    pub overhead_calls: usize,
     /// Print one JSON object per run.
     #[arg(long)]
     pub json: bool,

@@ -226,6 +226,16 @@ fn users(prefix: &str, n: usize) -> Vec<String> {
 
 /// Runs the benchmark and prints the table (or JSON lines).
 pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
+    if args.compare {
+        crate::bench_compare::run(
+            args.users.unwrap_or(1_000),
+            args.latency.into(),
+            args.overhead_calls,
+            args.json,
+        )
+        .await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let emulator = Emulator::start().await.map_err(Failure::Io)?;
     let providers = if args.providers.is_empty() {
         vec![

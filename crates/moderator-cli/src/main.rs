@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod bench_compare;
 mod demo;
 mod emulate;
 mod hook;
