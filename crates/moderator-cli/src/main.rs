@@ -62,7 +62,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("moderator: error: {failure}");
+            // Messages quote ids, file names and provider answers: escape what a terminal would act on.
+            eprintln!(
+                "moderator: error: {}",
+                output::terminal_safe(&failure.to_string())
+            );
             ExitCode::from(2)
         }
     }
@@ -76,8 +80,11 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // No colours, and every line escaped: traces quote ids and provider answers, which could carry
+    // terminal escape sequences.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(output::SafeStderr)
         .try_init();
 }

@@ -1,7 +1,43 @@
 //! Printing outcomes: one JSON object per user, or a line per user and a summary for people.
+//!
+//! User ids, room ids and provider messages come from people we do not trust (a username chosen to
+//! carry terminal escape sequences) and from providers' answers. Human output goes through
+//! [`terminal_safe`]; JSON output keeps every string exact (serde_json escapes control characters).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use moderator::{Error, Outcome, Plan, Report, UserReport};
 use serde_json::{Value, json};
+
+/// Whether a terminal could act on `c` instead of showing it: C0 and C1 control characters, DEL,
+/// and the Unicode bidirectional controls that reorder what is displayed (Trojan Source).
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every character a terminal could act on written as a visible escape: `\n`, `\r`,
+/// `\t`, or `\u{1b}` for the rest. Everything else, backslashes included, is kept as it is, so a
+/// clean id prints unchanged; use `--json` when the exact bytes matter.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => safe.push_str("\\n"),
+            '\r' => safe.push_str("\\r"),
+            '\t' => safe.push_str("\\t"),
+            c if is_unsafe(c) => {
+                let _ = write!(safe, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => safe.push(c),
+        }
+    }
+    Cow::Owned(safe)
+}
 
 /// The JSON object for one user's outcome.
 pub fn user_json(provider: &str, room: &str, entry: &UserReport) -> Value {
@@ -29,11 +65,48 @@ pub fn error_json(error: &Error) -> Value {
     })
 }
 
-/// One line per user for people.
+/// Standard error for log lines: every event is made [`terminal_safe`] before it is written, so an id,
+/// a request id or a provider message quoted in a trace cannot drive the operator's terminal. Use it
+/// with colours off (the formatter's own escape sequences would be escaped too).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SafeStderr;
+
+impl std::io::Write for SafeStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The formatter writes one whole event per call; a line break only ends it.
+        let text = String::from_utf8_lossy(buf);
+        let (event, newline) = match text.strip_suffix('\n') {
+            Some(event) => (event, "\n"),
+            None => (&*text, ""),
+        };
+        let line = format!("{}{newline}", terminal_safe(event));
+        std::io::stderr().lock().write_all(line.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for SafeStderr {
+    type Writer = SafeStderr;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        SafeStderr
+    }
+}
+
+/// One line per user for people, the id and the provider's message made [`terminal_safe`].
 pub fn user_line(entry: &UserReport) -> String {
+    let user = terminal_safe(entry.user.as_str());
     match &entry.outcome {
-        Outcome::Failed(error) => format!("{:<12} {}  {error}", "failed", entry.user),
-        outcome => format!("{:<12} {}", outcome.label(), entry.user),
+        Outcome::Failed(error) => format!(
+            "{:<12} {user}  {}",
+            "failed",
+            terminal_safe(&error.to_string())
+        ),
+        outcome => format!("{:<12} {user}", outcome.label()),
     }
 }
 
@@ -89,6 +162,7 @@ pub fn summary_json(provider: &str, room: &str, report: &Report) -> Value {
 
 /// What a dry run prints.
 pub fn plan_text(provider: &str, room: &str, plan: &Plan) -> String {
+    let room = terminal_safe(room);
     let rate = plan
         .requests_per_second
         .map_or("no documented rate limit".to_owned(), |r| {
@@ -147,6 +221,47 @@ mod tests {
         assert_eq!(value["error"]["kind"], "PermissionDenied");
         assert_eq!(value["error"]["code"], "5116");
         assert_eq!(value["error"]["request_id"], "r-1");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(terminal_safe("alice"), "alice");
+        assert!(matches!(terminal_safe("a\\b ü 名"), Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("\u{1b}[2J\u{7}x\ny\r\tz\u{7f}\u{9b}"),
+            "\\u{1b}[2J\\u{7}x\\ny\\r\\tz\\u{7f}\\u{9b}"
+        );
+        assert_eq!(terminal_safe("abc\u{202e}txt.exe"), "abc\\u{202e}txt.exe");
+    }
+
+    #[test]
+    fn human_lines_escape_ids_and_provider_messages_while_json_stays_exact() {
+        let hostile = "\u{1b}]0;owned\u{7}\u{1b}[31mevil\r\n";
+        let entry = UserReport {
+            user: UserId::new(hostile),
+            outcome: Outcome::Failed(Error::new(
+                ErrorKind::InvalidInput,
+                "provider said \u{1b}[2J\u{1b}[H",
+            )),
+            attempts: 1,
+        };
+        let line = user_line(&entry);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains("\\u{1b}[31mevil\\r\\n"), "{line}");
+        assert!(line.contains("provider said \\u{1b}[2J"), "{line}");
+        let value = user_json("ivschat", "room", &entry);
+        assert_eq!(value["user"], hostile);
+        assert_eq!(value["error"]["message"], "provider said \u{1b}[2J\u{1b}[H");
+        let text = value.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+    }
+
+    #[test]
+    fn a_dry_run_escapes_the_room() {
+        let caps = moderator::Capabilities::new(1);
+        let plan = Plan::new(&caps, 1);
+        let text = plan_text("ivschat", "r\u{1b}[8m", &plan);
+        assert!(text.contains("room: r\\u{1b}[8m"), "{text}");
     }
 
     #[test]
