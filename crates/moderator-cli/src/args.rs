@@ -5,20 +5,37 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use moderator::Provider;
 
-const CREDENTIALS: &str = "\
-Credentials come from the environment variables the adapters read:
-  zego-zim, zego-rtc  ZEGO_APP_ID, ZEGO_SERVER_SECRET, and ZEGO_REGION (sha|hkg|fra|lax|bom|sgp) or ZEGO_ENDPOINT
-  ivschat             the AWS standard chain: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-                      AWS_SESSION_TOKEN or AWS_PROFILE; AWS_ENDPOINT_URL_IVSCHAT
-  enablex             ENABLEX_APP_ID, ENABLEX_APP_KEY, ENABLEX_API_URL
+/// The help's closing section: every provider's environment variables, from the adapters' own tables
+/// (so the help cannot drift from what the adapters read), and the exit status contract.
+fn credentials_help() -> String {
+    let mut help =
+        String::from("Credentials come from the environment variables the adapters read:\n");
+    for provider in Provider::ALL {
+        help.push_str(&format!("  {}\n", provider.name()));
+        for var in provider.env_vars() {
+            let secret = if var.secret { " (secret)" } else { "" };
+            help.push_str(&format!("    {:<26} {}{secret}\n", var.name, var.meaning));
+        }
+    }
+    help.push_str(
+        "  MODERATOR_REDIS_URL (or --redis): share the provider quota with other processes through Redis\n\n\
+Exit status: 0 every user is out of the room (disconnected or not there), 1 some user could not be\n\
+removed, 2 usage or configuration error (nothing was sent), 130 interrupted by Ctrl-C (every user's\n\
+outcome is still printed: calls in flight are reported as unknown, the rest as not sent).",
+    );
+    help
+}
 
-Exit status: 0 every user is out of the room (disconnected or not there), 1 some user could not be
-removed, 2 usage or configuration error (nothing was sent), 130 interrupted by Ctrl-C (every user's
-outcome is still printed: calls in flight are reported as unknown, the rest as not sent).";
+/// `--provider`: the facade's provider names, parsed by the facade.
+fn provider_parser() -> impl clap::builder::TypedValueParser<Value = Provider> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Provider::ALL.map(Provider::name))
+        .try_map(|name| name.parse::<Provider>())
+}
 
 /// Remove users from live chat and video rooms on ZEGOCLOUD, Amazon IVS Chat and EnableX.
 #[derive(Debug, Parser)]
-#[command(name = "moderator", version, after_help = CREDENTIALS)]
+#[command(name = "moderator", version, after_help = credentials_help())]
 pub struct Cli {
     /// Log what happens (-v: info, -vv: debug, user ids included) to stderr.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -32,10 +49,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Remove users from a room.
-    #[command(after_help = CREDENTIALS)]
+    #[command(after_help = credentials_help())]
     Kick(KickArgs),
     /// Remove everyone from a room (only where the provider supports it).
-    #[command(after_help = CREDENTIALS)]
+    #[command(after_help = credentials_help())]
     KickAll(KickAllArgs),
     /// Run the whole path against embedded emulators of every provider and print a table.
     Demo,
@@ -45,36 +62,12 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
-/// The provider names accepted by `--provider`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ProviderArg {
-    /// ZEGOCLOUD ZIM chat rooms.
-    ZegoZim,
-    /// ZEGOCLOUD Express RTC rooms.
-    ZegoRtc,
-    /// Amazon IVS Chat rooms.
-    Ivschat,
-    /// EnableX video rooms.
-    Enablex,
-}
-
-impl From<ProviderArg> for Provider {
-    fn from(arg: ProviderArg) -> Self {
-        match arg {
-            ProviderArg::ZegoZim => Provider::ZegoZim,
-            ProviderArg::ZegoRtc => Provider::ZegoRtc,
-            ProviderArg::Ivschat => Provider::IvsChat,
-            ProviderArg::Enablex => Provider::Enablex,
-        }
-    }
-}
-
 /// Which provider and where.
 #[derive(Debug, Args)]
 pub struct Target {
     /// The provider hosting the room.
-    #[arg(long, value_enum)]
-    pub provider: ProviderArg,
+    #[arg(long, value_parser = provider_parser())]
+    pub provider: Provider,
     /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id).
     #[arg(long)]
     pub room: String,

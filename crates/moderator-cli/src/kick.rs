@@ -16,7 +16,7 @@ use crate::{Failure, output, users};
 const INTERRUPTED: u8 = 130;
 
 fn builder(target: &Target) -> Builder {
-    let mut builder = Builder::new(target.provider.into()).with_allow_http(target.allow_http);
+    let mut builder = Builder::new(target.provider).with_allow_http(target.allow_http);
     if let Some(endpoint) = &target.endpoint {
         builder = builder.with_endpoint(endpoint);
     }
@@ -38,7 +38,7 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
     if let Some(reason) = &args.reason {
         request = request.with_reason(reason.as_str());
     }
-    let provider = Provider::from(args.target.provider);
+    let provider = args.target.provider;
 
     // A bar only for lists longer than one call; indicatif hides it when stderr is not a terminal.
     let batch = provider
@@ -137,7 +137,7 @@ fn print_report(args: &KickArgs, provider: Provider, report: &moderator::Report)
 
 /// Removes everyone, after confirmation.
 pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
-    let provider = Provider::from(args.target.provider);
+    let provider = args.target.provider;
     if let Some(caps) = provider.capabilities()
         && !caps.disconnect_all
     {
