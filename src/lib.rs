@@ -40,3 +40,14 @@ pub use moderator_ivschat as ivschat;
 #[cfg(feature = "enablex")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]
 pub use moderator_enablex as enablex;
+
+/// The README's Rust examples, compiled and run as doctests so they cannot rot.
+#[cfg(all(
+    doctest,
+    feature = "zego",
+    feature = "ivschat",
+    feature = "enablex",
+    feature = "mock"
+))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
