@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use moderator::Provider;
 
 /// The help's closing section: every provider's environment variables, from the adapters' own tables
@@ -55,10 +55,13 @@ pub enum Command {
     #[command(after_help = credentials_help())]
     KickAll(KickAllArgs),
     /// Run the whole path against embedded emulators of every provider and print a table.
+    #[cfg(feature = "emulators")]
     Demo,
     /// Serve the provider emulators for local development.
+    #[cfg(feature = "emulators")]
     Emulate(EmulateArgs),
     /// Measure bulk removal against the embedded emulators at each provider's documented quota.
+    #[cfg(feature = "emulators")]
     Bench(BenchArgs),
 }
 
@@ -135,6 +138,7 @@ pub struct KickAllArgs {
 }
 
 /// `moderator emulate`.
+#[cfg(feature = "emulators")]
 #[derive(Debug, Args)]
 pub struct EmulateArgs {
     /// First port: ZEGO ZIM listens on it, ZEGO RTC on +1, IVS Chat on +2, EnableX on +3.
@@ -155,7 +159,8 @@ pub struct EmulateArgs {
 }
 
 /// The providers `moderator bench` can measure (those with a documented rate).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[cfg(feature = "emulators")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum BenchProvider {
     /// ZEGO ZIM: 10,000 users by default (200 calls at 20/s).
     ZegoZim,
@@ -166,6 +171,7 @@ pub enum BenchProvider {
 }
 
 /// `moderator bench`.
+#[cfg(feature = "emulators")]
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Which providers to measure (repeatable); all by default.

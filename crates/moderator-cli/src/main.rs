@@ -1,9 +1,13 @@
 //! The `moderator` command-line tool.
 
 mod args;
+#[cfg(feature = "emulators")]
 mod bench;
+#[cfg(feature = "emulators")]
 mod bench_compare;
+#[cfg(feature = "emulators")]
 mod demo;
+#[cfg(feature = "emulators")]
 mod emulate;
 mod hook;
 mod kick;
@@ -24,6 +28,7 @@ pub enum Failure {
     /// Bad configuration or a request rejected before sending.
     Config(moderator::Error),
     /// The emulators could not start.
+    #[cfg(feature = "emulators")]
     Io(std::io::Error),
 }
 
@@ -32,6 +37,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Usage(message) => f.write_str(message),
             Failure::Config(error) => write!(f, "{error}"),
+            #[cfg(feature = "emulators")]
             Failure::Io(error) => write!(f, "{error}"),
         }
     }
@@ -54,8 +60,11 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Kick(args) => kick::kick(args).await,
             Command::KickAll(args) => kick::kick_all(args).await,
+            #[cfg(feature = "emulators")]
             Command::Demo => demo::run().await,
+            #[cfg(feature = "emulators")]
             Command::Emulate(args) => emulate::run(args).await,
+            #[cfg(feature = "emulators")]
             Command::Bench(args) => bench::run(args).await,
         }
     });
