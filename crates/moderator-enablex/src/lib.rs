@@ -53,6 +53,9 @@ mod adapter;
 mod builder;
 mod codes;
 mod drop_frame;
+/// Decoders of provider input for the fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod kept;
 mod rest;
 mod roster;

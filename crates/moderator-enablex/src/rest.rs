@@ -187,7 +187,11 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     parse_retry_after(value, SystemTime::now())
 }
 
-fn parse_token_answer(status: u16, headers: &HeaderMap, body: &[u8]) -> Result<String, Error> {
+pub(crate) fn parse_token_answer(
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Error> {
     let header_request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())

@@ -34,6 +34,9 @@ mod builder;
 mod capabilities;
 mod codes;
 mod endpoint;
+/// Decoders of provider input for the fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod sdk_error;
 mod success_body;
 

@@ -25,6 +25,9 @@
 mod adapter;
 mod builder;
 mod codes;
+/// Decoders of provider input for the fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod product;
 mod request;
 mod response;

@@ -1,0 +1,49 @@
+//! EnableX tokens (base64 JSON or JWT): any string decodes without panicking, and a signalling URL
+//! built from one is WebSocket, to the token's host, and plain `ws` only when allowed or loopback.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&allow, raw)) = data.split_first() else {
+        return;
+    };
+    let allow_http = allow & 1 == 1;
+    let Ok(raw) = std::str::from_utf8(raw) else {
+        return;
+    };
+    // The raw string as the REST API would return it, and the same bytes as a base64 token, so the
+    // fuzzer reaches the JSON reading without having to learn base64.
+    let encoded = base64_standard(raw.as_bytes());
+    for token in [raw, encoded.as_str()] {
+        if let Ok((url, _headers)) = moderator_enablex::fuzzing::token_target(token, allow_http) {
+            assert!(
+                url.starts_with("wss://") || url.starts_with("ws://"),
+                "not a WebSocket URL: {url}"
+            );
+            assert!(url.contains("/socket.io/"), "{url}");
+        }
+    }
+});
+
+/// Standard base64 with padding (kept here so the target needs no extra dependency).
+fn base64_standard(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
