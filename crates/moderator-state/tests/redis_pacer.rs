@@ -11,7 +11,7 @@ use moderator_core::{Adapter, DisconnectRequest, Engine, ErrorKind, Moderator, O
 use moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
 use moderator_state::testing::{RedisServer, free_port};
 use moderator_state::{RedisPacer, RedisPacerOptions, Unreachable};
-use moderator_zego::{ZegoZim, ZegoZimBuilder};
+use moderator_zego::{ZegoRtcBuilder, ZegoZim, ZegoZimBuilder};
 
 async fn emulator() -> ZegoEmulator {
     ZegoEmulator::start(
@@ -99,6 +99,58 @@ async fn instances_sharing_one_redis_hold_the_quota_together() {
     let rate = 80.0 / elapsed.as_secs_f64();
     assert!(elapsed >= Duration::from_millis(3_900), "{elapsed:?}");
     assert!(rate >= 18.0, "{rate:.1} calls/s in {elapsed:?}");
+}
+
+/// At 50 calls a second each round trip to Redis reserves 3 slots; two instances still share the
+/// quota exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_reservations_at_a_high_rate_hold_the_quota_too() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let emu = emulator().await;
+    let options = RedisPacerOptions::default().margin(Duration::from_millis(50));
+    let moderators: Vec<Arc<dyn Moderator>> = (0..2)
+        .map(|_| {
+            let adapter = ZegoRtcBuilder::new(emu.app_id(), emu.server_secret())
+                .with_endpoint(emu.rtc().url())
+                .build()
+                .expect("adapter");
+            let key = adapter.quota_key().expect("ZEGO names its quota");
+            let rate = adapter.capabilities().requests_per_second.expect("a rate");
+            let pacer =
+                RedisPacer::connect(&redis.url(), &key, rate, options).expect("a valid URL");
+            assert_eq!(pacer.batch(), 3);
+            Arc::new(
+                Engine::builder(adapter)
+                    .pacer(Arc::new(pacer))
+                    .adaptive(false)
+                    .build(),
+            ) as Arc<dyn Moderator>
+        })
+        .collect();
+    let jobs = moderators.into_iter().enumerate().map(|(i, moderator)| {
+        let room = format!("stage-{i}");
+        let list = users(&format!("r{i}"), 500);
+        emu.rtc().seed_room(&room, list.clone());
+        async move {
+            moderator
+                .disconnect(&DisconnectRequest::new(room, list))
+                .await
+                .expect("valid request")
+        }
+    });
+    let started = Instant::now();
+    let reports = futures::future::join_all(jobs).await;
+    let elapsed = started.elapsed();
+    assert!(reports.iter().all(Report::all_gone));
+    let counters = emu.rtc().controls().counters();
+    assert_eq!(counters.requests, 200);
+    assert_eq!(counters.throttled, 0);
+    assert!(counters.peak_per_second <= 50, "{counters:?}");
+    // 200 calls at 50 a second need 3.98 s.
+    assert!(elapsed >= Duration::from_millis(3_900), "{elapsed:?}");
+    assert!(200.0 / elapsed.as_secs_f64() >= 45.0, "{elapsed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
