@@ -23,7 +23,7 @@
 //! }
 //! ```
 //!
-//! An [`Error`](crate::Error) is `{kind, message, code, request_id, retry_status, provider}` (absent
+//! An [`Error`] is `{kind, message, code, request_id, retry_status, provider}` (absent
 //! values are `null`); its source chain is not serialized, and it never holds secrets.
 //! [`ErrorKind`](crate::ErrorKind) and [`RetryStatus`](crate::RetryStatus) are strings
 //! (`"permission_denied"`, `"temporary"`).

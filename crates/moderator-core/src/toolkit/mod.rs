@@ -6,7 +6,7 @@
 //! adapter map the same way.
 //!
 //! - [`status`]: the one HTTP-status table ([`status_meaning`]).
-//! - [`classify`]: "429 wins, then the provider's body code refines the status" over an adapter's
+//! - [`classify()`]: "429 wins, then the provider's body code refines the status" over an adapter's
 //!   code table ([`classify()`], [`FailedAnswer`]).
 //! - [`endpoint`]: https unless loopback or opted in ([`check_endpoint`]).
 //! - [`body`]: how much of an answer is read ([`MAX_BODY`], [`CappedBody`]) and how it is quoted.
