@@ -1,0 +1,576 @@
+//! One behaviour suite for every provider, through `Arc<dyn Moderator>` as an application holds it,
+//! each against its emulator over real loopback: the same scenarios for all (kick present, absent and
+//! duplicated users, reason per capability, more users than one call holds, bad ids, an empty list),
+//! then a fault matrix (5xx, 429 with and without `Retry-After`, the provider's throttle code, timeout,
+//! reset, malformed JSON, HTML, empty body, wrong credentials, missing room). Every cell checks the
+//! outcome kind, that retries happen only for temporary faults and within bounds, and that every
+//! distinct user has exactly one outcome. The matrix is printed as a table (`--nocapture`); a scenario
+//! a provider cannot have (by its capabilities) is shown as `skip` with the reason.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moderator::enablex::EnablexBuilder;
+use moderator::ivschat::IvsChatBuilder;
+use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
+use moderator::{
+    DisconnectRequest, Engine, ErrorKind, Moderator, Outcome, ReasonSupport, Report, RetryPolicy,
+};
+use moderator_emulator::{Controls, Emulator, Fault};
+
+/// Attempts the engine may make for one user; temporary faults are retried up to this.
+const MAX_ATTEMPTS: u32 = 3;
+/// Each call's timeout; the emulator's `Delay` fault waits longer.
+const CALL_TIMEOUT: Duration = Duration::from_millis(400);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Provider {
+    ZegoZim,
+    ZegoRtc,
+    IvsChat,
+    Enablex,
+}
+
+impl Provider {
+    const ALL: [Provider; 4] = [
+        Provider::ZegoZim,
+        Provider::ZegoRtc,
+        Provider::IvsChat,
+        Provider::Enablex,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Provider::ZegoZim => "zego-zim",
+            Provider::ZegoRtc => "zego-rtc",
+            Provider::IvsChat => "ivschat",
+            Provider::Enablex => "enablex",
+        }
+    }
+
+    /// Whether the provider says a user was not in the room (RTC and IVS answer success for them:
+    /// documented, so the engine cannot tell).
+    fn tells_absence(self) -> bool {
+        matches!(self, Provider::ZegoZim | Provider::Enablex)
+    }
+}
+
+/// One provider's emulator, as the suite drives it.
+struct Subject<'a> {
+    provider: Provider,
+    emulator: &'a Emulator,
+}
+
+impl Subject<'_> {
+    fn room(&self, name: &str) -> String {
+        match self.provider {
+            Provider::IvsChat => self.emulator.ivschat().room_arn(name),
+            _ => name.to_owned(),
+        }
+    }
+
+    fn seed(&self, room: &str, users: &[String]) {
+        let users = users.iter().cloned();
+        match self.provider {
+            Provider::ZegoZim => self.emulator.zego().zim().seed_room(room, users),
+            Provider::ZegoRtc => self.emulator.zego().rtc().seed_room(room, users),
+            Provider::IvsChat => self.emulator.ivschat().seed_room(room, users),
+            Provider::Enablex => self.emulator.enablex().seed_room(room, users),
+        }
+    }
+
+    fn members(&self, room: &str) -> Vec<String> {
+        match self.provider {
+            Provider::ZegoZim => self.emulator.zego().zim().members(room),
+            Provider::ZegoRtc => self.emulator.zego().rtc().members(room),
+            Provider::IvsChat => self.emulator.ivschat().members(room),
+            Provider::Enablex => self.emulator.enablex().members(room),
+        }
+        .unwrap_or_default()
+    }
+
+    fn controls(&self) -> &Controls {
+        match self.provider {
+            Provider::ZegoZim => self.emulator.zego().zim().controls(),
+            Provider::ZegoRtc => self.emulator.zego().rtc().controls(),
+            Provider::IvsChat => self.emulator.ivschat().controls(),
+            Provider::Enablex => self.emulator.enablex().controls(),
+        }
+    }
+
+    /// The provider's moderator, with the suite's retry policy and call timeout; `wrong` uses
+    /// credentials the emulator refuses.
+    async fn moderator(&self, wrong: bool) -> Arc<dyn Moderator> {
+        let retry = RetryPolicy::default()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_backoff(Duration::from_millis(2), Duration::from_millis(20))
+            .with_jitter(false);
+        let zego = self.emulator.zego();
+        let zego_secret = if wrong {
+            "ffffffffffffffffffffffffffffffff"
+        } else {
+            zego.server_secret()
+        };
+        match self.provider {
+            Provider::ZegoZim => {
+                let adapter = ZegoZimBuilder::new(zego.app_id(), zego_secret)
+                    .with_endpoint(zego.zim().url())
+                    .with_timeout(CALL_TIMEOUT)
+                    .build()
+                    .expect("ZIM builds");
+                Arc::new(Engine::builder(adapter).retry(retry).build())
+            }
+            Provider::ZegoRtc => {
+                let adapter = ZegoRtcBuilder::new(zego.app_id(), zego_secret)
+                    .with_endpoint(zego.rtc().url())
+                    .with_timeout(CALL_TIMEOUT)
+                    .build()
+                    .expect("RTC builds");
+                Arc::new(Engine::builder(adapter).retry(retry).build())
+            }
+            Provider::IvsChat => {
+                let ivs = self.emulator.ivschat();
+                let secret = if wrong {
+                    "wrongwrongwrongwrongwrongwrongwrongwrong"
+                } else {
+                    ivs.secret_access_key()
+                };
+                let adapter = IvsChatBuilder::new()
+                    .with_endpoint(ivs.base_url())
+                    .with_region(ivs.region())
+                    .with_credentials(ivs.access_key_id(), secret, None)
+                    .with_timeout(CALL_TIMEOUT)
+                    .build()
+                    .await
+                    .expect("IVS Chat builds");
+                Arc::new(Engine::builder(adapter).retry(retry).build())
+            }
+            Provider::Enablex => {
+                let enablex = self.emulator.enablex();
+                let key = if wrong {
+                    "wrong-app-key"
+                } else {
+                    enablex.app_key()
+                };
+                let adapter = EnablexBuilder::new(enablex.app_id(), key)
+                    .with_endpoint(enablex.api_url())
+                    .with_timeout(CALL_TIMEOUT)
+                    .build()
+                    .expect("EnableX builds");
+                Arc::new(Engine::builder(adapter).retry(retry).build())
+            }
+        }
+    }
+}
+
+/// What a cell expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Expect {
+    /// Every named user has this outcome label (`disconnected`, `not_in_room`).
+    Outcome(&'static str),
+    /// Every named user failed with this kind.
+    Failed(ErrorKind),
+    /// `disconnect` refused the request before sending.
+    Refused(ErrorKind),
+}
+
+/// What a cell saw.
+struct Seen {
+    text: String,
+    ok: bool,
+}
+
+fn label(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Failed(error) => format!("failed:{:?}", error.kind()),
+        other => other.label().to_owned(),
+    }
+}
+
+/// Checks a report against the cell's expectation and the suite-wide rules: one outcome per
+/// distinct user in input order, attempts within bounds, permanent failures never retried.
+fn judge(report: &Report, users: &[String], expect: &Expect) -> Seen {
+    let mut distinct: Vec<&String> = Vec::new();
+    for user in users {
+        if !distinct.contains(&user) {
+            distinct.push(user);
+        }
+    }
+    let reported: Vec<&str> = report.users().iter().map(|u| u.user.as_str()).collect();
+    let labels: Vec<String> = report.users().iter().map(|u| label(&u.outcome)).collect();
+    let max_attempts = report.users().iter().map(|u| u.attempts).max().unwrap_or(0);
+    let mut text = labels.first().cloned().unwrap_or_default();
+    if labels.iter().any(|l| *l != text) {
+        text = labels.join(",");
+    }
+    text.push_str(&format!(" x{max_attempts}"));
+    let mut ok = reported == distinct.iter().map(|u| u.as_str()).collect::<Vec<_>>();
+    ok &= max_attempts <= MAX_ATTEMPTS;
+    for entry in report.users() {
+        if let Outcome::Failed(error) = &entry.outcome
+            && !error
+                .kind()
+                .default_status()
+                .eq(&moderator::RetryStatus::Temporary)
+            && entry.attempts > 1
+        {
+            ok = false;
+            text.push_str(" (permanent failure retried)");
+        }
+    }
+    ok &= match expect {
+        Expect::Outcome(want) => labels.iter().all(|l| l == want),
+        Expect::Failed(kind) => labels.iter().all(|l| *l == format!("failed:{kind:?}")),
+        Expect::Refused(_) => false,
+    };
+    Seen { text, ok }
+}
+
+async fn kick(
+    moderator: &dyn Moderator,
+    room: &str,
+    users: &[String],
+    reason: Option<&str>,
+    expect: &Expect,
+) -> (Seen, Option<Report>) {
+    let mut request = DisconnectRequest::new(room, users.iter().map(String::as_str));
+    if let Some(reason) = reason {
+        request = request.with_reason(reason);
+    }
+    match moderator.disconnect(&request).await {
+        Ok(report) => (judge(&report, users, expect), Some(report)),
+        Err(error) => {
+            let ok = matches!(expect, Expect::Refused(kind) if *kind == error.kind());
+            (
+                Seen {
+                    text: format!("Err:{:?}", error.kind()),
+                    ok,
+                },
+                None,
+            )
+        }
+    }
+}
+
+fn users(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+/// A fault and the kind it becomes once retries are exhausted (`None`: the user is removed after
+/// a retry, because the fault is scripted once and is temporary).
+struct FaultCase {
+    name: &'static str,
+    fault: Fault,
+    times: usize,
+    expect: fn(Provider) -> Expect,
+}
+
+fn status(status: u16, body: &str, headers: &[(&str, &str)]) -> Fault {
+    Fault::Status {
+        status,
+        body: body.to_owned(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+fn fault_cases() -> Vec<FaultCase> {
+    let removed = |_| Expect::Outcome("disconnected");
+    vec![
+        FaultCase {
+            name: "500 persistent",
+            fault: status(500, "internal error", &[]),
+            times: 16,
+            expect: |_| Expect::Failed(ErrorKind::Unavailable),
+        },
+        FaultCase {
+            name: "503 once",
+            fault: Fault::unavailable(),
+            times: 1,
+            expect: removed,
+        },
+        FaultCase {
+            name: "429 + Retry-After once",
+            fault: status(429, "slow down", &[("retry-after", "1")]),
+            times: 1,
+            expect: removed,
+        },
+        FaultCase {
+            name: "429 once",
+            fault: status(429, "slow down", &[]),
+            times: 1,
+            expect: removed,
+        },
+        FaultCase {
+            name: "throttle code once",
+            fault: Fault::Throttle { retry_after: None },
+            times: 1,
+            expect: removed,
+        },
+        FaultCase {
+            name: "timeout persistent",
+            fault: Fault::Delay(Duration::from_secs(2)),
+            times: 16,
+            expect: |_| Expect::Failed(ErrorKind::Timeout),
+        },
+        FaultCase {
+            name: "timeout once",
+            fault: Fault::Delay(Duration::from_secs(2)),
+            times: 1,
+            expect: removed,
+        },
+        FaultCase {
+            name: "reset persistent",
+            fault: Fault::Reset,
+            times: 16,
+            expect: |_| Expect::Failed(ErrorKind::Transport),
+        },
+        FaultCase {
+            name: "malformed JSON",
+            fault: Fault::Malformed("{\"Code\": 0, \"Mess".to_owned()),
+            times: 16,
+            expect: |_| Expect::Failed(ErrorKind::Protocol),
+        },
+        FaultCase {
+            name: "HTML body",
+            fault: Fault::Malformed("<html><body>Welcome</body></html>".to_owned()),
+            times: 16,
+            expect: |_| Expect::Failed(ErrorKind::Protocol),
+        },
+        FaultCase {
+            name: "empty body",
+            fault: Fault::Malformed(String::new()),
+            times: 16,
+            // DisconnectUser's success IS an empty body (documented); elsewhere it is no answer.
+            expect: |p| match p {
+                Provider::IvsChat => Expect::Outcome("disconnected"),
+                _ => Expect::Failed(ErrorKind::Protocol),
+            },
+        },
+    ]
+}
+
+/// Runs every scenario on one provider and returns its column of the matrix.
+async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
+    let provider = subject.provider;
+    let moderator = subject.moderator(false).await;
+    let caps = moderator.capabilities();
+    let mut cells = Vec::new();
+
+    // Present users are removed and leave the room.
+    let room = subject.room("present");
+    let present = users("p", 3);
+    subject.seed(&room, &present);
+    let (mut seen, _) = kick(
+        &*moderator,
+        &room,
+        &present,
+        None,
+        &Expect::Outcome("disconnected"),
+    )
+    .await;
+    seen.ok &= subject.members(&room).is_empty();
+    cells.push(("present users".to_owned(), seen));
+
+    // Absent users: not in room where the provider can tell, removed (idempotent) where it cannot.
+    let room = subject.room("absent");
+    subject.seed(&room, &users("other", 1));
+    let expect = if provider.tells_absence() {
+        Expect::Outcome("not_in_room")
+    } else {
+        Expect::Outcome("disconnected")
+    };
+    let (seen, _) = kick(&*moderator, &room, &users("ghost", 2), None, &expect).await;
+    cells.push(("absent users".to_owned(), seen));
+
+    // Duplicates: one outcome per distinct user.
+    let room = subject.room("dupes");
+    subject.seed(&room, &users("d", 2));
+    let dupes: Vec<String> = ["d0", "d1", "d0", "d1", "d0"].map(String::from).to_vec();
+    let (seen, _) = kick(
+        &*moderator,
+        &room,
+        &dupes,
+        None,
+        &Expect::Outcome("disconnected"),
+    )
+    .await;
+    cells.push(("duplicated users".to_owned(), seen));
+
+    // The reason is delivered exactly where the capability carries one.
+    let room = subject.room("reason");
+    subject.seed(&room, &users("r", 1));
+    let (mut seen, report) = kick(
+        &*moderator,
+        &room,
+        &users("r", 1),
+        Some("spam"),
+        &Expect::Outcome("disconnected"),
+    )
+    .await;
+    let carried = !matches!(caps.reason, ReasonSupport::NotCarried);
+    let delivered = report.as_ref().is_some_and(Report::reason_delivered);
+    seen.ok &= delivered == carried;
+    seen.text.push_str(if delivered {
+        " reason sent"
+    } else {
+        " reason dropped"
+    });
+    cells.push(("reason per capability".to_owned(), seen));
+
+    // More users than one call holds: split into calls, everyone removed.
+    let per_call = caps.max_users_per_call.get();
+    let room = subject.room("bulk");
+    let bulk = users("b", per_call + 1);
+    subject.seed(&room, &bulk);
+    let (mut seen, report) = kick(
+        &*moderator,
+        &room,
+        &bulk,
+        None,
+        &Expect::Outcome("disconnected"),
+    )
+    .await;
+    let calls = report.as_ref().map_or(0, Report::calls);
+    seen.ok &= calls >= 2 && subject.members(&room).is_empty();
+    seen.text = format!("{} ({} users, {calls} calls)", seen.text, per_call + 1);
+    cells.push(("more users than one call".to_owned(), seen));
+
+    // Bad ids and an empty list are refused before anything is sent (where the provider has id
+    // rules: RTC documents none, so any id goes out).
+    let room = subject.room("bad");
+    let seen = if caps.user_id.max_len.is_none() && caps.user_id.charset.is_none() {
+        Seen {
+            text: "skip: no id rules documented".to_owned(),
+            ok: true,
+        }
+    } else {
+        let before = subject.controls().counters().requests;
+        let (mut seen, _) = kick(
+            &*moderator,
+            &room,
+            &["x".repeat(300)],
+            None,
+            &Expect::Refused(ErrorKind::InvalidInput),
+        )
+        .await;
+        seen.ok &= subject.controls().counters().requests == before;
+        seen
+    };
+    cells.push(("bad user id".to_owned(), seen));
+    let before = subject.controls().counters().requests;
+    let (mut seen, _) = kick(
+        &*moderator,
+        &room,
+        &[],
+        None,
+        &Expect::Refused(ErrorKind::InvalidInput),
+    )
+    .await;
+    seen.ok &= subject.controls().counters().requests == before;
+    cells.push(("empty list".to_owned(), seen));
+
+    // The fault matrix: each fault scripted on the provider's next calls, then cleared.
+    for case in fault_cases() {
+        let room = subject.room("faults");
+        subject.seed(&room, &users("f", 1));
+        subject.controls().push_faults(case.times, case.fault);
+        let expect = (case.expect)(provider);
+        let (seen, _) = kick(&*moderator, &room, &users("f", 1), None, &expect).await;
+        subject.controls().reset();
+        cells.push((case.name.to_owned(), seen));
+    }
+
+    // Wrong credentials: every user fails, the request stops.
+    let room = subject.room("creds");
+    subject.seed(&room, &users("c", 2));
+    let refused = subject.moderator(true).await;
+    let (seen, _) = kick(
+        &*refused,
+        &room,
+        &users("c", 2),
+        None,
+        &Expect::Failed(ErrorKind::Unauthenticated),
+    )
+    .await;
+    cells.push(("wrong credentials".to_owned(), seen));
+
+    // A room that does not exist: the request-wide NotFound, on every provider.
+    let room = subject.room("nowhere");
+    let expect = Expect::Failed(ErrorKind::NotFound);
+    let (cell, _) = kick(&*moderator, &room, &users("n", 1), None, &expect).await;
+    cells.push(("missing room".to_owned(), cell));
+    cells
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_provider_behaves_the_same_through_the_trait() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let subjects: Vec<Subject<'_>> = Provider::ALL
+        .iter()
+        .map(|&provider| Subject {
+            provider,
+            emulator: &emulator,
+        })
+        .collect();
+    let columns = futures_join(subjects.iter().map(column).collect()).await;
+
+    // The matrix: one row per scenario, one column per provider.
+    let rows: Vec<&String> = columns[0].iter().map(|(name, _)| name).collect();
+    let width = 38;
+    let mut table = format!("{:<26}", "scenario");
+    for provider in Provider::ALL {
+        let _ = write!(table, "| {:<width$}", provider.name());
+    }
+    table.push('\n');
+    let mut failures = Vec::new();
+    for (row, name) in rows.iter().enumerate() {
+        let _ = write!(table, "{name:<26}");
+        for (provider, column) in Provider::ALL.iter().zip(&columns) {
+            let seen = &column[row].1;
+            let mark = if seen.ok { "" } else { "FAIL " };
+            let cell = format!("{mark}{}", seen.text);
+            let _ = write!(table, "| {cell:<width$}");
+            if !seen.ok {
+                failures.push(format!("{name} on {}: {}", provider.name(), seen.text));
+            }
+        }
+        table.push('\n');
+    }
+    println!("{table}");
+    assert!(
+        failures.is_empty(),
+        "failing cells:\n{}\n\n{table}",
+        failures.join("\n")
+    );
+}
+
+/// Runs the columns concurrently (each provider has its own emulator and faults).
+async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut outputs = Vec::new();
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    // Poll them together: join by hand, without a futures dependency.
+    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, slot) in pinned.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => *slot = Some(output),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.extend(done.into_iter().flatten());
+    outputs
+}
