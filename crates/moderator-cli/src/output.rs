@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use moderator::{Error, Outcome, Plan, Report, UserReport};
+use moderator::{Outcome, Plan, Report, UserReport};
 use serde_json::{Value, json};
 
 /// Whether a terminal could act on `c` instead of showing it: C0 and C1 control characters, DEL,
@@ -40,29 +40,18 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
 }
 
 /// The JSON object for one user's outcome.
+///
+/// The library's own JSON shape for a [`UserReport`] (`moderator_core::json`: `user`, `outcome`,
+/// `attempts`, and `error` with `kind`, `message`, `code`, `request_id`, `retry_status`, `provider`
+/// for a failure), with the provider and room added so that each line stands alone.
 pub fn user_json(provider: &str, room: &str, entry: &UserReport) -> Value {
-    let mut object = json!({
-        "provider": provider,
-        "room": room,
-        "user": entry.user.as_str(),
-        "outcome": entry.outcome.label(),
-        "attempts": entry.attempts,
-    });
-    if let (Outcome::Failed(error), Some(map)) = (&entry.outcome, object.as_object_mut()) {
-        map.insert("error".to_owned(), error_json(error));
+    let mut object = json!({ "provider": provider, "room": room });
+    if let (Some(map), Ok(Value::Object(user))) =
+        (object.as_object_mut(), serde_json::to_value(entry))
+    {
+        map.extend(user);
     }
     object
-}
-
-/// The JSON object for an error.
-pub fn error_json(error: &Error) -> Value {
-    json!({
-        "kind": format!("{:?}", error.kind()),
-        "message": error.message(),
-        "code": error.code(),
-        "request_id": error.request_id(),
-        "retry": format!("{:?}", error.status()),
-    })
 }
 
 /// Standard error for log lines: every event is made [`terminal_safe`] before it is written, so an id,
@@ -203,7 +192,7 @@ fn compact(sizes: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use moderator::{ErrorKind, UserId};
+    use moderator::{Error, ErrorKind, UserId};
 
     #[test]
     fn failed_outcomes_carry_kind_code_and_request_id() {
@@ -218,7 +207,10 @@ mod tests {
         };
         let value = user_json("enablex", "room", &entry);
         assert_eq!(value["outcome"], "failed");
-        assert_eq!(value["error"]["kind"], "PermissionDenied");
+        assert_eq!(value["error"]["kind"], "permission_denied");
+        assert_eq!(value["error"]["retry_status"], "permanent");
+        assert_eq!(value["provider"], "enablex");
+        assert_eq!(value["user"], "u1");
         assert_eq!(value["error"]["code"], "5116");
         assert_eq!(value["error"]["request_id"], "r-1");
     }

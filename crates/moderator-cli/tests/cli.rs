@@ -342,7 +342,7 @@ async fn a_wrong_secret_costs_at_most_the_calls_in_flight_and_every_user_is_repo
     assert!(
         lines[..10_000]
             .iter()
-            .all(|l| l["error"]["kind"] == "Unauthenticated"),
+            .all(|l| l["error"]["kind"] == "unauthenticated"),
         "{}",
         lines[0]
     );
@@ -427,7 +427,7 @@ async fn ctrl_c_stops_sending_prints_every_user_and_exits_130() {
         .count();
     let cancelled = lines[..10_000]
         .iter()
-        .filter(|l| l["error"]["kind"] == "Cancelled")
+        .filter(|l| l["error"]["kind"] == "cancelled")
         .count();
     assert_eq!(removed + cancelled, 10_000);
     assert!(

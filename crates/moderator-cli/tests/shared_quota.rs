@@ -2,7 +2,6 @@
 //! against the ZIM emulator, which enforces 20 calls in any sliding second and counts the busiest one.
 
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use moderator_emulator::Emulator;
 use moderator_state::testing::RedisServer;
@@ -17,7 +16,6 @@ async fn four_processes_on_one_redis_quota_all_finish_without_being_throttled() 
     let dir = std::env::temp_dir().join(format!("moderator-shared-quota-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let mut children = Vec::new();
-    let started = Instant::now();
     for process in 0..4 {
         let room = format!("room-{process}");
         let users: Vec<String> = (0..1_000).map(|i| format!("p{process}-{i}")).collect();
@@ -55,7 +53,6 @@ async fn four_processes_on_one_redis_quota_all_finish_without_being_throttled() 
     })
     .await
     .expect("join");
-    let elapsed = started.elapsed();
     let _ = std::fs::remove_dir_all(&dir);
     for output in &outputs {
         assert_eq!(
@@ -78,8 +75,16 @@ async fn four_processes_on_one_redis_quota_all_finish_without_being_throttled() 
         counters.peak_per_second <= 20 + counters.throttled,
         "{counters:?}"
     );
-    // Together close to the whole quota (80 calls at 20/s need 3.95 s): at least 80% here, process
-    // start-up included; docs/benchmarks.md records the figure from `moderator bench`.
-    let rate = 80.0 / elapsed.as_secs_f64();
-    assert!(rate >= 16.0, "{rate:.1} calls/s over {elapsed:?}");
+    // Together close to the whole quota: from the first call the emulator saw to the last (process
+    // start-up, slow on a busy machine, is not the pacer's doing), 80 calls at 20/s need 3.95 s.
+    let log = zim.controls().requests();
+    let span = log.last().map_or(0.0, |l| l.at) - log.first().map_or(0.0, |f| f.at);
+    let rate = (log.len() - 1) as f64 / span;
+    assert!(span >= 3.9, "{span:.2}s");
+    // A throttled call (see above) makes its process cut its own rate to its share and climb back
+    // slowly (the adaptive pacer); the quota is then not fully used for a few seconds. Without one,
+    // the shared pacer alone must deliver the quota.
+    if counters.throttled == 0 {
+        assert!(rate >= 18.0, "{rate:.1} calls/s over {span:.2}s");
+    }
 }
