@@ -6,14 +6,12 @@ use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moderator::ivschat::IvsChatBuilder;
-use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
 use moderator::{Adapter, Capabilities, DisconnectRequest, Engine, Moderator};
 use moderator_emulator::{Controls, Emulator};
 use serde_json::json;
 
-use crate::Failure;
 use crate::args::{BenchArgs, BenchProvider};
+use crate::{Failure, emulated};
 
 /// One measured run.
 struct Run {
@@ -142,30 +140,10 @@ impl Target<'_> {
 
     /// An engine in this process, with default settings, as an application would hold it.
     async fn moderator(&self) -> Result<Arc<dyn Moderator>, Failure> {
-        let zego = self.emulator.zego();
-        let ivs = self.emulator.ivschat();
         Ok(match self.provider {
-            BenchProvider::ZegoZim => engine(
-                ZegoZimBuilder::new(zego.app_id(), zego.server_secret())
-                    .with_endpoint(self.endpoint())
-                    .build()
-                    .map_err(Failure::Config)?,
-            ),
-            BenchProvider::ZegoRtc => engine(
-                ZegoRtcBuilder::new(zego.app_id(), zego.server_secret())
-                    .with_endpoint(self.endpoint())
-                    .build()
-                    .map_err(Failure::Config)?,
-            ),
-            BenchProvider::Ivschat => engine(
-                IvsChatBuilder::new()
-                    .with_endpoint(self.endpoint())
-                    .with_region(ivs.region())
-                    .with_credentials(ivs.access_key_id(), ivs.secret_access_key(), None)
-                    .build()
-                    .await
-                    .map_err(Failure::Config)?,
-            ),
+            BenchProvider::ZegoZim => engine(emulated::zim(self.emulator)?),
+            BenchProvider::ZegoRtc => engine(emulated::rtc(self.emulator)?),
+            BenchProvider::Ivschat => engine(emulated::ivschat(self.emulator).await?),
         })
     }
 

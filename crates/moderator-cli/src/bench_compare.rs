@@ -12,15 +12,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
-use moderator::ivschat::IvsChatBuilder;
-use moderator::zego::{ZegoZim, ZegoZimBuilder};
 use moderator::{
     Adapter, Batch, BatchResult, DisconnectRequest, Engine, Moderator, Outcome, RoomId, UserId,
 };
 use moderator_emulator::Emulator;
 use serde_json::json;
 
-use crate::Failure;
+use crate::{Failure, emulated};
 
 /// What one side of a comparison did.
 struct Side {
@@ -34,12 +32,21 @@ fn users(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}-{i}")).collect()
 }
 
-fn zim(emulator: &Emulator) -> Result<ZegoZim, Failure> {
-    let zego = emulator.zego();
-    ZegoZimBuilder::new(zego.app_id(), zego.server_secret())
-        .with_endpoint(zego.zim().url())
-        .build()
-        .map_err(Failure::Config)
+/// `calls` one-user calls through `adapter`, one after the other (users `u-0`, `u-1`, ...).
+async fn sequential_calls<A: Adapter>(adapter: &A, room: &RoomId, calls: usize) -> Duration {
+    let started = Instant::now();
+    for i in 0..calls {
+        let user = [UserId::new(format!("u-{i}"))];
+        let _ = adapter
+            .send_batch(Batch {
+                room,
+                users: &user,
+                reason: None,
+                attempt: 1,
+            })
+            .await;
+    }
+    started.elapsed()
 }
 
 /// Runs both comparisons and prints them.
@@ -159,7 +166,7 @@ async fn naive_against_engine(
     controls.reset();
     let list = users("loop", n);
     emulator.zego().zim().seed_room("naive", list.clone());
-    let adapter = zim(emulator)?;
+    let adapter = emulated::zim(emulator)?;
     let room = RoomId::new("naive");
     let started = Instant::now();
     let mut removed = 0;
@@ -189,7 +196,7 @@ async fn naive_against_engine(
     controls.reset();
     let list = users("engine", n);
     emulator.zego().zim().seed_room("engine", list.clone());
-    let moderator: Arc<dyn Moderator> = Arc::new(Engine::new(zim(emulator)?));
+    let moderator: Arc<dyn Moderator> = Arc::new(Engine::new(emulated::zim(emulator)?));
     let started = Instant::now();
     let report = moderator
         .disconnect(&DisconnectRequest::new("engine", list))
@@ -254,21 +261,8 @@ async fn overhead(
     }
     let raw = started.elapsed();
     zego.zim().seed_room("adapter", users("u", calls));
-    let adapter = zim(emulator)?;
-    let room = RoomId::new("adapter");
-    let started = Instant::now();
-    for i in 0..calls {
-        let user = [UserId::new(format!("u-{i}"))];
-        let _ = adapter
-            .send_batch(Batch {
-                room: &room,
-                users: &user,
-                reason: None,
-                attempt: 1,
-            })
-            .await;
-    }
-    let through_adapter = started.elapsed();
+    let adapter = emulated::zim(emulator)?;
+    let through_adapter = sequential_calls(&adapter, &RoomId::new("adapter"), calls).await;
     zego.zim()
         .controls()
         .set_rate_limit(moderator::zego::ZIM_CAPABILITIES.requests_per_second);
@@ -302,27 +296,8 @@ async fn overhead(
             .await;
     }
     let raw = started.elapsed();
-    let adapter = IvsChatBuilder::new()
-        .with_endpoint(ivs.base_url())
-        .with_region(ivs.region())
-        .with_credentials(ivs.access_key_id(), ivs.secret_access_key(), None)
-        .build()
-        .await
-        .map_err(Failure::Config)?;
-    let room_id = RoomId::new(room.as_str());
-    let started = Instant::now();
-    for i in 0..calls {
-        let user = [UserId::new(format!("u-{i}"))];
-        let _ = adapter
-            .send_batch(Batch {
-                room: &room_id,
-                users: &user,
-                reason: None,
-                attempt: 1,
-            })
-            .await;
-    }
-    let through_adapter = started.elapsed();
+    let adapter = emulated::ivschat(emulator).await?;
+    let through_adapter = sequential_calls(&adapter, &RoomId::new(room.as_str()), calls).await;
     ivs.controls()
         .set_rate_limit(moderator::ivschat::IVSCHAT_CAPABILITIES.requests_per_second);
     results.push(("ivschat", raw, through_adapter));

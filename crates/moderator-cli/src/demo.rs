@@ -4,13 +4,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use moderator::enablex::EnablexBuilder;
-use moderator::ivschat::IvsChatBuilder;
-use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
 use moderator::{DisconnectRequest, Engine, Moderator};
 use moderator_emulator::Emulator;
 
-use crate::Failure;
+use crate::{Failure, emulated};
 
 /// Users seeded into every room, and who the demo asks to remove.
 const PRESENT: [&str; 8] = ["ana", "ben", "chen", "dara", "eli", "femi", "gus", "hana"];
@@ -46,25 +43,10 @@ pub async fn run() -> Result<ExitCode, Failure> {
     ivs.seed_room(&ivs_room, PRESENT);
     enablex.seed_room("demo", PRESENT);
 
-    let zim = ZegoZimBuilder::new(zego.app_id(), zego.server_secret())
-        .with_endpoint(zego.zim().url())
-        .build()
-        .map_err(Failure::Config)?;
-    let rtc = ZegoRtcBuilder::new(zego.app_id(), zego.server_secret())
-        .with_endpoint(zego.rtc().url())
-        .build()
-        .map_err(Failure::Config)?;
-    let ivschat = IvsChatBuilder::new()
-        .with_endpoint(ivs.base_url())
-        .with_region(ivs.region())
-        .with_credentials(ivs.access_key_id(), ivs.secret_access_key(), None)
-        .build()
-        .await
-        .map_err(Failure::Config)?;
-    let enx = EnablexBuilder::new(enablex.app_id(), enablex.app_key())
-        .with_endpoint(enablex.api_url())
-        .build()
-        .map_err(Failure::Config)?;
+    let zim = emulated::zim(&emulator)?;
+    let rtc = emulated::rtc(&emulator)?;
+    let ivschat = emulated::ivschat(&emulator).await?;
+    let enx = emulated::enablex(&emulator)?;
 
     // ZIM and EnableX can tell an absent user; RTC and IVS answer success for them (documented).
     let cases: Vec<Case<'_>> = vec![

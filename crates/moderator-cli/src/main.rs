@@ -9,6 +9,8 @@ mod bench_compare;
 mod demo;
 #[cfg(feature = "emulators")]
 mod emulate;
+#[cfg(feature = "emulators")]
+mod emulated;
 mod hook;
 mod kick;
 mod output;
