@@ -153,16 +153,28 @@ pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
         .await
         .map_err(Failure::Config)?;
     let reason = args.reason.as_deref().map(Reason::new);
+    // `disconnect_all` answers `Err` both for a request refused before sending and for a provider
+    // failure; the room and reason are checked here first, exactly as a kick would check them (a
+    // one-user plan), so that a bad room is a usage error (exit 2) with nothing sent.
+    let mut probe = DisconnectRequest::new(args.target.room.as_str(), ["x"]);
+    if let Some(reason) = &reason {
+        probe = probe.with_reason(reason.clone());
+    }
+    moderator.plan(&probe).map_err(Failure::Config)?;
+    let room = output::terminal_safe(&args.target.room);
     match moderator
         .disconnect_all(&RoomId::new(args.target.room.as_str()), reason.as_ref())
         .await
     {
         Ok(()) => {
-            println!("removed everyone from {} on {provider}", args.target.room);
+            println!("removed everyone from {room} on {provider}");
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            eprintln!("moderator: error: {error}");
+            eprintln!(
+                "moderator: error: {}",
+                output::terminal_safe(&error.to_string())
+            );
             Ok(ExitCode::from(1))
         }
     }
@@ -176,7 +188,10 @@ fn confirm(provider: Provider, room: &str) -> Result<(), Failure> {
             "kick-all removes everyone: confirm interactively or pass --yes".to_owned(),
         ));
     }
-    eprint!("This removes EVERYONE from room {room} on {provider}. Type the room id to confirm: ");
+    eprint!(
+        "This removes EVERYONE from room {} on {provider}. Type the room id to confirm: ",
+        output::terminal_safe(room)
+    );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     stdin

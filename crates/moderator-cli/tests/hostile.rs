@@ -455,10 +455,8 @@ async fn kick_all_exits_two_when_nothing_was_sent() {
     assert_eq!(enablex.members("stage").map(|m| m.len()), Some(2));
 }
 
-/// Needs the change to `kick_all` in crates/moderator-cli/src/kick.rs described in issue 12's note:
-/// an invalid room is refused before sending, so it is a usage error (2), not a failure (1).
+/// An invalid room is refused before sending, so it is a usage error (2), not a failure (1).
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs kick.rs to check the room before calling disconnect_all (issue 12 note)"]
 async fn kick_all_with_an_invalid_room_exits_two_and_sends_nothing() {
     let emulator = Emulator::start().await.expect("emulators start");
     let mut command = enablex_kick_all(&emulator, "no spaces \u{1b}[2J allowed");
