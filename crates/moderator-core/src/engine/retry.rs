@@ -5,7 +5,11 @@ use std::time::Duration;
 use rand::Rng;
 
 /// Retry policy for temporary failures: exponential backoff with jitter, never shorter than what the
-/// provider asked for (`Retry-After`).
+/// provider asked for (`Retry-After`, up to [`RetryPolicy::max_retry_after`]).
+///
+/// `max_attempts` bounds calls that failed (unavailable, timed out, connection broken). Throttled
+/// answers do not spend it: the engine sends those calls again, re-paced, until the deadline, with
+/// the same backoff between consecutive throttles of one call.
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,7 +47,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Never retry.
+    /// Never retry a failed call. A throttled call is still sent again (throttling is backpressure,
+    /// not a failure of the call): bound that with the engine's deadline.
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
