@@ -1,68 +1,20 @@
 //! Runs the built `moderator` binary against in-process emulators.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 
 use moderator_emulator::Emulator;
 
-fn moderator() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_moderator"));
-    for var in [
-        "ZEGO_APP_ID",
-        "ZEGO_SERVER_SECRET",
-        "ZEGO_REGION",
-        "ZEGO_ENDPOINT",
-        "MODERATOR_PROVIDER",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
-
-/// Runs the binary off the async runtime so the emulator keeps serving.
-async fn run(mut command: Command, stdin: Option<&'static str>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        command.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command.spawn().expect("binary starts");
-        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(text.as_bytes()).expect("stdin written");
-        }
-        child.wait_with_output().expect("binary ends")
-    })
-    .await
-    .expect("join")
-}
-
-fn zego_kick(emulator: &Emulator) -> Command {
-    let zego = emulator.zego();
-    let mut command = moderator();
-    command
-        .env("ZEGO_APP_ID", zego.app_id().to_string())
-        .env("ZEGO_SERVER_SECRET", zego.server_secret())
-        .args([
-            "kick",
-            "--provider",
-            "zego-zim",
-            "--room",
-            "lobby",
-            "--endpoint",
-        ])
-        .arg(zego.zim().url());
-    command
-}
+mod common;
+use common::{moderator, run, run_with_input, zim_kick};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kick_prints_json_outcomes_and_exits_zero() {
     let emulator = Emulator::start().await.unwrap();
     emulator.zego().zim().seed_room("lobby", ["a", "b", "c"]);
-    let mut command = zego_kick(&emulator);
+    let mut command = zim_kick(&emulator);
     command.args(["--user", "a", "--user", "ghost", "--json", "-"]);
-    let output = run(command, Some("b\n# comment\n\n")).await;
+    let output = run_with_input(command, Some("b\n# comment\n\n")).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -97,12 +49,12 @@ async fn kick_prints_json_outcomes_and_exits_zero() {
 #[tokio::test(flavor = "multi_thread")]
 async fn kick_exits_one_when_a_user_fails() {
     let emulator = Emulator::start().await.unwrap();
-    let mut command = zego_kick(&emulator);
+    let mut command = zim_kick(&emulator);
     // A wrong secret: the provider answers, every user fails with Unauthenticated.
     command
         .env("ZEGO_SERVER_SECRET", "ffffffffffffffffffffffffffffffff")
         .args(["--user", "a"]);
-    let output = run(command, None).await;
+    let output = run(command).await;
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -121,9 +73,9 @@ async fn dry_run_plans_without_sending() {
     let file = std::env::temp_dir().join(format!("moderator-cli-users-{}.txt", std::process::id()));
     let users: String = (0..120).map(|i| format!("user-{i}\n")).collect();
     std::fs::write(&file, users).unwrap();
-    let mut command = zego_kick(&emulator);
+    let mut command = zim_kick(&emulator);
     command.arg("--users-file").arg(&file).arg("--dry-run");
-    let output = run(command, None).await;
+    let output = run(command).await;
     let _ = std::fs::remove_file(&file);
     assert_eq!(
         output.status.code(),
@@ -152,19 +104,19 @@ async fn usage_and_config_errors_exit_two_with_one_line() {
         "--user",
         "a",
     ]);
-    let output = run(missing, None).await;
+    let output = run(missing).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("ZEGO_APP_ID"));
 
-    let mut bad_id = zego_kick(&emulator);
+    let mut bad_id = zim_kick(&emulator);
     bad_id.args(["--user", &"x".repeat(40)]);
-    let output = run(bad_id, None).await;
+    let output = run(bad_id).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid input"));
 
-    let mut unreadable = zego_kick(&emulator);
+    let mut unreadable = zim_kick(&emulator);
     unreadable.args(["--users-file", "/nonexistent/list.txt"]);
-    let output = run(unreadable, None).await;
+    let output = run(unreadable).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /nonexistent/list.txt"));
     assert_eq!(emulator.zego().zim().controls().counters().requests, 0);
@@ -192,12 +144,12 @@ async fn kick_all_needs_confirmation_and_support() {
             .args(extra);
         command
     };
-    let refused = run(base(&[]), None).await;
+    let refused = run(base(&[])).await;
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
     assert_eq!(enablex.members("stage").map(|m| m.len()), Some(2));
 
-    let done = run(base(&["--yes"]), None).await;
+    let done = run(base(&["--yes"])).await;
     assert_eq!(
         done.status.code(),
         Some(0),
@@ -211,7 +163,7 @@ async fn kick_all_needs_confirmation_and_support() {
 
     let mut unsupported = moderator();
     unsupported.args(["kick-all", "--provider", "ivschat", "--room", "r", "--yes"]);
-    let output = run(unsupported, None).await;
+    let output = run(unsupported).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot remove everyone"));
 }
@@ -283,12 +235,12 @@ fn users_file(name: &str, n: usize) -> std::path::PathBuf {
 async fn a_deadline_shorter_than_the_quota_allows_is_refused_before_sending() {
     let emulator = Emulator::start().await.unwrap();
     let file = users_file("deadline", 2_000);
-    let mut command = zego_kick(&emulator);
+    let mut command = zim_kick(&emulator);
     command
         .arg("--users-file")
         .arg(&file)
         .args(["--deadline", "1s"]);
-    let output = run(command, None).await;
+    let output = run(command).await;
     let _ = std::fs::remove_file(&file);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -304,9 +256,9 @@ async fn a_deadline_shorter_than_the_quota_allows_is_refused_before_sending() {
 async fn dry_run_shows_the_estimate_and_the_deadline() {
     let emulator = Emulator::start().await.unwrap();
     let file = users_file("estimate", 10_000);
-    let mut command = zego_kick(&emulator);
+    let mut command = zim_kick(&emulator);
     command.arg("--users-file").arg(&file).arg("--dry-run");
-    let output = run(command, None).await;
+    let output = run(command).await;
     let _ = std::fs::remove_file(&file);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
@@ -322,13 +274,13 @@ async fn dry_run_shows_the_estimate_and_the_deadline() {
 async fn a_wrong_secret_costs_at_most_the_calls_in_flight_and_every_user_is_reported() {
     let emulator = Emulator::start().await.unwrap();
     let file = users_file("secret", 10_000);
-    let mut command = zego_kick(&emulator);
+    let mut command = zim_kick(&emulator);
     command
         .env("ZEGO_SERVER_SECRET", "ffffffffffffffffffffffffffffffff")
         .arg("--users-file")
         .arg(&file)
         .arg("--json");
-    let output = run(command, None).await;
+    let output = run(command).await;
     let _ = std::fs::remove_file(&file);
     assert_eq!(output.status.code(), Some(1));
     let requests = emulator.zego().zim().controls().counters().requests;
@@ -373,7 +325,7 @@ async fn ivschat_without_any_aws_credentials_exits_two_before_sending() {
         .arg(ivs.room_arn("lobby"))
         .args(["--user", "a", "--endpoint"])
         .arg(ivs.base_url());
-    let output = run(command, None).await;
+    let output = run(command).await;
     let _ = std::fs::remove_dir_all(&home);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -388,7 +340,7 @@ async fn ctrl_c_stops_sending_prints_every_user_and_exits_130() {
     let zim = emulator.zego().zim();
     let file = users_file("interrupt", 10_000);
     zim.seed_room("lobby", (0..10_000).map(|i| format!("user-{i}")));
-    let mut command = zego_kick(&emulator);
+    let mut command = zim_kick(&emulator);
     command
         .arg("--users-file")
         .arg(&file)
@@ -461,7 +413,7 @@ async fn bench_measures_a_job_at_the_quota() {
         "5ms",
         "--json",
     ]);
-    let output = run(command, None).await;
+    let output = run(command).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),

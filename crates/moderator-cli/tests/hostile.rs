@@ -8,6 +8,9 @@ use std::process::{Command, Output, Stdio};
 
 use moderator_emulator::{Emulator, Fault};
 
+mod common;
+use common::{moderator, run, zim_kick};
+
 /// An id that, printed raw, sets the terminal title, turns the text red, rings the bell, moves the
 /// cursor home and reverses what follows (Trojan Source).
 const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[31mmallory\u{1b}[H\u{202e}txt.exe\r";
@@ -31,35 +34,6 @@ fn assert_terminal_safe(output: &Output) {
             "{name} carries raw control characters: {text:?}"
         );
     }
-}
-
-fn moderator() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_moderator"));
-    for (var, _) in std::env::vars() {
-        if var.starts_with("ZEGO_")
-            || var.starts_with("ENABLEX_")
-            || var.starts_with("AWS_")
-            || var == "MODERATOR_PROVIDER"
-            || var == "RUST_LOG"
-            || var == "MODERATOR_REDIS_URL"
-        {
-            command.env_remove(var);
-        }
-    }
-    command
-}
-
-/// Runs the binary off the async runtime so the emulators keep serving.
-async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || {
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command.output().expect("the binary runs")
-    })
-    .await
-    .expect("join")
 }
 
 fn stderr(output: &Output) -> String {
@@ -88,24 +62,6 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
-}
-
-fn zim_kick(emulator: &Emulator) -> Command {
-    let zego = emulator.zego();
-    let mut command = moderator();
-    command
-        .env("ZEGO_APP_ID", zego.app_id().to_string())
-        .env("ZEGO_SERVER_SECRET", zego.server_secret())
-        .args([
-            "kick",
-            "--provider",
-            "zego-zim",
-            "--room",
-            "lobby",
-            "--endpoint",
-        ])
-        .arg(zego.zim().url());
-    command
 }
 
 /// IVS Chat takes any character in a user id (up to 128), so a hostile id reaches the output.

@@ -2,37 +2,18 @@
 //! ServerSecret, the EnableX APP_KEY and its tokens, the AWS secret access key. Each provider is run
 //! through a success and a failure against its emulator, and both output streams are searched.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use moderator_emulator::{Emulator, Fault};
 
+mod common;
+use common::run;
+
+/// The binary with debug traces of every crate on stderr.
 fn moderator() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_moderator"));
-    for (var, _) in std::env::vars() {
-        if var.starts_with("ZEGO_")
-            || var.starts_with("ENABLEX_")
-            || var.starts_with("AWS_")
-            || var == "MODERATOR_PROVIDER"
-            || var == "MODERATOR_REDIS_URL"
-            || var == "RUST_LOG"
-        {
-            command.env_remove(var);
-        }
-    }
+    let mut command = common::moderator();
     command.arg("-vv");
     command
-}
-
-async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || {
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command.output().expect("the binary runs")
-    })
-    .await
-    .expect("join")
 }
 
 fn assert_absent(output: &Output, secrets: &[(&str, &str)]) {

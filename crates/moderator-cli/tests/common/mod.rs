@@ -1,0 +1,71 @@
+//! What the binary's tests share: the binary with no provider configuration inherited from the
+//! environment, running it off the async runtime, and a ZIM kick against the emulator.
+
+// Each test file compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use moderator_emulator::Emulator;
+
+/// The built `moderator` binary, with every provider, Redis and log variable of this environment
+/// removed, so that a test sets exactly what it means.
+pub fn moderator() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_moderator"));
+    for (var, _) in std::env::vars() {
+        if var.starts_with("ZEGO_")
+            || var.starts_with("ENABLEX_")
+            || var.starts_with("AWS_")
+            || var == "MODERATOR_PROVIDER"
+            || var == "MODERATOR_REDIS_URL"
+            || var == "RUST_LOG"
+        {
+            command.env_remove(var);
+        }
+    }
+    command
+}
+
+/// Runs the binary off the async runtime (so in-process emulators keep serving), with no input.
+pub async fn run(command: Command) -> Output {
+    run_with_input(command, None).await
+}
+
+/// Runs the binary off the async runtime, writing `input` to its standard input.
+pub async fn run_with_input(mut command: Command, input: Option<&'static str>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        command.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().expect("the binary starts");
+        if let (Some(text), Some(mut pipe)) = (input, child.stdin.take()) {
+            pipe.write_all(text.as_bytes()).expect("stdin written");
+        }
+        child.wait_with_output().expect("the binary ends")
+    })
+    .await
+    .expect("join")
+}
+
+/// `moderator kick --provider zego-zim --room lobby` against the emulator, with its credentials.
+pub fn zim_kick(emulator: &Emulator) -> Command {
+    let zego = emulator.zego();
+    let mut command = moderator();
+    command
+        .env("ZEGO_APP_ID", zego.app_id().to_string())
+        .env("ZEGO_SERVER_SECRET", zego.server_secret())
+        .args([
+            "kick",
+            "--provider",
+            "zego-zim",
+            "--room",
+            "lobby",
+            "--endpoint",
+        ])
+        .arg(zego.zim().url());
+    command
+}
