@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use moderator_emulator::Emulator;
 
 mod common;
-use common::{moderator, run, run_with_input, zim_kick};
+use common::{json_lines, moderator, run, run_with_input, without_aws_environment, zim_kick};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kick_prints_json_outcomes_and_exits_zero() {
@@ -21,10 +21,7 @@ async fn kick_prints_json_outcomes_and_exits_zero() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&output);
     let (summary, users) = lines.split_last().expect("a summary line");
     assert_eq!(summary["summary"]["disconnected"], 2);
     assert_eq!(summary["summary"]["not_in_room"], 1);
@@ -285,11 +282,7 @@ async fn a_wrong_secret_costs_at_most_the_calls_in_flight_and_every_user_is_repo
     assert_eq!(output.status.code(), Some(1));
     let requests = emulator.zego().zim().controls().counters().requests;
     assert!((1..=8).contains(&requests), "{requests} calls");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&output);
     assert_eq!(lines.len(), 10_001, "one line per user and the summary");
     assert!(
         lines[..10_000]
@@ -309,18 +302,11 @@ async fn ivschat_without_any_aws_credentials_exits_two_before_sending() {
     let ivs = emulator.ivschat();
     let home = std::env::temp_dir().join(format!("moderator-cli-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
+    // `moderator()` already removes every AWS_ variable of this environment.
     let mut command = moderator();
-    for (var, _) in std::env::vars() {
-        if var.starts_with("AWS_") {
-            command.env_remove(var);
-        }
-    }
+    without_aws_environment(&mut command, &home);
     command
-        .env("HOME", &home)
         .env("AWS_REGION", ivs.region())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
         .args(["kick", "--provider", "ivschat", "--room"])
         .arg(ivs.room_arn("lobby"))
         .args(["--user", "a", "--endpoint"])
@@ -368,10 +354,7 @@ async fn ctrl_c_stops_sending_prints_every_user_and_exits_130() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&output);
     assert_eq!(lines.len(), 10_001, "every user once, then the summary");
     let removed = lines[..10_000]
         .iter()

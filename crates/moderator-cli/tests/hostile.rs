@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use moderator_emulator::{Emulator, Fault};
 
 mod common;
-use common::{moderator, run, zim_kick};
+use common::{moderator, run, without_aws_environment, zim_kick};
 
 /// An id that, printed raw, sets the terminal title, turns the text red, rings the bell, moves the
 /// cursor home and reverses what follows (Trojan Source).
@@ -69,11 +69,8 @@ fn ivs_kick(emulator: &Emulator) -> Command {
     let ivs = emulator.ivschat();
     let mut command = moderator();
     let home = std::env::temp_dir().join("moderator-hostile-no-aws-home");
+    without_aws_environment(&mut command, &home);
     command
-        .env("HOME", &home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
         .env("AWS_REGION", ivs.region())
         .env("AWS_ACCESS_KEY_ID", ivs.access_key_id())
         .env("AWS_SECRET_ACCESS_KEY", ivs.secret_access_key())

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use moderator_emulator::{Emulator, Fault};
 
 mod common;
-use common::run;
+use common::{run, without_aws_environment, zim_kick};
 
 /// The binary with debug traces of every crate on stderr.
 fn moderator() -> Command {
@@ -43,21 +43,10 @@ async fn zego_with_vv_prints_no_server_secret() {
         if let Some(fault) = fault {
             zego.zim().controls().push_faults(8, fault);
         }
-        let mut command = moderator();
+        let mut command = zim_kick(&emulator);
         command
-            .env("ZEGO_APP_ID", zego.app_id().to_string())
             .env("ZEGO_SERVER_SECRET", secret)
-            .args([
-                "kick",
-                "--provider",
-                "zego-zim",
-                "--room",
-                "lobby",
-                "--user",
-                "a",
-            ])
-            .arg("--endpoint")
-            .arg(zego.zim().url());
+            .args(["--user", "a", "-vv"]);
         let output = run(command).await;
         assert_absent(
             &output,
@@ -126,11 +115,8 @@ async fn ivschat_with_vv_prints_no_secret_access_key() {
     let wrong = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY";
     for secret in [ivs.secret_access_key(), wrong] {
         let mut command = moderator();
+        without_aws_environment(&mut command, &home);
         command
-            .env("HOME", &home)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", home.join("none"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
             .env("AWS_REGION", ivs.region())
             .env("AWS_ACCESS_KEY_ID", ivs.access_key_id())
             .env("AWS_SECRET_ACCESS_KEY", secret)

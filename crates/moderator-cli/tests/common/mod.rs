@@ -51,6 +51,25 @@ pub async fn run_with_input(mut command: Command, input: Option<&'static str>) -
     .expect("join")
 }
 
+/// Keeps the AWS SDK's credential chain away from this machine: `home` as the home directory, no
+/// config or credentials files, no instance metadata (a link-local address tests must not reach).
+pub fn without_aws_environment(command: &mut Command, home: &std::path::Path) {
+    command
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"));
+}
+
+/// Every line of standard output as JSON (the `--json` format: one object per user, then the
+/// summary); a line that is not JSON fails the test.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every --json line is JSON"))
+        .collect()
+}
+
 /// `moderator kick --provider zego-zim --room lobby` against the emulator, with its credentials.
 pub fn zim_kick(emulator: &Emulator) -> Command {
     let zego = emulator.zego();
