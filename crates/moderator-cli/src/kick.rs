@@ -166,9 +166,24 @@ pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
         .disconnect_all(&RoomId::new(args.target.room.as_str()), reason.as_ref())
         .await
     {
-        Ok(()) => {
+        Ok(moderator::RoomCleared::Native) => {
             println!("removed everyone from {room} on {provider}");
             Ok(ExitCode::SUCCESS)
+        }
+        Ok(moderator::RoomCleared::ListedAndKicked(report)) => {
+            let summary = report.summary();
+            println!(
+                "removed {} of {} listed from {room} on {provider} ({} not there, {} failed)",
+                summary.disconnected,
+                report.users().len(),
+                summary.not_in_room,
+                summary.failed
+            );
+            Ok(if report.all_gone() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Err(error) => {
             eprintln!(

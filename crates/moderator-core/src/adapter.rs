@@ -1,9 +1,12 @@
 //! The one primitive an adapter implements: a single provider call for one batch of users.
 
+use std::time::{Duration, SystemTime};
+
 use async_trait::async_trait;
 
 use crate::{
-    Capabilities, DisconnectRequest, Error, ErrorKind, Outcome, QuotaKey, Reason, RoomId, UserId,
+    BanRule, Capabilities, DisconnectRequest, Error, ErrorKind, MemberPage, Outcome, Presence,
+    QuotaKey, Reason, RoomId, Token, TokenOptions, UserId,
 };
 
 /// One provider call's worth of users, at most [`Capabilities::max_users_per_call`].
@@ -59,6 +62,13 @@ pub trait Adapter: Send + Sync + 'static {
         None
     }
 
+    /// The provider account this adapter acts for (ZEGO AppID, AWS account and region, EnableX app
+    /// id): bans are kept per account and room. Not a secret: it appears in messages. The default is
+    /// the provider's name, for adapters with one account per process.
+    fn account(&self) -> String {
+        self.provider().to_owned()
+    }
+
     /// Provider-specific checks that [`Capabilities`] cannot express (an ARN pattern, say).
     /// Runs before anything is sent; the default accepts everything.
     fn check(&self, request: &DisconnectRequest) -> Result<(), Error> {
@@ -78,4 +88,78 @@ pub trait Adapter: Send + Sync + 'static {
         )
         .with_provider(self.provider()))
     }
+
+    /// One page of `room`'s members, starting at `cursor` (`None` for the first page). Only called
+    /// when [`Capabilities::members`] is set; the engine paces the calls, follows the pages, removes
+    /// repeats and bounds the total.
+    async fn members_page(&self, room: &RoomId, cursor: Option<&str>) -> Result<MemberPage, Error> {
+        let _ = (room, cursor);
+        Err(unsupported(
+            self.provider(),
+            "this provider cannot list a room's members",
+        ))
+    }
+
+    /// Which of `users` (at most [`Capabilities::presence`]'s `per_call`) are in `room`, one answer
+    /// per user in order. Only called when [`Capabilities::presence`] is set.
+    async fn presence(&self, room: &RoomId, users: &[UserId]) -> Result<Vec<Presence>, Error> {
+        let _ = (room, users);
+        Err(unsupported(
+            self.provider(),
+            "this provider cannot say who is in a room",
+        ))
+    }
+
+    /// Sets the provider's native rule keeping `user` out of `room` for `duration` (already within
+    /// [`BanSupport::Native`](crate::BanSupport::Native)'s `max_duration`). Returns when the rule
+    /// lapses, if the provider says. Only called for native bans.
+    async fn set_ban_rule(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        duration: Duration,
+    ) -> Result<Option<SystemTime>, Error> {
+        let _ = (room, user, duration);
+        Err(unsupported(
+            self.provider(),
+            "this provider has no native ban rules",
+        ))
+    }
+
+    /// Deletes the native rule for `user` in `room`. Only called for native bans.
+    async fn delete_ban_rule(&self, room: &RoomId, user: &UserId) -> Result<(), Error> {
+        let _ = (room, user);
+        Err(unsupported(
+            self.provider(),
+            "this provider has no native ban rules",
+        ))
+    }
+
+    /// The native rules in force for `room`. Only called for native bans.
+    async fn ban_rules(&self, room: &RoomId) -> Result<Vec<BanRule>, Error> {
+        let _ = room;
+        Err(unsupported(
+            self.provider(),
+            "this provider has no native ban rules",
+        ))
+    }
+
+    /// Issues a join token for `user` in `room`. Only called when [`Capabilities::tokens`] is set,
+    /// and never for a banned user (the engine asks the ban store first).
+    async fn issue_token(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        options: &TokenOptions,
+    ) -> Result<Token, Error> {
+        let _ = (room, user, options);
+        Err(unsupported(
+            self.provider(),
+            "this provider's tokens are not issued by moderator",
+        ))
+    }
+}
+
+fn unsupported(provider: &'static str, message: &'static str) -> Error {
+    Error::new(ErrorKind::Unsupported, message).with_provider(provider)
 }

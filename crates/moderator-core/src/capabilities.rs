@@ -3,6 +3,8 @@
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroUsize};
 
+use crate::{AbsentUsers, ApiLimits, BanSupport, RoomClear};
+
 /// How a length limit is counted. In JSON (feature `serde`): `"bytes"` or `"chars"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -170,7 +172,8 @@ pub struct Capabilities {
     pub max_users_per_call: NonZeroUsize,
     /// Whether a reason reaches the user, and its limit.
     pub reason: ReasonSupport,
-    /// Whether the provider can remove everyone from a room at once.
+    /// Whether the provider can remove everyone from a room with one native call. Where it cannot
+    /// but lists members, `disconnect_all` lists and kicks: see [`Capabilities::room_clear`].
     pub disconnect_all: bool,
     /// The provider's documented request rate, per second, if any.
     pub requests_per_second: Option<NonZeroU32>,
@@ -178,6 +181,16 @@ pub struct Capabilities {
     pub room_id: IdRule,
     /// Rule for user ids.
     pub user_id: IdRule,
+    /// Whether and how the provider lists a room's members (`None`: it cannot, e.g. IVS Chat).
+    pub members: Option<ApiLimits>,
+    /// Whether and how the provider says which of some users are in a room (ZIM `QueryRoomMembers`).
+    pub presence: Option<ApiLimits>,
+    /// What a kick naming an absent user does.
+    pub absent_users: AbsentUsers,
+    /// How the provider keeps removed users out.
+    pub bans: BanSupport,
+    /// Whether the adapter issues join tokens server-side ([`Moderator::issue_token`](crate::Moderator::issue_token)).
+    pub tokens: bool,
 }
 
 impl Capabilities {
@@ -198,7 +211,60 @@ impl Capabilities {
             requests_per_second: None,
             room_id: IdRule::ANY,
             user_id: IdRule::ANY,
+            members: None,
+            presence: None,
+            absent_users: AbsentUsers::Harmless,
+            bans: BanSupport::Store,
+            tokens: false,
         }
+    }
+
+    /// How `disconnect_all` works: natively, by listing and kicking, or not at all.
+    ///
+    /// ```
+    /// use moderator_core::{ApiLimits, Capabilities, RoomClear};
+    /// assert_eq!(Capabilities::new(5).room_clear(), RoomClear::Unsupported);
+    /// assert_eq!(Capabilities::new(5).with_members(ApiLimits::new(200)).room_clear(), RoomClear::ListAndKick);
+    /// assert_eq!(Capabilities::new(5).with_disconnect_all(true).room_clear(), RoomClear::Native);
+    /// ```
+    pub const fn room_clear(&self) -> RoomClear {
+        if self.disconnect_all {
+            RoomClear::Native
+        } else if self.members.is_some() {
+            RoomClear::ListAndKick
+        } else {
+            RoomClear::Unsupported
+        }
+    }
+
+    /// Declares how members are listed.
+    pub const fn with_members(mut self, limits: ApiLimits) -> Self {
+        self.members = Some(limits);
+        self
+    }
+
+    /// Declares how presence is queried.
+    pub const fn with_presence(mut self, limits: ApiLimits) -> Self {
+        self.presence = Some(limits);
+        self
+    }
+
+    /// Declares what a kick naming an absent user does.
+    pub const fn with_absent_users(mut self, absent: AbsentUsers) -> Self {
+        self.absent_users = absent;
+        self
+    }
+
+    /// Declares how the provider bans.
+    pub const fn with_bans(mut self, bans: BanSupport) -> Self {
+        self.bans = bans;
+        self
+    }
+
+    /// Declares that the adapter issues tokens.
+    pub const fn with_tokens(mut self, tokens: bool) -> Self {
+        self.tokens = tokens;
+        self
     }
 
     /// Overrides the batch size (see [`Capabilities::new`] for the panic on zero).

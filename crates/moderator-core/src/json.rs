@@ -119,6 +119,59 @@ pub(crate) mod optional_millis {
     }
 }
 
+/// A duration as whole seconds.
+pub(crate) mod secs {
+    use std::time::Duration;
+
+    pub(crate) fn serialize<S: serde::Serializer>(
+        duration: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(duration.as_secs())
+    }
+}
+
+/// A point in time as whole Unix seconds, or `null` for "never" (a ban until lifted).
+pub(crate) mod optional_unix_secs {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    pub(crate) fn serialize<S: serde::Serializer>(
+        time: &Option<SystemTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => super::unix_secs::serialize(time, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<SystemTime>, D::Error> {
+        let secs: Option<u64> = serde::Deserialize::deserialize(deserializer)?;
+        Ok(secs.map(|secs| UNIX_EPOCH + std::time::Duration::from_secs(secs)))
+    }
+}
+
+/// A point in time as whole Unix seconds (0 for anything before 1970).
+pub(crate) mod unix_secs {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    pub(crate) fn serialize<S: serde::Serializer>(
+        time: &SystemTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+    }
+
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<SystemTime, D::Error> {
+        let secs: u64 = serde::Deserialize::deserialize(deserializer)?;
+        Ok(UNIX_EPOCH + std::time::Duration::from_secs(secs))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

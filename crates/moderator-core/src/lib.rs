@@ -15,6 +15,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
+mod ban;
 mod capabilities;
 mod engine;
 mod error;
@@ -23,6 +24,7 @@ mod id;
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub mod json;
 mod loopback;
+mod members;
 #[cfg(any(test, feature = "mock"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
@@ -34,15 +36,21 @@ mod retry_after;
 pub mod toolkit;
 
 pub use adapter::{Adapter, Batch, BatchResult};
+pub use ban::{
+    BanEntry, BanOutcome, BanReport, BanRequest, BanRule, BanScope, BanStore, BanSupport,
+    BanUserReport, JoinCheck, MemoryBanStore, Token, TokenDecision, TokenOptions, UnbanOutcome,
+    UnbanReport, UnbanUserReport, wall_clock_now,
+};
 pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport};
 pub use engine::{
-    AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, Pacer, QuotaKey,
-    RatePacer, RetryPolicy,
+    AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, MAX_MEMBERS, Pacer,
+    QuotaKey, RatePacer, RetryPolicy,
 };
 pub use error::{Error, ErrorKind, RetryStatus};
 pub use id::{Reason, RoomId, UserId};
 pub use loopback::is_loopback_host;
-pub use moderator::{Moderator, ModeratorExt};
+pub use members::{AbsentUsers, ApiLimits, Member, MemberPage, Presence, RoomClear};
+pub use moderator::{Moderator, ModeratorExt, RoomCleared};
 pub use plan::Plan;
 pub use report::{Outcome, Report, Summary, UserReport};
 pub use request::{DisconnectRequest, DisconnectRequestBuilder};

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 
 use crate::{
-    Capabilities, DisconnectRequest, Error, Outcome, Plan, Reason, Report, RoomId, UserId,
+    BanEntry, BanReport, BanRequest, Capabilities, DisconnectRequest, Error, JoinCheck, Member,
+    Outcome, Plan, Reason, Report, RoomId, TokenDecision, TokenOptions, UnbanReport, UserId,
 };
 
 /// Removes users from rooms of one provider. Object-safe: hold it as `Arc<dyn Moderator>`.
@@ -44,9 +45,57 @@ pub trait Moderator: Send + Sync {
     /// has exactly one outcome in the [`Report`].
     async fn disconnect(&self, request: &DisconnectRequest) -> Result<Report, Error>;
 
-    /// Removes everyone from `room`, where [`Capabilities::disconnect_all`] says the provider can.
-    /// Otherwise fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) without sending.
-    async fn disconnect_all(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error>;
+    /// Removes everyone from `room`: with the provider's one call where it has one, otherwise by
+    /// listing the members and removing them (see [`Capabilities::room_clear`]). Where neither is
+    /// possible, fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) without
+    /// sending.
+    async fn disconnect_all(
+        &self,
+        room: &RoomId,
+        reason: Option<&Reason>,
+    ) -> Result<RoomCleared, Error>;
+
+    /// Everyone in `room` now, each once, as the provider lists them (every page, paced to the
+    /// listing API's own rate). [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported), without a
+    /// call, where the provider cannot say (IVS Chat).
+    async fn members(&self, room: &RoomId) -> Result<Vec<Member>, Error>;
+
+    /// Bans the request's users: records the ban in the ban store first (nothing is sent if it cannot
+    /// be written), sets the provider's native rule where it has them, and removes the users now.
+    /// `Err` means nothing was sent and nothing recorded.
+    async fn ban(&self, request: &BanRequest) -> Result<BanReport, Error>;
+
+    /// Lifts these users' bans (the store's entries and any native rules).
+    async fn unban(&self, room: &RoomId, users: &[UserId]) -> Result<UnbanReport, Error>;
+
+    /// The room's active bans, from the store merged with the provider's native rules.
+    async fn bans(&self, room: &RoomId) -> Result<Vec<BanEntry>, Error>;
+
+    /// The join gate: may `user` join `room` now? Ask before issuing a token or admitting a client.
+    async fn check(&self, room: &RoomId, user: &UserId) -> Result<JoinCheck, Error>;
+
+    /// Issues a join token through the provider (IVS Chat, EnableX) unless the user is banned, in
+    /// which case nothing is asked of the provider and the answer says until when and why.
+    async fn issue_token(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        options: &TokenOptions,
+    ) -> Result<TokenDecision, Error>;
+}
+
+/// What [`Moderator::disconnect_all`] did.
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "method", content = "report", rename_all = "snake_case")
+)]
+pub enum RoomCleared {
+    /// The provider's one call removed everyone.
+    Native,
+    /// The members were listed and removed; one outcome per member listed.
+    ListedAndKicked(Report),
 }
 
 /// Conveniences on top of [`Moderator`], available on every implementation (including `dyn Moderator`).

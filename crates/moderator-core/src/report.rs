@@ -109,6 +109,12 @@ impl Report {
         self
     }
 
+    /// Adds calls made around the kicks (listing a room first, say) to [`Report::calls`].
+    pub fn with_extra_calls(mut self, calls: u32) -> Self {
+        self.calls = self.calls.saturating_add(calls);
+        self
+    }
+
     /// Records how long the request took.
     pub fn with_elapsed(mut self, elapsed: Duration) -> Self {
         self.elapsed = elapsed;

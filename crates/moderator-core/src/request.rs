@@ -22,6 +22,7 @@ pub struct DisconnectRequest {
     room: RoomId,
     users: Vec<UserId>,
     reason: Option<Reason>,
+    presence_check: bool,
 }
 
 impl DisconnectRequest {
@@ -34,6 +35,7 @@ impl DisconnectRequest {
             room: room.into(),
             users: users.into_iter().map(Into::into).collect(),
             reason: None,
+            presence_check: true,
         }
     }
 
@@ -48,6 +50,19 @@ impl DisconnectRequest {
     pub fn with_reason(mut self, reason: impl Into<Reason>) -> Self {
         self.reason = Some(reason.into());
         self
+    }
+
+    /// Skips the presence check before kicking, on providers where a kick naming an absent user
+    /// fails the whole call (ZIM): for callers who know their users are in the room. A call that
+    /// still meets an absent user is then resolved by splitting the batch.
+    pub fn without_presence_check(mut self) -> Self {
+        self.presence_check = false;
+        self
+    }
+
+    /// Whether presence is checked before kicking where the provider needs it (the default).
+    pub fn presence_check(&self) -> bool {
+        self.presence_check
     }
 
     /// The room.

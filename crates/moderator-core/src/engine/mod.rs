@@ -7,10 +7,13 @@
 
 mod adaptive;
 mod audit;
+mod bans;
 mod dispatch;
 mod pacer;
 mod quota;
 mod retry;
+mod rooms;
+mod side_calls;
 mod validate;
 mod window;
 
@@ -27,9 +30,12 @@ pub use pacer::{Answer, Pacer, RatePacer};
 pub use quota::QuotaKey;
 pub use retry::RetryPolicy;
 
+pub use rooms::MAX_MEMBERS;
+
 use crate::{
-    Adapter, Capabilities, DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Plan, Reason,
-    Report, RetryStatus, RoomId,
+    Adapter, BanEntry, BanReport, BanRequest, BanStore, Capabilities, DisconnectRequest, Error,
+    ErrorKind, JoinCheck, Member, Moderator, Outcome, Plan, Reason, Report, RetryStatus, RoomClear,
+    RoomCleared, RoomId, TokenDecision, TokenOptions, UnbanReport, UserId,
 };
 
 /// Settings shared by every clone of an [`Engine`].
@@ -69,6 +75,8 @@ pub struct Engine<A> {
     adapter: Arc<A>,
     caps: Capabilities,
     pacer: Option<Arc<dyn Pacer>>,
+    side_pacers: Arc<side_calls::SidePacers>,
+    store: Option<Arc<dyn BanStore>>,
     config: Config,
 }
 
@@ -78,6 +86,8 @@ impl<A> Clone for Engine<A> {
             adapter: Arc::clone(&self.adapter),
             caps: self.caps,
             pacer: self.pacer.clone(),
+            side_pacers: Arc::clone(&self.side_pacers),
+            store: self.store.clone(),
             config: self.config.clone(),
         }
     }
@@ -92,6 +102,7 @@ impl<A: Adapter> fmt::Debug for Engine<A> {
             .field("retry", &self.config.retry)
             .field("max_concurrency", &self.config.max_concurrency)
             .field("deadline", &self.config.deadline)
+            .field("ban_store", &self.store)
             .finish_non_exhaustive()
     }
 }
@@ -118,6 +129,7 @@ impl<A: Adapter> Engine<A> {
             },
             adaptive: true,
             margin: RatePacer::DEFAULT_MARGIN,
+            store: None,
         }
     }
 
@@ -175,9 +187,18 @@ pub struct EngineBuilder<A> {
     config: Config,
     adaptive: bool,
     margin: Duration,
+    store: Option<Arc<dyn BanStore>>,
 }
 
 impl<A: Adapter> EngineBuilder<A> {
+    /// Where bans are remembered (and the join gate looks). Without one, `ban`, `unban`, `bans`,
+    /// `check` and `issue_token` fail with [`ErrorKind::Config`] before sending anything. The
+    /// `moderator` facade sets the embedded file store by default.
+    pub fn ban_store(mut self, store: Arc<dyn BanStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Overrides the adapter's capabilities (a smaller batch size or rate in tests, a negotiated
     /// higher quota in production).
     pub fn capabilities(mut self, caps: Capabilities) -> Self {
@@ -282,6 +303,8 @@ impl<A: Adapter> EngineBuilder<A> {
             adapter: Arc::new(self.adapter),
             caps: self.caps,
             pacer,
+            side_pacers: Arc::default(),
+            store: self.store,
             config: self.config,
         }
     }
@@ -346,23 +369,63 @@ impl<A: Adapter> Moderator for Engine<A> {
         .with_elapsed(started.elapsed()))
     }
 
-    async fn disconnect_all(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
+    async fn disconnect_all(
+        &self,
+        room: &RoomId,
+        reason: Option<&Reason>,
+    ) -> Result<RoomCleared, Error> {
         let provider = self.adapter.provider();
-        if !self.caps.disconnect_all {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                "this provider cannot remove everyone at once",
-            )
-            .with_provider(provider));
-        }
         validate::check_room(provider, &self.caps, room)?;
         let reason = validate::reason_to_send(provider, &self.caps, reason)?;
-        let span = info_span!("moderator.disconnect_all", provider, %room);
-        let result = self.clear_room(room, reason).instrument(span).await;
-        if let Some(audit) = &self.config.audit {
-            audit.room_cleared(provider, room, result.as_ref().copied());
+        match self.caps.room_clear() {
+            RoomClear::Unsupported => Err(Error::new(
+                ErrorKind::Unsupported,
+                "this provider can neither remove everyone at once nor list a room's members",
+            )
+            .with_provider(provider)),
+            RoomClear::ListAndKick => {
+                let span = info_span!("moderator.disconnect_all", provider, %room, method = "list_and_kick");
+                self.list_and_kick(room, reason).instrument(span).await
+            }
+            RoomClear::Native => {
+                let span = info_span!("moderator.disconnect_all", provider, %room);
+                let result = self.clear_room(room, reason).instrument(span).await;
+                if let Some(audit) = &self.config.audit {
+                    audit.room_cleared(provider, room, result.as_ref().copied());
+                }
+                result.map(|()| RoomCleared::Native)
+            }
         }
-        result
+    }
+
+    async fn members(&self, room: &RoomId) -> Result<Vec<Member>, Error> {
+        let span = info_span!("moderator.members", provider = self.adapter.provider(), %room);
+        self.list_members(room).instrument(span).await.0
+    }
+
+    async fn ban(&self, request: &BanRequest) -> Result<BanReport, Error> {
+        self.ban_users(request).await
+    }
+
+    async fn unban(&self, room: &RoomId, users: &[UserId]) -> Result<UnbanReport, Error> {
+        self.unban_users(room, users).await
+    }
+
+    async fn bans(&self, room: &RoomId) -> Result<Vec<BanEntry>, Error> {
+        self.list_bans(room).await
+    }
+
+    async fn check(&self, room: &RoomId, user: &UserId) -> Result<JoinCheck, Error> {
+        self.join_check(room, user).await
+    }
+
+    async fn issue_token(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        options: &TokenOptions,
+    ) -> Result<TokenDecision, Error> {
+        self.token_for(room, user, options).await
     }
 }
 

@@ -1,0 +1,121 @@
+//! Room awareness: listing members (every page, each member once, bounded) and clearing a room by
+//! listing and kicking where the provider has no one call for it.
+
+use std::collections::HashSet;
+
+use tokio::time::Instant;
+use tracing::debug;
+
+use super::Engine;
+use super::side_calls::SideApi;
+use super::validate;
+use crate::{
+    Adapter, DisconnectRequest, Error, ErrorKind, Member, Moderator, Reason, RoomCleared, RoomId,
+};
+
+/// The most members one listing gathers. A room larger than this is refused rather than held in
+/// memory: a provider that kept answering pages (or a cursor that loops) must not grow the list
+/// without bound.
+pub const MAX_MEMBERS: usize = 1_000_000;
+
+/// How long listing a room may take when the caller set no deadline: generous for a million members
+/// at one page a second, and still an end.
+const LISTING_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl<A: Adapter> Engine<A> {
+    /// Every member of `room`, each once (the listing is a snapshot, not a transaction: pages may
+    /// repeat a member who moved), with the provider calls it took.
+    pub(crate) async fn list_members(&self, room: &RoomId) -> (Result<Vec<Member>, Error>, u32) {
+        let provider = self.adapter.provider();
+        let Some(limits) = self.caps.members else {
+            return (
+                Err(Error::new(
+                    ErrorKind::Unsupported,
+                    "this provider cannot list a room's members",
+                )
+                .with_provider(provider)),
+                0,
+            );
+        };
+        if let Err(error) = validate::check_room(provider, &self.caps, room) {
+            return (Err(error), 0);
+        }
+        let deadline = Instant::now().checked_add(LISTING_DEADLINE);
+        let mut members = Vec::new();
+        let mut seen: HashSet<crate::UserId> = HashSet::new();
+        let mut cursors: HashSet<String> = HashSet::new();
+        let mut cursor: Option<String> = None;
+        let mut calls = 0;
+        loop {
+            let page = self
+                .side_call(SideApi::Members, room, &limits, deadline, || {
+                    self.adapter.members_page(room, cursor.as_deref())
+                })
+                .await;
+            calls += page.calls;
+            let page = match page.result {
+                Ok(page) => page,
+                Err(error) => return (Err(error), calls),
+            };
+            for member in page.members {
+                if seen.insert(member.id.clone()) {
+                    members.push(member);
+                }
+            }
+            if members.len() > MAX_MEMBERS {
+                return (
+                    Err(Error::protocol(format!(
+                        "the provider listed more than {MAX_MEMBERS} members; stopping rather than holding more"
+                    ))
+                    .with_provider(provider)),
+                    calls,
+                );
+            }
+            match page.next {
+                None => break,
+                Some(next) if !cursors.insert(next.clone()) => {
+                    return (
+                        Err(Error::protocol(
+                            "the provider returned a page cursor it had returned before; the listing would never end",
+                        )
+                        .with_provider(provider)),
+                        calls,
+                    );
+                }
+                Some(next) => cursor = Some(next),
+            }
+        }
+        debug!(members = members.len(), calls, "listed the room");
+        (Ok(members), calls)
+    }
+
+    /// `disconnect_all` where the provider has no one call: list, then remove everyone listed (no
+    /// presence check first: they were just listed; a kick that still meets someone gone is
+    /// resolved as any other).
+    pub(crate) async fn list_and_kick(
+        &self,
+        room: &RoomId,
+        reason: Option<&Reason>,
+    ) -> Result<RoomCleared, Error> {
+        let (members, listing_calls) = self.list_members(room).await;
+        let members = members?;
+        let mut request =
+            DisconnectRequest::new(room.clone(), members.into_iter().map(|member| member.id))
+                .without_presence_check();
+        if let Some(reason) = reason {
+            request = request.with_reason(reason.clone());
+        }
+        if request.users().is_empty() {
+            return Ok(RoomCleared::ListedAndKicked(crate::Report::new(
+                room.clone(),
+                Vec::new(),
+                listing_calls,
+                false,
+            )));
+        }
+        let report = self.disconnect(&request).await?;
+        Ok(RoomCleared::ListedAndKicked(
+            report.with_extra_calls(listing_calls),
+        ))
+    }
+}
