@@ -297,6 +297,19 @@ impl Controls {
     /// arrives: scripted faults first, then the rate limit. Latency and delays are waited out
     /// afterwards, before the answer.
     pub async fn admit(&self, method: &str, target: &str) -> Admission {
+        self.admit_with(method, target, true, |_| true).await
+    }
+
+    /// [`admit`](Self::admit) for a provider API with a limit of its own (per room, say): when no
+    /// fault is scripted, `own_limit` is asked first (with the arrival time; `false` throttles the
+    /// request), then the provider's rate limit, but only if `provider_quota` (the API shares it).
+    pub async fn admit_with(
+        &self,
+        method: &str,
+        target: &str,
+        provider_quota: bool,
+        own_limit: impl FnOnce(Instant) -> bool,
+    ) -> Admission {
         let now = Instant::now();
         let (latency, admission) = {
             let mut state = self.state();
@@ -318,15 +331,24 @@ impl Controls {
                     (Ok(Admission::Throttled { retry_after }), "fault: throttle")
                 }
                 Some(fault) => (Ok(Admission::Fault(fault)), "fault"),
-                None => match state.quota.as_mut().map(|quota| quota.try_admit(now)) {
-                    Some(false) => (
-                        Ok(Admission::Throttled {
-                            retry_after: Some(1),
-                        }),
-                        "throttled",
-                    ),
-                    _ => (Ok(Admission::Proceed), "ok"),
-                },
+                None => {
+                    let admitted = own_limit(now)
+                        && (!provider_quota
+                            || state
+                                .quota
+                                .as_mut()
+                                .is_none_or(|quota| quota.try_admit(now)));
+                    if admitted {
+                        (Ok(Admission::Proceed), "ok")
+                    } else {
+                        (
+                            Ok(Admission::Throttled {
+                                retry_after: Some(1),
+                            }),
+                            "throttled",
+                        )
+                    }
+                }
             };
             match &admission {
                 Ok(Admission::Throttled { .. }) if result == "throttled" => {
@@ -466,6 +488,30 @@ mod tests {
             "{admitted} + {foreign}"
         );
         assert!((40..=55).contains(&foreign), "{foreign}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_api_with_its_own_limit_may_stay_outside_the_provider_quota() {
+        let controls = Controls::new(rate(1));
+        assert!(matches!(
+            controls.admit("GET", "/").await,
+            Admission::Proceed
+        ));
+        // The provider's quota is used up: an API outside it proceeds, unless its own limit says no.
+        assert!(matches!(
+            controls.admit_with("GET", "/", false, |_| true).await,
+            Admission::Proceed
+        ));
+        assert!(matches!(
+            controls.admit_with("GET", "/", false, |_| false).await,
+            Admission::Throttled { .. }
+        ));
+        assert!(matches!(
+            controls.admit_with("GET", "/", true, |_| true).await,
+            Admission::Throttled { .. }
+        ));
+        assert_eq!(controls.counters().throttled, 2);
+        assert_eq!(controls.requests().len(), 4);
     }
 
     #[tokio::test(start_paused = true)]
