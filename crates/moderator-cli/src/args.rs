@@ -18,10 +18,14 @@ fn credentials_help() -> String {
         }
     }
     help.push_str(
-        "  MODERATOR_REDIS_URL (or --redis): share the provider quota with other processes through Redis\n\n\
+        "  MODERATOR_REDIS_URL (or --redis): share the provider quota with other processes through Redis\n",
+    );
+    help.push_str(
+        "  MODERATOR_BAN_STORE (or --store): where bans are kept (ban, unban, bans, token)\n\n\
 Exit status: 0 every user is out of the room (disconnected or not there), 1 some user could not be\n\
-removed, 2 usage or configuration error (nothing was sent), 130 interrupted by Ctrl-C (every user's\n\
-outcome is still printed: calls in flight are reported as unknown, the rest as not sent).",
+removed (or banned, or unbanned; a token refused to a banned user; a listing that failed), 2 usage\n\
+or configuration error (nothing was sent), 130 interrupted by Ctrl-C (every user's outcome is still\n\
+printed: calls in flight are reported as unknown, the rest as not sent).",
     );
     help
 }
@@ -51,9 +55,24 @@ pub enum Command {
     /// Remove users from a room.
     #[command(after_help = credentials_help())]
     Kick(KickArgs),
-    /// Remove everyone from a room (only where the provider supports it).
+    /// Remove everyone from a room (natively, or by listing the members and removing them).
     #[command(after_help = credentials_help())]
     KickAll(KickAllArgs),
+    /// List who is in a room.
+    #[command(after_help = credentials_help())]
+    Members(MembersArgs),
+    /// Ban users from a room: remove them now and keep them out.
+    #[command(after_help = credentials_help())]
+    Ban(BanArgs),
+    /// Lift users' bans.
+    #[command(after_help = credentials_help())]
+    Unban(UnbanArgs),
+    /// List a room's active bans.
+    #[command(after_help = credentials_help())]
+    Bans(BansArgs),
+    /// Issue a join token (IVS Chat, EnableX), refused to banned users.
+    #[command(after_help = credentials_help())]
+    Token(TokenArgs),
     /// Run the whole path against embedded emulators of every provider and print a table.
     #[cfg(feature = "emulators")]
     Demo,
@@ -74,6 +93,14 @@ pub struct Target {
     /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id).
     #[arg(long)]
     pub room: String,
+    /// Endpoint and pacing.
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// How to reach the provider: endpoint override, plain http, shared pacing.
+#[derive(Debug, Args)]
+pub struct Connection {
     /// Send to this base URL instead of the provider's public endpoint (an emulator, say).
     #[arg(long)]
     pub endpoint: Option<String>,
@@ -91,13 +118,48 @@ pub struct Target {
     pub redis: Option<String>,
 }
 
-/// `moderator kick`.
+/// A provider, room and connection, plus where bans are kept.
 #[derive(Debug, Args)]
-pub struct KickArgs {
+pub struct BanTarget {
     /// Provider, room and endpoint.
     #[command(flatten)]
     pub target: Target,
-    /// A user to remove; repeat for several.
+    /// Where bans are kept: `sqlite:///path`, a plain file path, `redis://host:port/db` or `memory:`
+    /// (this process only). Overrides MODERATOR_BAN_STORE.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+}
+
+/// One `--target PROVIDER:ROOM`.
+#[derive(Clone, Debug)]
+pub struct TargetSpec {
+    /// The provider.
+    pub provider: Provider,
+    /// The room.
+    pub room: String,
+}
+
+/// `--target`: a provider name, a colon, the room (which may itself hold colons, as IVS ARNs do).
+fn target_parser(value: &str) -> Result<TargetSpec, String> {
+    let (provider, room) = value
+        .split_once(':')
+        .ok_or_else(|| format!("expected PROVIDER:ROOM, got {value:?}"))?;
+    let provider = provider
+        .parse::<Provider>()
+        .map_err(|error| error.message().to_owned())?;
+    if room.is_empty() {
+        return Err(format!("no room after {}:", provider.name()));
+    }
+    Ok(TargetSpec {
+        provider,
+        room: room.to_owned(),
+    })
+}
+
+/// The users a command acts on.
+#[derive(Debug, Args)]
+pub struct UserList {
+    /// A user; repeat for several.
     #[arg(long = "user", value_name = "USER")]
     pub users: Vec<String>,
     /// A file with one user id per line (blank lines and lines starting with # are skipped);
@@ -107,12 +169,39 @@ pub struct KickArgs {
     /// `-`: read user ids from standard input, one per line.
     #[arg(value_name = "-", value_parser = clap::builder::PossibleValuesParser::new(["-"]))]
     pub stdin: Option<String>,
+}
+
+/// `moderator kick`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("where").required(true).args(["provider", "targets"])))]
+pub struct KickArgs {
+    /// The provider hosting the room (with --room); or use --target.
+    #[arg(long, value_parser = provider_parser(), requires = "room", conflicts_with = "targets")]
+    pub provider: Option<Provider>,
+    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id).
+    #[arg(long, requires = "provider")]
+    pub room: Option<String>,
+    /// Remove the same users from each of several rooms, as `PROVIDER:ROOM` (repeatable): the rooms
+    /// are worked in parallel, each with its own provider's configuration from the environment, and
+    /// each gets its own report.
+    #[arg(long = "target", value_name = "PROVIDER:ROOM", value_parser = target_parser)]
+    pub targets: Vec<TargetSpec>,
+    /// Endpoint and pacing.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Who to remove.
+    #[command(flatten)]
+    pub users: UserList,
     /// The reason shown to removed users where the provider carries one.
     #[arg(long)]
     pub reason: Option<String>,
     /// Validate and print the planned calls without sending anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Kick without first checking who is in the room, on providers whose kick fails as a whole when
+    /// it names someone absent (ZEGO ZIM): fewer calls when the users are known to be there.
+    #[arg(long)]
+    pub no_presence_check: bool,
     /// The longest the job may take (`90s`, `10m`); no call starts after it. Default: sized to the
     /// job (ten times what the provider's rate needs, plus a minute). A deadline shorter than the
     /// rate allows is refused before anything is sent.
@@ -135,6 +224,96 @@ pub struct KickAllArgs {
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,
+    /// Print one JSON object per user outcome on standard output (where the room is listed and
+    /// kicked).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `moderator members`.
+#[derive(Debug, Args)]
+pub struct MembersArgs {
+    /// Provider, room and endpoint.
+    #[command(flatten)]
+    pub target: Target,
+    /// Print one JSON object per member, then a summary line, on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `moderator ban`.
+#[derive(Debug, Args)]
+pub struct BanArgs {
+    /// Provider, room, endpoint and ban store.
+    #[command(flatten)]
+    pub target: BanTarget,
+    /// Who to ban.
+    #[command(flatten)]
+    pub users: UserList,
+    /// How long (`1h`, `7days`); without it the ban holds until lifted.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<humantime::Duration>,
+    /// Why; kept with the ban and sent with the kick where the provider carries a reason.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Who asked (an operator, a rule); kept with the ban.
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
+    /// Print one JSON object per user, then a summary line, on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `moderator unban`.
+#[derive(Debug, Args)]
+pub struct UnbanArgs {
+    /// Provider, room, endpoint and ban store.
+    #[command(flatten)]
+    pub target: BanTarget,
+    /// Whose bans to lift.
+    #[command(flatten)]
+    pub users: UserList,
+    /// Print one JSON object per user, then a summary line, on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `moderator bans`.
+#[derive(Debug, Args)]
+pub struct BansArgs {
+    /// Provider, room, endpoint and ban store.
+    #[command(flatten)]
+    pub target: BanTarget,
+    /// Print one JSON object per ban, then a summary line, on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `moderator token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Provider, room, endpoint and ban store.
+    #[command(flatten)]
+    pub target: BanTarget,
+    /// The user the token is for.
+    #[arg(long)]
+    pub user: String,
+    /// A capability the token grants (IVS Chat: SEND_MESSAGE, DISCONNECT_USER, DELETE_MESSAGE);
+    /// repeat for several.
+    #[arg(long = "capability", value_name = "C")]
+    pub capabilities: Vec<String>,
+    /// How long the session may last (IVS Chat: 1 to 180 minutes).
+    #[arg(long, value_name = "DURATION")]
+    pub session_duration: Option<humantime::Duration>,
+    /// Display name (EnableX).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Role (EnableX: participant, moderator, viewer).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Print the token and its expiry as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `moderator emulate`.

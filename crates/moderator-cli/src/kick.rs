@@ -1,109 +1,182 @@
-//! `moderator kick` and `moderator kick-all`.
+//! `moderator kick`: the same users removed from one room or from several (`--target`), the rooms
+//! worked in parallel, one report per room.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use moderator::{Builder, DisconnectRequest, Moderator, Provider, Reason, RoomId, UserId};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use moderator::{DisconnectRequest, Moderator, Plan, Provider, Report, RoomId, UserId};
+use tokio::task::JoinSet;
 
-use crate::args::{KickAllArgs, KickArgs, Target};
+use crate::args::{KickArgs, TargetSpec};
 use crate::hook::KickHook;
-use crate::{Failure, output, users};
+use crate::{Failure, connect, output, targets, users};
 
 /// Exit status after Ctrl-C (128 + SIGINT), as shells report it.
-const INTERRUPTED: u8 = 130;
+pub const INTERRUPTED: u8 = 130;
 
-fn builder(target: &Target) -> Builder {
-    let mut builder = Builder::new(target.provider).with_allow_http(target.allow_http);
-    if let Some(endpoint) = &target.endpoint {
-        builder = builder.with_endpoint(endpoint);
-    }
-    if let Some(url) = &target.redis {
-        builder = builder.with_redis(url);
-    }
-    builder
+/// One room's job: built, validated and planned before anything is sent anywhere.
+struct Job {
+    provider: Provider,
+    room: String,
+    moderator: Arc<dyn Moderator>,
+    request: DisconnectRequest,
+    plan: Plan,
+    hook: Arc<KickHook>,
 }
 
-/// Removes the given users and prints their outcomes.
+/// Removes the given users from every target and prints their outcomes.
 pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
-    let users = users::collect(
-        &args.users,
-        args.users_file.as_deref(),
-        args.stdin.is_some(),
-    )
-    .map_err(Failure::Usage)?;
-    let mut request = DisconnectRequest::new(args.target.room.as_str(), users);
-    if let Some(reason) = &args.reason {
-        request = request.with_reason(reason.as_str());
+    let users = users::from_args(&args.users)?;
+    let targets = targets::resolve(&args)?;
+    // Several bars share stderr through one MultiProgress; indicatif hides them off a terminal.
+    let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+    let mut jobs = Vec::with_capacity(targets.len());
+    // Every room is configured and validated before anything is sent to any of them.
+    for target in &targets {
+        jobs.push(prepare(&args, target, &users, &bars).await?);
     }
-    let provider = args.target.provider;
-
-    // A bar only for lists longer than one call; indicatif hides it when stderr is not a terminal.
-    let batch = provider
-        .capabilities()
-        .map_or(1, |caps| caps.max_users_per_call.get());
-    let bar = if request.users().len() > batch && !args.dry_run {
-        let bar = ProgressBar::with_draw_target(
-            Some(request.users().len() as u64),
-            ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} users {elapsed} {msg}")
-        {
-            bar.set_style(style);
-        }
-        Some(bar)
-    } else {
-        None
-    };
-    let hook = Arc::new(KickHook::new(bar));
-    let mut builder = builder(&args.target).with_audit(hook.clone());
-    if let Some(deadline) = args.deadline {
-        builder = builder.with_deadline(deadline.into());
-    }
-    let moderator = builder.build().await.map_err(Failure::Config)?;
 
     if args.dry_run {
-        let plan = moderator.plan(&request).map_err(Failure::Config)?;
-        println!(
-            "{}",
-            output::plan_text(provider.name(), &args.target.room, &plan)
-        );
+        let mut stdout = std::io::stdout().lock();
+        for (index, job) in jobs.iter().enumerate() {
+            if index > 0 {
+                let _ = writeln!(stdout);
+            }
+            let _ = writeln!(
+                stdout,
+                "{}",
+                output::plan_text(job.provider.name(), &job.room, &job.plan)
+            );
+            let caps = job.moderator.capabilities();
+            if let Some(line) = output::presence_text(&job.plan, &caps, args.no_presence_check) {
+                let _ = writeln!(stdout, "{line}");
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
 
     let started = std::time::Instant::now();
-    let finished = tokio::select! {
-        report = moderator.disconnect(&request) => Some(report.map_err(Failure::Config)?),
-        _ = tokio::signal::ctrl_c() => None,
+    let mut running = JoinSet::new();
+    for (index, job) in jobs.iter().enumerate() {
+        let moderator = job.moderator.clone();
+        let request = job.request.clone();
+        running.spawn(async move { (index, moderator.disconnect(&request).await) });
+    }
+    let mut reports: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
+    let mut refused = None;
+    let interrupted = tokio::select! {
+        () = async {
+            while let Some(joined) = running.join_next().await {
+                match joined {
+                    Ok((index, Ok(report))) => reports[index] = Some(report),
+                    // `Err` means nothing was sent for that room (validated above, so rare).
+                    Ok((_, Err(error))) => refused = Some(error),
+                    // A task that panicked: its users are reported from what the hook heard.
+                    Err(_) => {}
+                }
+            }
+        } => false,
+        _ = tokio::signal::ctrl_c() => true,
     };
-    // On Ctrl-C the job's future was dropped above: the engine has told the hook a `cancelled`
-    // outcome for every user it had not finished, so every user is printed either way.
-    hook.finish();
-    let report = match finished {
-        Some(report) => report,
-        None => {
-            let (calls, throttled) = hook.calls();
-            let users = hook.outcomes_for(&distinct(request.users()));
-            let report =
-                moderator::Report::new(RoomId::new(args.target.room.as_str()), users, calls, false)
-                    .with_throttled(throttled)
-                    .with_elapsed(started.elapsed());
-            print_report(&args, provider, &report);
-            eprintln!(
-                "moderator: interrupted: calls in flight may or may not have removed their users; nothing else was sent"
+    if interrupted {
+        // Dropping the jobs' futures makes the engine tell the hooks a `cancelled` outcome for every
+        // user not finished; wait until every task is gone so that all of them are heard.
+        running.shutdown().await;
+    }
+    let mut all_gone = true;
+    for (index, job) in jobs.iter().enumerate() {
+        job.hook.finish();
+        let report = reports[index]
+            .take()
+            .unwrap_or_else(|| heard_report(job, started.elapsed()));
+        all_gone &= report.all_gone();
+        if jobs.len() > 1 && !args.json {
+            println!(
+                "{}{} {}:",
+                if index > 0 { "\n" } else { "" },
+                job.provider,
+                output::terminal_safe(&job.room)
             );
-            return Ok(ExitCode::from(INTERRUPTED));
         }
-    };
-    print_report(&args, provider, &report);
-    Ok(if report.all_gone() {
+        print_report(args.json, job.provider, &job.room, &report);
+    }
+    if interrupted {
+        eprintln!(
+            "moderator: interrupted: calls in flight may or may not have removed their users; nothing else was sent"
+        );
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    if let Some(error) = refused {
+        eprintln!(
+            "moderator: error: {}",
+            output::terminal_safe(&error.to_string())
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(if all_gone {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Builds one room's moderator from its provider's configuration and plans its request.
+async fn prepare(
+    args: &KickArgs,
+    target: &TargetSpec,
+    users: &[String],
+    bars: &MultiProgress,
+) -> Result<Job, Failure> {
+    let mut request =
+        DisconnectRequest::new(target.room.as_str(), users.iter().map(String::as_str));
+    if let Some(reason) = &args.reason {
+        request = request.with_reason(reason.as_str());
+    }
+    if args.no_presence_check {
+        request = request.without_presence_check();
+    }
+    // A bar only for lists longer than one call.
+    let batch = target
+        .provider
+        .capabilities()
+        .map_or(1, |caps| caps.max_users_per_call.get());
+    let bar = (request.users().len() > batch && !args.dry_run).then(|| {
+        let bar = bars.add(ProgressBar::new(request.users().len() as u64));
+        if let Ok(style) = ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} users {{elapsed}} {} {{msg}}",
+            target.provider
+        )) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let hook = Arc::new(KickHook::new(bar));
+    let mut builder = connect::builder(target.provider, &args.connection).with_audit(hook.clone());
+    if let Some(deadline) = args.deadline {
+        builder = builder.with_deadline(deadline.into());
+    }
+    let moderator = builder.build().await.map_err(Failure::Config)?;
+    let plan = moderator.plan(&request).map_err(Failure::Config)?;
+    Ok(Job {
+        provider: target.provider,
+        room: target.room.clone(),
+        moderator,
+        request,
+        plan,
+        hook,
+    })
+}
+
+/// The report of a job that did not finish (Ctrl-C): every user's outcome as the hook heard it.
+fn heard_report(job: &Job, elapsed: std::time::Duration) -> Report {
+    let (calls, throttled) = job.hook.calls();
+    let users = job.hook.outcomes_for(&distinct(job.request.users()));
+    Report::new(RoomId::new(job.room.as_str()), users, calls, false)
+        .with_throttled(throttled)
+        .with_elapsed(elapsed)
 }
 
 /// Each user once, in first-seen order (as the report lists them).
@@ -116,105 +189,22 @@ fn distinct(users: &[UserId]) -> Vec<UserId> {
         .collect()
 }
 
-fn print_report(args: &KickArgs, provider: Provider, report: &moderator::Report) {
+/// One line per user, then the summary; as JSON objects with `json`.
+pub fn print_report(json: bool, provider: Provider, room: &str, report: &Report) {
     let mut stdout = std::io::stdout().lock();
     for entry in report.users() {
-        let line = if args.json {
-            output::user_json(provider.name(), &args.target.room, entry).to_string()
+        let line = if json {
+            output::user_json(provider.name(), room, entry).to_string()
         } else {
             output::user_line(entry)
         };
         // A closed pipe (`| head`) is not worth a panic.
         let _ = writeln!(stdout, "{line}");
     }
-    let summary = if args.json {
-        output::summary_json(provider.name(), &args.target.room, report).to_string()
+    let summary = if json {
+        output::summary_json(provider.name(), room, report).to_string()
     } else {
         output::summary_line(report)
     };
     let _ = writeln!(stdout, "{summary}");
-}
-
-/// Removes everyone, after confirmation.
-pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
-    let provider = args.target.provider;
-    if let Some(caps) = provider.capabilities()
-        && !caps.disconnect_all
-    {
-        return Err(Failure::Usage(format!(
-            "{provider} cannot remove everyone from a room at once"
-        )));
-    }
-    if !args.yes {
-        confirm(provider, &args.target.room)?;
-    }
-    let moderator: Arc<dyn Moderator> = builder(&args.target)
-        .build()
-        .await
-        .map_err(Failure::Config)?;
-    let reason = args.reason.as_deref().map(Reason::new);
-    // `disconnect_all` answers `Err` both for a request refused before sending and for a provider
-    // failure; the room and reason are checked here first, exactly as a kick would check them (a
-    // one-user plan), so that a bad room is a usage error (exit 2) with nothing sent.
-    let mut probe = DisconnectRequest::new(args.target.room.as_str(), ["x"]);
-    if let Some(reason) = &reason {
-        probe = probe.with_reason(reason.clone());
-    }
-    moderator.plan(&probe).map_err(Failure::Config)?;
-    let room = output::terminal_safe(&args.target.room);
-    match moderator
-        .disconnect_all(&RoomId::new(args.target.room.as_str()), reason.as_ref())
-        .await
-    {
-        Ok(moderator::RoomCleared::Native) => {
-            println!("removed everyone from {room} on {provider}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(moderator::RoomCleared::ListedAndKicked(report)) => {
-            let summary = report.summary();
-            println!(
-                "removed {} of {} listed from {room} on {provider} ({} not there, {} failed)",
-                summary.disconnected,
-                report.users().len(),
-                summary.not_in_room,
-                summary.failed
-            );
-            Ok(if report.all_gone() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
-        Err(error) => {
-            eprintln!(
-                "moderator: error: {}",
-                output::terminal_safe(&error.to_string())
-            );
-            Ok(ExitCode::from(1))
-        }
-    }
-}
-
-/// Asks the operator to type the room id; refuses when nobody is there to ask.
-fn confirm(provider: Provider, room: &str) -> Result<(), Failure> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(Failure::Usage(
-            "kick-all removes everyone: confirm interactively or pass --yes".to_owned(),
-        ));
-    }
-    eprint!(
-        "This removes EVERYONE from room {} on {provider}. Type the room id to confirm: ",
-        output::terminal_safe(room)
-    );
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    stdin
-        .read_line(&mut answer)
-        .map_err(|e| Failure::Usage(format!("cannot read the confirmation: {e}")))?;
-    if answer.trim() == room {
-        Ok(())
-    } else {
-        Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
-    }
 }

@@ -1,10 +1,12 @@
 //! The `moderator` command-line tool.
 
 mod args;
+mod ban;
 #[cfg(feature = "emulators")]
 mod bench;
 #[cfg(feature = "emulators")]
 mod bench_compare;
+mod connect;
 #[cfg(feature = "emulators")]
 mod demo;
 #[cfg(feature = "emulators")]
@@ -13,7 +15,11 @@ mod emulate;
 mod emulated;
 mod hook;
 mod kick;
+mod kick_all;
+mod members;
 mod output;
+mod targets;
+mod token;
 mod users;
 
 use std::process::ExitCode;
@@ -61,7 +67,12 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Kick(args) => kick::kick(args).await,
-            Command::KickAll(args) => kick::kick_all(args).await,
+            Command::KickAll(args) => kick_all::kick_all(args).await,
+            Command::Members(args) => members::members(args).await,
+            Command::Ban(args) => ban::ban(args).await,
+            Command::Unban(args) => ban::unban(args).await,
+            Command::Bans(args) => ban::bans(args).await,
+            Command::Token(args) => token::token(args).await,
             #[cfg(feature = "emulators")]
             Command::Demo => demo::run().await,
             #[cfg(feature = "emulators")]

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use moderator::{Outcome, Plan, Report, UserReport};
+use moderator::{ApiLimits, Capabilities, Outcome, Plan, PresencePlan, Report, UserReport};
 use serde_json::{Value, json};
 
 /// Whether a terminal could act on `c` instead of showing it: C0 and C1 control characters, DEL,
@@ -45,11 +45,15 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
 /// `attempts`, and `error` with `kind`, `message`, `code`, `request_id`, `retry_status`, `provider`
 /// for a failure), with the provider and room added so that each line stands alone.
 pub fn user_json(provider: &str, room: &str, entry: &UserReport) -> Value {
+    placed(provider, room, serde_json::to_value(entry))
+}
+
+/// The library's JSON object `fields` (a report line, a member, a ban) with the provider and room
+/// first, so that each line stands alone.
+pub fn placed(provider: &str, room: &str, fields: serde_json::Result<Value>) -> Value {
     let mut object = json!({ "provider": provider, "room": room });
-    if let (Some(map), Ok(Value::Object(user))) =
-        (object.as_object_mut(), serde_json::to_value(entry))
-    {
-        map.extend(user);
+    if let (Some(map), Ok(Value::Object(fields))) = (object.as_object_mut(), fields) {
+        map.extend(fields);
     }
     object
 }
@@ -168,6 +172,79 @@ pub fn plan_text(provider: &str, room: &str, plan: &Plan) -> String {
         compact(&sizes),
         plan.min_duration
     )
+}
+
+/// What a dry run adds about the presence check before the kick, where the provider needs one.
+pub fn presence_text(plan: &Plan, caps: &Capabilities, skipped: bool) -> Option<String> {
+    let query = caps.presence.map(|limits| limits_text(&limits));
+    let list = caps.members.map(|limits| limits_text(&limits));
+    match plan.presence {
+        Some(PresencePlan::QueryUsers { calls, per_call }) => Some(format!(
+            "presence: checked first: {calls} presence call{} ({per_call} users each{})",
+            if calls == 1 { "" } else { "s" },
+            query.map_or(String::new(), |rate| format!(", {rate}")),
+        )),
+        Some(PresencePlan::ListRoom {
+            per_call,
+            query_calls,
+        }) => Some(format!(
+            "presence: checked first: the room's member list ({per_call} a page{}){}",
+            list.map_or(String::new(), |rate| format!(", {rate}")),
+            match (query_calls, caps.presence) {
+                (Some(calls), Some(limits)) => format!(
+                    ", or up to {calls} presence calls ({} users each{}) if the room is too large for listing to be cheaper",
+                    limits.per_call,
+                    query.map_or(String::new(), |rate| format!(", {rate}")),
+                ),
+                _ => String::new(),
+            }
+        )),
+        Some(_) => Some("presence: checked first".to_owned()),
+        None if skipped && caps.absent_users == moderator::AbsentUsers::FailTheCall => Some(
+            "presence: not checked (--no-presence-check): a call naming someone absent fails whole and is split to find who".to_owned(),
+        ),
+        None => None,
+    }
+}
+
+/// An API's rate for people: `5/s per room`, `20/s`, or `no documented rate`.
+fn limits_text(limits: &ApiLimits) -> String {
+    match limits.requests_per_second {
+        Some(rate) if limits.per_room => format!("{rate}/s per room"),
+        Some(rate) => format!("{rate}/s"),
+        None => "no documented rate".to_owned(),
+    }
+}
+
+/// Rows under a header, each column as wide as its widest cell (counted in characters), two spaces
+/// apart, the last column not padded. Cells must already be [`terminal_safe`].
+pub fn columns<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (index, cell) in cells.enumerate() {
+            if index + 1 == N {
+                out.push_str(cell);
+            } else {
+                let pad = widths[index].saturating_sub(cell.chars().count());
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        text.push_str(out.trim_end());
+        text.push('\n');
+    };
+    line(&mut headers.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
+    text
 }
 
 /// Batch sizes, with runs of the same size written once with a count (`50 x 200, 20`).

@@ -56,6 +56,16 @@ pub fn collect(flags: &[String], file: Option<&Path>, stdin: bool) -> Result<Vec
     Ok(users)
 }
 
+/// The users of a command's `--user`, `--users-file` and `-`.
+pub fn from_args(list: &crate::args::UserList) -> Result<Vec<String>, crate::Failure> {
+    collect(
+        &list.users,
+        list.users_file.as_deref(),
+        list.stdin.is_some(),
+    )
+    .map_err(crate::Failure::Usage)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
