@@ -1,6 +1,7 @@
-//! The Amazon IVS Chat emulator: `POST /DisconnectUser` as the real control plane speaks it (restJson1,
-//! SigV4 with signing name `ivschat`, `x-amzn-ErrorType` and `x-amzn-RequestId` headers, JSON error
-//! bodies), so that the official `aws-sdk-ivschat` talks to it unchanged through an endpoint override.
+//! The Amazon IVS Chat emulator: `POST /DisconnectUser` and `POST /CreateChatToken` as the real
+//! control plane speaks them (restJson1, SigV4 with signing name `ivschat`, `x-amzn-ErrorType` and
+//! `x-amzn-RequestId` headers, JSON error bodies), so that the official `aws-sdk-ivschat` talks to it
+//! unchanged through an endpoint override.
 //!
 //! It verifies SigV4 with its own implementation (unknown access key: 403 `UnrecognizedClientException`;
 //! wrong signature, wrong scope or an `x-amz-date` more than 5 minutes off: 403
@@ -9,6 +10,15 @@
 //! and enforces DisconnectUser's 100 TPS quota (429 `ThrottlingException`). Errors it cannot produce by
 //! itself (`AccessDeniedException`, `PendingVerification`, `InternalServerException`) are scripted with
 //! [`error_fault`]. The WebSocket messaging API is not emulated.
+//!
+//! CreateChatToken has its own quota (200 TPS) and so its own [`Controls`]
+//! ([`IvsChatEmulator::token_controls`]: faults, latency, log, counters): a test asserts that no
+//! token was asked for with `ivs.token_controls().counters().requests == 0`, and reads the tokens
+//! issued (room, user, capabilities, session duration, attributes; never the token) with
+//! [`IvsChatEmulator::chat_tokens`]. Over HTTP: `GET /_emulator/ivschat/chat-tokens` (the tokens
+//! issued), `GET /_emulator/ivschat/chat-tokens/counters`, `GET /_emulator/ivschat/chat-tokens/requests`;
+//! `POST /_emulator/reset` clears them too. The admin `faults` and `settings` routes act on
+//! DisconnectUser only.
 //!
 //! Fixed test credentials: access key [`DEFAULT_ACCESS_KEY_ID`] (`AKIDEMULATOR`), secret
 //! [`DEFAULT_SECRET_ACCESS_KEY`] (`emulator-secret`), no session token, region [`DEFAULT_REGION`]
@@ -28,10 +38,13 @@
 //!
 //! Over HTTP, seed with `PUT /_emulator/rooms/{room}` where the ARN's `/` is written `%2F`.
 
+mod chat_token;
 mod disconnect;
 mod sigv4;
+mod validation;
 mod wire;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -40,13 +53,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::routing::post;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Serialize;
 
 pub use wire::{ErrorType, SCRIPTED_REQUEST_ID, error_fault};
 
-use crate::{Controls, MemberRooms, RoomDirectory, Server};
+use crate::{Admission, Controls, MemberRooms, RoomDirectory, Server, fault_response};
 
 /// The access key id the emulator accepts by default (a fixed test credential).
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIDEMULATOR";
@@ -58,6 +75,10 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
 /// The SigV4 signing name (service) of IVS Chat.
 pub const SIGNING_NAME: &str = "ivschat";
+/// DisconnectUser's quota per account and region, not adjustable (IVS Chat service quotas).
+pub const DISCONNECT_USER_PER_SECOND: u32 = 100;
+/// CreateChatToken's quota per account and region (`providers/ban.md`).
+pub const CREATE_CHAT_TOKEN_PER_SECOND: u32 = 200;
 
 /// IVS Chat emulator settings. The defaults are the documented limits and the fixed test credentials.
 #[derive(Clone)]
@@ -74,6 +95,8 @@ pub struct IvsChatConfig {
     pub account_id: String,
     /// DisconnectUser's quota (100 per second); over it, 429 `ThrottlingException`.
     pub requests_per_second: Option<NonZeroU32>,
+    /// CreateChatToken's quota (200 per second); over it, 429 `ThrottlingException`.
+    pub create_chat_token_per_second: Option<NonZeroU32>,
     /// How far `x-amz-date` may be from the emulator's clock (5 minutes, as AWS).
     pub max_clock_skew: Duration,
 }
@@ -86,7 +109,8 @@ impl Default for IvsChatConfig {
             session_token: None,
             region: DEFAULT_REGION.to_owned(),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
-            requests_per_second: NonZeroU32::new(100),
+            requests_per_second: NonZeroU32::new(DISCONNECT_USER_PER_SECOND),
+            create_chat_token_per_second: NonZeroU32::new(CREATE_CHAT_TOKEN_PER_SECOND),
             max_clock_skew: Duration::from_secs(300),
         }
     }
@@ -104,6 +128,10 @@ impl fmt::Debug for IvsChatConfig {
             .field("region", &self.region)
             .field("account_id", &self.account_id)
             .field("requests_per_second", &self.requests_per_second)
+            .field(
+                "create_chat_token_per_second",
+                &self.create_chat_token_per_second,
+            )
             .field("max_clock_skew", &self.max_clock_skew)
             .finish()
     }
@@ -122,13 +150,33 @@ pub struct Disconnection {
     pub was_member: bool,
 }
 
+/// One CreateChatToken call the emulator accepted: what the token grants. The token itself is not
+/// kept (it is a secret, even a fake one, and tests have no use for it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IssuedChatToken {
+    /// The room ARN.
+    pub room: String,
+    /// The user id.
+    pub user: String,
+    /// The capabilities, as sent (none: read only).
+    pub capabilities: Vec<String>,
+    /// `sessionDurationInMinutes` as sent; `None` means IVS's default (60).
+    pub session_duration_in_minutes: Option<i64>,
+    /// The attributes, as sent.
+    pub attributes: BTreeMap<String, String>,
+}
+
 /// State shared by the handler and the handle.
 #[derive(Clone, Debug)]
 struct Service {
     config: Arc<IvsChatConfig>,
+    /// DisconnectUser's controls (and its quota).
     controls: Controls,
+    /// CreateChatToken's controls: its own quota, log and counters.
+    token_controls: Controls,
     rooms: MemberRooms,
     disconnections: Arc<Mutex<Vec<Disconnection>>>,
+    chat_tokens: Arc<Mutex<Vec<IssuedChatToken>>>,
     request_ids: Arc<AtomicU64>,
     /// Distinguishes request ids of emulators started at different times.
     id_prefix: u32,
@@ -158,6 +206,100 @@ impl Service {
             .unwrap_or_else(PoisonError::into_inner)
             .push(disconnection);
     }
+
+    fn record_token(&self, issued: IssuedChatToken) {
+        self.chat_tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(issued);
+    }
+
+    fn chat_tokens(&self) -> Vec<IssuedChatToken> {
+        self.chat_tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// What every operation does before reading its body: admission through `controls` (faults,
+    /// latency, the quota of `limit` per second), then SigV4. `Err` is the answer to send.
+    async fn gate(
+        &self,
+        controls: &Controls,
+        limit: Option<NonZeroU32>,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &Bytes,
+        request_id: &str,
+    ) -> Result<(), Response> {
+        match controls.admit("POST", uri.path()).await {
+            Admission::Proceed => {}
+            Admission::Throttled { .. } => {
+                return Err(wire::throttled(
+                    request_id,
+                    body,
+                    limit.map_or(0, NonZeroU32::get),
+                ));
+            }
+            Admission::Fault(fault) => return Err(fault_response(fault)),
+        }
+        let signed = sigv4::SignedRequest {
+            method: "POST",
+            path: uri.path(),
+            query: uri.query(),
+            headers,
+            body,
+        };
+        sigv4::verify(&signed, &self.expected(), SystemTime::now()).map_err(|rejection| {
+            controls.record_violation(rejection.error_type.name());
+            wire::error(
+                rejection.error_type,
+                request_id,
+                serde_json::json!({ "message": rejection.message }),
+            )
+        })
+    }
+}
+
+/// The rooms as the admin API sees them. Resetting also forgets CreateChatToken's log, counters,
+/// faults and issued tokens, which live beside the admin API's own controls (`POST /_emulator/reset`
+/// clears everything it documents, for both operations).
+#[derive(Clone)]
+struct AdminRooms(Service);
+
+impl RoomDirectory for AdminRooms {
+    fn seed(&self, room: &str, users: &[String]) {
+        self.0.rooms.seed(room, users);
+    }
+
+    fn members(&self, room: &str) -> Option<Vec<String>> {
+        self.0.rooms.members(room)
+    }
+
+    fn clear(&self) {
+        self.0.rooms.clear();
+        self.0.token_controls.reset();
+        self.0
+            .chat_tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// `GET /_emulator/ivschat/chat-tokens`: the tokens issued, oldest first.
+async fn get_chat_tokens(State(service): State<Service>) -> impl IntoResponse {
+    Json(service.chat_tokens())
+}
+
+/// `GET /_emulator/ivschat/chat-tokens/counters`: CreateChatToken's counters.
+async fn get_chat_token_counters(State(service): State<Service>) -> impl IntoResponse {
+    Json(service.token_controls.counters())
+}
+
+/// `GET /_emulator/ivschat/chat-tokens/requests`: CreateChatToken's request log.
+async fn get_chat_token_requests(State(service): State<Service>) -> impl IntoResponse {
+    Json(service.token_controls.requests())
 }
 
 /// A running IVS Chat emulator. Dropping it stops it.
@@ -171,12 +313,15 @@ impl IvsChatEmulator {
     /// Starts the emulator on `addr` (port 0 picks a free port).
     pub async fn start(config: IvsChatConfig, addr: SocketAddr) -> io::Result<Self> {
         let controls = Controls::new(config.requests_per_second);
+        let token_controls = Controls::new(config.create_chat_token_per_second);
         let rooms = MemberRooms::default();
         let service = Service {
             config: Arc::new(config),
             controls: controls.clone(),
-            rooms: rooms.clone(),
+            token_controls,
+            rooms,
             disconnections: Arc::default(),
+            chat_tokens: Arc::default(),
             request_ids: Arc::default(),
             id_prefix: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -185,8 +330,21 @@ impl IvsChatEmulator {
         };
         let router = Router::new()
             .route("/DisconnectUser", post(disconnect::disconnect_user))
+            .route("/CreateChatToken", post(chat_token::create_chat_token))
+            .route("/_emulator/ivschat/chat-tokens", get(get_chat_tokens))
+            .route(
+                "/_emulator/ivschat/chat-tokens/counters",
+                get(get_chat_token_counters),
+            )
+            .route(
+                "/_emulator/ivschat/chat-tokens/requests",
+                get(get_chat_token_requests),
+            )
             .with_state(service.clone())
-            .merge(crate::admin::router(controls, Arc::new(rooms)));
+            .merge(crate::admin::router(
+                controls,
+                Arc::new(AdminRooms(service.clone())),
+            ));
         let server = Server::start(addr, router).await?;
         Ok(IvsChatEmulator { server, service })
     }
@@ -201,9 +359,21 @@ impl IvsChatEmulator {
         self.server.addr()
     }
 
-    /// Latency, faults, request log, counters and rate limit.
+    /// DisconnectUser's latency, faults, request log, counters and rate limit (also served by the
+    /// admin routes under `/_emulator/`).
     pub fn controls(&self) -> &Controls {
         &self.service.controls
+    }
+
+    /// CreateChatToken's latency, faults, request log, counters and rate limit (200 per second):
+    /// `token_controls().counters().requests == 0` says no token was asked for.
+    pub fn token_controls(&self) -> &Controls {
+        &self.service.token_controls
+    }
+
+    /// Every CreateChatToken call answered with a token, in order (never the token itself).
+    pub fn chat_tokens(&self) -> Vec<IssuedChatToken> {
+        self.service.chat_tokens()
     }
 
     /// The ARN of room `id` in the emulator's region and account.

@@ -436,6 +436,22 @@ pub(super) fn format_amz_date(secs: u64) -> String {
     )
 }
 
+/// `at` as ISO 8601 / RFC 3339 in UTC with milliseconds (`2024-01-31T12:00:00.000Z`), as IVS sends
+/// timestamps in JSON bodies. Times before 1970 are written as 1970.
+pub(super) fn format_iso8601(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days(secs / 86_400);
+    let rest = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60,
+        since.subsec_millis()
+    )
+}
+
 /// Days since 1970-01-01 of a Gregorian date (H. Hinnant's algorithm), for dates from 1970 on.
 fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
     let y = if month <= 2 {

@@ -32,6 +32,31 @@ async fn call_as(
     secret: &str,
     at: SystemTime,
 ) -> Answer {
+    call_operation(ivs, "/DisconnectUser", body, access_key_id, secret, at).await
+}
+
+/// POSTs `body` to `/CreateChatToken`, signed with the emulator's credentials now.
+async fn create_chat_token(ivs: &IvsChatEmulator, body: &Value) -> Answer {
+    call_operation(
+        ivs,
+        "/CreateChatToken",
+        body,
+        ivs.access_key_id(),
+        DEFAULT_SECRET_ACCESS_KEY,
+        SystemTime::now(),
+    )
+    .await
+}
+
+/// POSTs `body` to `path`, signed as the SDK would with these credentials at time `at`.
+async fn call_operation(
+    ivs: &IvsChatEmulator,
+    path: &str,
+    body: &Value,
+    access_key_id: &str,
+    secret: &str,
+    at: SystemTime,
+) -> Answer {
     let body = body.to_string();
     let host = ivs.addr().to_string();
     let amz_date = sigv4::format_amz_date(
@@ -48,7 +73,7 @@ async fn call_as(
     let canonical = sigv4::canonical_request(
         &SignedRequest {
             method: "POST",
-            path: "/DisconnectUser",
+            path,
             query: None,
             headers: &headers,
             body: body.as_bytes(),
@@ -64,7 +89,7 @@ async fn call_as(
         signed_headers.join(";")
     );
     let response = reqwest::Client::new()
-        .post(format!("{}/DisconnectUser", ivs.base_url()))
+        .post(format!("{}{path}", ivs.base_url()))
         .headers(headers)
         .header("authorization", authorization)
         .body(body)
@@ -346,4 +371,154 @@ fn debug_hides_the_secret() {
     );
     assert!(!shown.contains(DEFAULT_SECRET_ACCESS_KEY), "{shown}");
     assert!(!shown.contains("tok-123"), "{shown}");
+}
+
+#[tokio::test]
+async fn create_chat_token_issues_a_token_and_records_what_it_grants() {
+    let ivs = emulator().await;
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, Vec::<String>::new());
+    let before = SystemTime::now();
+    let answer = create_chat_token(
+        &ivs,
+        &json!({
+            "roomIdentifier": room,
+            "userId": "alice",
+            "capabilities": ["SEND_MESSAGE"],
+            "sessionDurationInMinutes": 30,
+            "attributes": {"color": "blue"},
+        }),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let body = answer.json();
+    let token = body["token"].as_str().expect("a token");
+    assert!(token.len() > 32, "{token}");
+    for time in ["tokenExpirationTime", "sessionExpirationTime"] {
+        let text = body[time].as_str().expect(time);
+        assert!(text.ends_with('Z') && text.len() == 24, "{time}: {text}");
+    }
+    let year = sigv4::format_iso8601(before);
+    assert_eq!(
+        body["tokenExpirationTime"].as_str().map(|t| &t[..4]),
+        Some(&year[..4])
+    );
+    assert_eq!(
+        ivs.chat_tokens(),
+        [IssuedChatToken {
+            room: room.clone(),
+            user: "alice".to_owned(),
+            capabilities: vec!["SEND_MESSAGE".to_owned()],
+            session_duration_in_minutes: Some(30),
+            attributes: [("color".to_owned(), "blue".to_owned())].into(),
+        }]
+    );
+    // Counted on CreateChatToken's own controls, not DisconnectUser's.
+    assert_eq!(ivs.token_controls().counters().requests, 1);
+    assert_eq!(ivs.controls().counters().requests, 0);
+    let logged = ivs.token_controls().requests();
+    assert_eq!(logged[0].target, "/CreateChatToken");
+    assert_eq!(logged[0].result, "ok");
+
+    let second = create_chat_token(&ivs, &json!({"roomIdentifier": room, "userId": "alice"})).await;
+    assert_ne!(second.json()["token"], body["token"], "every token is new");
+}
+
+#[tokio::test]
+async fn create_chat_token_refuses_unknown_rooms_and_bad_fields_without_a_token() {
+    let ivs = emulator().await;
+    let nowhere = ivs.room_arn("nowhere");
+    let answer = create_chat_token(&ivs, &json!({"roomIdentifier": nowhere, "userId": "u"})).await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.error(), Some("ResourceNotFoundException"));
+    assert_eq!(answer.json()["resourceId"], nowhere.as_str());
+
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, ["u"]);
+    let answer = create_chat_token(
+        &ivs,
+        &json!({"roomIdentifier": room, "userId": "u", "capabilities": ["KICK"], "sessionDurationInMinutes": 0}),
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error(), Some("ValidationException"));
+    assert_eq!(answer.json()["fieldList"].as_array().map(Vec::len), Some(2));
+    assert!(ivs.chat_tokens().is_empty());
+    let counters = ivs.token_controls().counters();
+    assert_eq!((counters.requests, counters.violations), (2, 1));
+}
+
+#[tokio::test]
+async fn create_chat_token_has_its_own_quota_and_checks_signatures() {
+    let ivs = emulator().await;
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, ["u"]);
+    ivs.token_controls().set_rate_limit(NonZeroU32::new(1));
+    let body = json!({"roomIdentifier": room, "userId": "u"});
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(create_chat_token(&ivs, &body).await);
+    }
+    let throttled: Vec<&Answer> = answers.iter().filter(|a| a.status == 429).collect();
+    assert!(!throttled.is_empty(), "{answers:?}");
+    assert_eq!(throttled[0].error(), Some("ThrottlingException"));
+    assert_eq!(throttled[0].json()["limit"], 200);
+    // DisconnectUser's quota is untouched.
+    let kick = call_now(&ivs, &json!({"roomIdentifier": room, "userId": "u"})).await;
+    assert_eq!(kick.status, 200);
+
+    ivs.token_controls().set_rate_limit(None);
+    let forged = call_operation(
+        &ivs,
+        "/CreateChatToken",
+        &body,
+        ivs.access_key_id(),
+        "not-the-secret",
+        SystemTime::now(),
+    )
+    .await;
+    assert_eq!(forged.error(), Some("InvalidSignatureException"));
+    assert_eq!(ivs.chat_tokens().len(), answers.len() - throttled.len());
+}
+
+#[tokio::test]
+async fn the_admin_api_reads_and_resets_issued_chat_tokens() {
+    let ivs = emulator().await;
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, ["u"]);
+    create_chat_token(&ivs, &json!({"roomIdentifier": room, "userId": "u"})).await;
+    let client = reqwest::Client::new();
+    let get = |path: &'static str| {
+        let url = format!("{}{path}", ivs.base_url());
+        let client = client.clone();
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .expect("answer")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let tokens = get("/_emulator/ivschat/chat-tokens").await;
+    assert_eq!(tokens[0]["user"], "u");
+    assert_eq!(tokens[0]["capabilities"], json!([]));
+    assert!(tokens[0].get("token").is_none(), "the token is never kept");
+    assert_eq!(
+        get("/_emulator/ivschat/chat-tokens/counters").await["requests"],
+        1
+    );
+    let requests = get("/_emulator/ivschat/chat-tokens/requests").await;
+    assert_eq!(requests[0]["target"], "/CreateChatToken");
+    let reset = client
+        .post(format!("{}/_emulator/reset", ivs.base_url()))
+        .send()
+        .await
+        .expect("answer");
+    assert!(reset.status().is_success());
+    assert!(ivs.chat_tokens().is_empty());
+    assert_eq!(ivs.token_controls().counters().requests, 0);
+    assert_eq!(get("/_emulator/ivschat/chat-tokens").await, json!([]));
 }

@@ -1,4 +1,5 @@
-//! IVS Chat's restJson1 answers: 200 with an empty body, or an error status with `x-amzn-ErrorType`,
+//! IVS Chat's restJson1 answers: 200 with an empty body (DisconnectUser) or a JSON object
+//! (CreateChatToken), or an error status with `x-amzn-ErrorType`,
 //! `x-amzn-RequestId` and a JSON body whose members depend on the error (see the service model).
 
 use axum::body::Body;
@@ -8,8 +9,9 @@ use serde_json::{Value, json};
 
 use crate::Fault;
 
-/// The error types the emulator sends: the five DisconnectUser declares, `InternalServerException`,
-/// and the AWS front end's authentication errors.
+/// The error types the emulator sends: the five DisconnectUser declares (CreateChatToken declares
+/// the same but `ThrottlingException`, which it still answers over its quota),
+/// `InternalServerException`, and the AWS front end's authentication errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorType {
@@ -19,7 +21,8 @@ pub enum ErrorType {
     PendingVerification,
     /// 404 `ResourceNotFoundException`: no such room.
     ResourceNotFound,
-    /// 429 `ThrottlingException`: over 100 requests per second.
+    /// 429 `ThrottlingException`: over the operation's quota (DisconnectUser 100, CreateChatToken 200
+    /// requests per second).
     Throttling,
     /// 400 `ValidationException`, with `reason` and `fieldList`.
     Validation,
@@ -98,6 +101,43 @@ pub(super) fn error(error_type: ErrorType, request_id: &str, body: Value) -> Res
 /// DisconnectUser's success: 200 and an empty body.
 pub(super) fn success(request_id: &str) -> Response {
     respond(StatusCode::OK, request_id, None, String::new())
+}
+
+/// A success with a JSON body (CreateChatToken's `{token, tokenExpirationTime, ...}`).
+pub(super) fn success_json(request_id: &str, body: &Value) -> Response {
+    respond(StatusCode::OK, request_id, None, body.to_string())
+}
+
+/// 404 `ResourceNotFoundException` for room `room` (the identifier as sent).
+pub(super) fn room_not_found(request_id: &str, room: &str) -> Response {
+    error(
+        ErrorType::ResourceNotFound,
+        request_id,
+        json!({
+            "message": format!("Room {room} not found"),
+            "resourceId": room,
+            "resourceType": "ROOM",
+        }),
+    )
+}
+
+/// 429 `ThrottlingException` over a quota of `limit` per second; `resourceId` is the room the
+/// request named, if its body says.
+pub(super) fn throttled(request_id: &str, body: &[u8], limit: u32) -> Response {
+    let room = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("roomIdentifier")?.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    error(
+        ErrorType::Throttling,
+        request_id,
+        json!({
+            "message": "Rate exceeded",
+            "resourceId": room,
+            "resourceType": "ROOM",
+            "limit": limit,
+        }),
+    )
 }
 
 fn respond(
