@@ -215,6 +215,11 @@ mod tests {
                 "requests_per_second": 20,
                 "room_id": {"max_len": null, "unit": "chars", "charset": null},
                 "user_id": {"max_len": 32, "unit": "bytes", "charset": null},
+                "members": null,
+                "presence": null,
+                "absent_users": "harmless",
+                "bans": {"support": "store"},
+                "tokens": false,
             })
         );
         let plan = Plan::new(&caps, 120).with_deadline(Some(Duration::from_secs(2)));
@@ -222,7 +227,7 @@ mod tests {
         assert_eq!(
             value,
             json!({"users": 120, "batches": [50, 50, 20], "requests_per_second": 20,
-                   "min_duration_ms": 100, "deadline_ms": 2000})
+                   "min_duration_ms": 100, "deadline_ms": 2000, "presence": null})
         );
         assert_eq!(serde_json::from_value::<Plan>(value).unwrap(), plan);
     }

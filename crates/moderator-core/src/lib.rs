@@ -19,6 +19,7 @@ mod ban;
 mod capabilities;
 mod engine;
 mod error;
+mod fan_out;
 mod id;
 #[cfg(feature = "serde")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
@@ -44,9 +45,10 @@ pub use ban::{
 pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport};
 pub use engine::{
     AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, MAX_MEMBERS, Pacer,
-    QuotaKey, RatePacer, RetryPolicy,
+    PresencePlan, QUERY_FIRST_CALLS, QuotaKey, RENEW_WITHIN, RatePacer, RetryPolicy,
 };
 pub use error::{Error, ErrorKind, RetryStatus};
+pub use fan_out::{Target, TargetReport, disconnect_everywhere};
 pub use id::{Reason, RoomId, UserId};
 pub use loopback::is_loopback_host;
 pub use members::{AbsentUsers, ApiLimits, Member, MemberPage, Presence, RoomClear};

@@ -3,7 +3,7 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use crate::Capabilities;
+use crate::{Capabilities, PresencePlan};
 
 /// The provider calls a request would need, before any retry.
 ///
@@ -35,6 +35,8 @@ pub struct Plan {
         serde(rename = "deadline_ms", with = "crate::json::optional_millis")
     )]
     pub deadline: Option<Duration>,
+    /// How presence is checked before kicking, where the provider needs it (ZIM).
+    pub presence: Option<PresencePlan>,
 }
 
 impl Plan {
@@ -58,12 +60,19 @@ impl Plan {
             requests_per_second: caps.requests_per_second,
             min_duration,
             deadline: None,
+            presence: None,
         }
     }
 
     /// Records the deadline the request would run under.
     pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.deadline = deadline;
+        self
+    }
+
+    /// Records how presence would be checked first.
+    pub fn with_presence(mut self, presence: Option<PresencePlan>) -> Self {
+        self.presence = presence;
         self
     }
 

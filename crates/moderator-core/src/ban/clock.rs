@@ -12,7 +12,7 @@ use tokio::time::Instant;
 /// Outside tests the two clocks agree (to within the system clock's own adjustments).
 pub fn wall_clock_now() -> SystemTime {
     static ORIGIN: OnceLock<(SystemTime, std::time::Instant)> = OnceLock::new();
-    let (wall, real) = *ORIGIN.get_or_init(|| (SystemTime::now(), std::time::Instant::now()));
+    let (wall, real) = *ORIGIN.get_or_init(|| (SystemTime::now(), Instant::now().into_std()));
     // tokio's Instant is std's Instant shifted by the paused clock's advances.
     let since: Duration = Instant::now().into_std().saturating_duration_since(real);
     wall.checked_add(since).unwrap_or(wall)

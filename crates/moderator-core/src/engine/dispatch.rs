@@ -13,9 +13,10 @@ use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Engine;
 use super::pacer::Answer;
+use super::presence::Checked;
 use crate::{
-    Adapter, AuditHook, Batch, BatchResult, Error, ErrorKind, Outcome, Reason, RetryStatus, RoomId,
-    UserId, UserReport,
+    Adapter, AuditHook, Batch, BatchResult, Error, ErrorKind, Outcome, Presence, Reason,
+    RetryStatus, RoomId, UserId, UserReport,
 };
 
 /// Users (indices into the distinct user list) that travel together in one provider call.
@@ -29,6 +30,17 @@ struct Job {
     throttles: u32,
     /// Why the previous call for these users failed, if one did.
     last_error: Option<Error>,
+    /// What the job does: a kick, or a presence check of users a kick failed for without saying who.
+    kind: JobKind,
+    /// Whether a presence check already ran for these users (a failure that still names no user is
+    /// then resolved by splitting).
+    checked: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JobKind {
+    Kick,
+    CheckPresence,
 }
 
 impl Job {
@@ -39,6 +51,8 @@ impl Job {
             tries: 1,
             throttles: 0,
             last_error: None,
+            kind: JobKind::Kick,
+            checked: false,
         }
     }
 
@@ -50,6 +64,8 @@ impl Job {
             tries: self.tries,
             throttles: 0,
             last_error: Some(error.clone()),
+            kind: JobKind::Kick,
+            checked: self.checked,
         }
     }
 }
@@ -65,6 +81,11 @@ enum JobResult {
     Stopped,
     /// Not sent: the pacer could not grant a call.
     NoGrant(Error),
+    /// A presence check ran (`calls` provider calls).
+    Checked {
+        result: Result<Vec<Presence>, Error>,
+        calls: u32,
+    },
 }
 
 /// A job waiting for its backoff or `Retry-After`, outside the concurrency slots.
@@ -239,6 +260,7 @@ impl<A: Adapter> Engine<A> {
         users: &[UserId],
         reason: Option<&Reason>,
         deadline: Option<Instant>,
+        checked: Option<Checked>,
     ) -> Dispatched {
         let sending: Vec<AtomicBool> = users.iter().map(|_| AtomicBool::new(false)).collect();
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -264,9 +286,19 @@ impl<A: Adapter> Engine<A> {
             finished: false,
         };
         let max = self.caps.max_users_per_call.get();
+        let mut to_kick: Vec<usize> = (0..users.len()).collect();
+        if let Some(checked) = checked {
+            // Found absent by the presence check before kicking: nothing to send for them.
+            progress.calls += checked.calls;
+            to_kick.retain(|&user| checked.present[user]);
+            for (user, present) in checked.present.iter().enumerate() {
+                if !present {
+                    progress.resolve(user, Outcome::NotInRoom);
+                }
+            }
+        }
         let mut queue = Queue {
-            ready: (0..users.len())
-                .collect::<Vec<_>>()
+            ready: to_kick
                 .chunks(max)
                 .map(|chunk| Job::first(chunk.to_vec()))
                 .collect(),
@@ -314,6 +346,17 @@ impl<A: Adapter> Engine<A> {
     /// Waits for the job's turn (pacing), then sends it, all within the deadline and unless the
     /// request was stopped.
     async fn run_job(&self, shared: &Shared<'_>, job: Job) -> (Job, JobResult) {
+        if job.kind == JobKind::CheckPresence {
+            // Presence calls are paced by their own API's pacers inside `presence_of`, not by
+            // the kick's turn.
+            let users: Vec<UserId> = job.users.iter().map(|&i| shared.users[i].clone()).collect();
+            let stopped = shared.stop.clone();
+            if *stopped.borrow() {
+                return (job, JobResult::Stopped);
+            }
+            let (result, calls) = self.presence_of(shared.room, &users, shared.deadline).await;
+            return (job, JobResult::Checked { result, calls });
+        }
         let mut stop = shared.stop.clone();
         let turn = async {
             tokio::select! {
@@ -391,6 +434,10 @@ impl<A: Adapter> Engine<A> {
             JobResult::Deadline => return progress.settle_unsent(&job, NotSent::Deadline),
             JobResult::Stopped => return progress.settle_unsent(&job, NotSent::Stopped),
             JobResult::NoGrant(error) => return progress.settle(&job.users, &error),
+            JobResult::Checked { result, calls } => {
+                progress.calls += calls;
+                return absorb_check(progress, queue, job, result);
+            }
         };
         progress.calls += 1;
         for &user in &job.users {
@@ -457,6 +504,18 @@ impl<A: Adapter> Engine<A> {
                     let job = job.next(job.users.clone(), &error);
                     return retry.progress.settle_unsent(&job, NotSent::Stopped);
                 }
+                if !job.checked && self.can_check_presence() {
+                    // Someone in the batch is not in the room (they left between the check and
+                    // the kick, or no check ran): ask who, rather than halving the batch.
+                    debug!(%error, batch_size = job.users.len(), "checking presence of a batch whose failure names no user");
+                    let check = Job {
+                        kind: JobKind::CheckPresence,
+                        checked: true,
+                        ..job.next(job.users.clone(), &error)
+                    };
+                    retry.queue.ready.push_front(check);
+                    return;
+                }
                 debug!(%error, batch_size = job.users.len(), "splitting a batch whose failure names no user");
                 let (left, right) = job.users.split_at(job.users.len() / 2);
                 for half in [right, left] {
@@ -470,6 +529,59 @@ impl<A: Adapter> Engine<A> {
             }
         }
     }
+}
+
+/// Absent users of a checked batch are not in the room; the present ones are kicked again (a failure
+/// that still names no user is then resolved by splitting). A check that failed leaves splitting as
+/// the last resort.
+fn absorb_check(
+    progress: &mut Progress<'_>,
+    queue: &mut Queue,
+    job: Job,
+    result: Result<Vec<Presence>, Error>,
+) {
+    let error = job
+        .last_error
+        .clone()
+        .unwrap_or_else(|| Error::protocol("a presence check without a failed call"));
+    let present: Vec<usize> = match result {
+        Ok(presence) if presence.len() == job.users.len() => {
+            let mut present = Vec::new();
+            for (&user, presence) in job.users.iter().zip(presence) {
+                match presence {
+                    Presence::Absent => progress.resolve(user, Outcome::NotInRoom),
+                    Presence::Present => present.push(user),
+                }
+            }
+            present
+        }
+        Ok(_) | Err(_) => {
+            if let Err(check_error) = &result {
+                debug!(%check_error, "presence could not be read; splitting the batch instead");
+            }
+            if job.users.len() == 1 {
+                return progress.settle(&job.users, &error);
+            }
+            let (left, right) = job.users.split_at(job.users.len() / 2);
+            for half in [right, left] {
+                let half = Job {
+                    last_error: None,
+                    attempt: job.attempt,
+                    ..job.next(half.to_vec(), &error)
+                };
+                queue.ready.push_front(half);
+            }
+            return;
+        }
+    };
+    if present.is_empty() {
+        return;
+    }
+    let again = Job {
+        attempt: job.attempt,
+        ..job.next(present, &error)
+    };
+    queue.ready.push_front(again);
 }
 
 /// Whether the provider answered, and whether it throttled, as the pacer needs to know.

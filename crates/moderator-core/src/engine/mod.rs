@@ -10,6 +10,7 @@ mod audit;
 mod bans;
 mod dispatch;
 mod pacer;
+mod presence;
 mod quota;
 mod retry;
 mod rooms;
@@ -30,6 +31,8 @@ pub use pacer::{Answer, Pacer, RatePacer};
 pub use quota::QuotaKey;
 pub use retry::RetryPolicy;
 
+pub use bans::RENEW_WITHIN;
+pub use presence::{PresencePlan, QUERY_FIRST_CALLS};
 pub use rooms::MAX_MEMBERS;
 
 use crate::{
@@ -332,7 +335,8 @@ impl<A: Adapter> Moderator for Engine<A> {
 
     fn plan(&self, request: &DisconnectRequest) -> Result<Plan, Error> {
         let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
-        let plan = Plan::new(&self.caps, valid.users.len());
+        let plan = Plan::new(&self.caps, valid.users.len())
+            .with_presence(self.presence_plan(valid.users.len(), request.presence_check()));
         let deadline = self.deadline_for(&plan)?;
         Ok(plan.with_deadline(deadline))
     }
@@ -344,15 +348,27 @@ impl<A: Adapter> Moderator for Engine<A> {
         let deadline = self.deadline_for(&plan)?;
         let span = info_span!("moderator.disconnect", provider, room = %request.room(), users = valid.users.len());
         let started = tokio::time::Instant::now();
-        let dispatched = self
-            .dispatch(
+        let deadline = deadline.and_then(|d| started.checked_add(d));
+        let dispatched = async {
+            let checked = self
+                .precheck(
+                    request.room(),
+                    &valid.users,
+                    request.presence_check(),
+                    deadline,
+                )
+                .await;
+            self.dispatch(
                 request.room(),
                 &valid.users,
                 valid.reason,
-                deadline.and_then(|d| started.checked_add(d)),
+                deadline,
+                checked,
             )
-            .instrument(span)
-            .await;
+            .await
+        }
+        .instrument(span)
+        .await;
         dispatch::log_failures(provider, &dispatched.users);
         let reason_delivered = valid.reason.is_some()
             && dispatched

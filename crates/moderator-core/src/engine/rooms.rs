@@ -26,6 +26,22 @@ impl<A: Adapter> Engine<A> {
     /// Every member of `room`, each once (the listing is a snapshot, not a transaction: pages may
     /// repeat a member who moved), with the provider calls it took.
     pub(crate) async fn list_members(&self, room: &RoomId) -> (Result<Vec<Member>, Error>, u32) {
+        let deadline = Instant::now().checked_add(LISTING_DEADLINE);
+        let (listing, calls) = self.list_members_while(room, deadline, |_| true).await;
+        let listing = listing.and_then(|members| {
+            members.ok_or_else(|| Error::protocol("the listing stopped early"))
+        });
+        (listing, calls)
+    }
+
+    /// Lists `room`, page after page, while `worth_going_on(total)` says so after the first page
+    /// (`Ok(None)` when it said no).
+    pub(crate) async fn list_members_while(
+        &self,
+        room: &RoomId,
+        deadline: Option<Instant>,
+        worth_going_on: impl Fn(Option<usize>) -> bool,
+    ) -> (Result<Option<Vec<Member>>, Error>, u32) {
         let provider = self.adapter.provider();
         let Some(limits) = self.caps.members else {
             return (
@@ -40,7 +56,6 @@ impl<A: Adapter> Engine<A> {
         if let Err(error) = validate::check_room(provider, &self.caps, room) {
             return (Err(error), 0);
         }
-        let deadline = Instant::now().checked_add(LISTING_DEADLINE);
         let mut members = Vec::new();
         let mut seen: HashSet<crate::UserId> = HashSet::new();
         let mut cursors: HashSet<String> = HashSet::new();
@@ -57,6 +72,9 @@ impl<A: Adapter> Engine<A> {
                 Ok(page) => page,
                 Err(error) => return (Err(error), calls),
             };
+            if calls == 1 && page.next.is_some() && !worth_going_on(page.total) {
+                return (Ok(None), calls);
+            }
             for member in page.members {
                 if seen.insert(member.id.clone()) {
                     members.push(member);
@@ -86,7 +104,7 @@ impl<A: Adapter> Engine<A> {
             }
         }
         debug!(members = members.len(), calls, "listed the room");
-        (Ok(members), calls)
+        (Ok(Some(members)), calls)
     }
 
     /// `disconnect_all` where the provider has no one call: list, then remove everyone listed (no

@@ -24,11 +24,14 @@ pub(crate) enum SideApi {
     Token,
 }
 
+/// Each side API's pacer (per room where its limit is per room) and when it was last used.
+type PacerMap = HashMap<(SideApi, Option<RoomId>), (Arc<RatePacer>, Instant)>;
+
 /// The in-process pacers of the side APIs, per API and (where the limit is per room) per room.
 /// Bounded: pacers idle for longer than their window are dropped when the map grows.
 #[derive(Debug, Default)]
 pub(crate) struct SidePacers {
-    pacers: Mutex<HashMap<(SideApi, Option<RoomId>), (Arc<RatePacer>, Instant)>>,
+    pacers: Mutex<PacerMap>,
 }
 
 /// More pacers than this and idle ones are dropped (a pacer idle for over a second holds no state
@@ -36,7 +39,7 @@ pub(crate) struct SidePacers {
 const MAX_IDLE_PACERS: usize = 1024;
 
 impl SidePacers {
-    fn map(&self) -> MutexGuard<'_, HashMap<(SideApi, Option<RoomId>), (Arc<RatePacer>, Instant)>> {
+    fn map(&self) -> MutexGuard<'_, PacerMap> {
         self.pacers
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

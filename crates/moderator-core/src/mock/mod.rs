@@ -20,16 +20,21 @@
 //! # Ok::<_, Error>(()) }).unwrap();
 //! ```
 
+mod side;
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio::time::Instant;
 
+pub use side::RecordedSideCall;
+
 use crate::{
-    Adapter, Batch, BatchResult, Capabilities, Engine, Error, ErrorKind, IdRule, LengthUnit,
-    Outcome, Reason, ReasonSupport, RoomId, UserId,
+    Adapter, ApiLimits, BanRule, Batch, BatchResult, Capabilities, Engine, Error, ErrorKind,
+    IdRule, LengthUnit, MemberPage, MemoryBanStore, Outcome, Presence, Reason, ReasonSupport,
+    RoomId, Token, TokenOptions, UserId,
 };
 
 /// What the next provider call does, queued with [`MockAdapter::push_call`].
@@ -84,6 +89,7 @@ struct State {
     absent: HashSet<UserId>,
     rooms: HashMap<RoomId, HashSet<UserId>>,
     unattributed_user_failures: bool,
+    side: side::SideState,
 }
 
 /// A recording, scriptable [`Adapter`]. Clones share their state, so keep one to inspect after handing
@@ -92,6 +98,7 @@ struct State {
 pub struct MockAdapter {
     caps: Capabilities,
     state: Arc<Mutex<State>>,
+    bans: Arc<MemoryBanStore>,
 }
 
 impl std::fmt::Debug for MockAdapter {
@@ -110,13 +117,16 @@ impl Default for MockAdapter {
 
 impl MockAdapter {
     /// Capabilities of a generous provider: 50 users per call, reasons up to 256 characters,
-    /// `disconnect_all`, no rate limit, ids up to 128 characters.
+    /// `disconnect_all`, members listed 100 a page, tokens, bans through the store, no rate limit,
+    /// ids up to 128 characters.
     pub const DEFAULT_CAPABILITIES: Capabilities = Capabilities::new(50)
         .with_reason(ReasonSupport::Limited {
             max_len: 256,
             unit: LengthUnit::Chars,
         })
         .with_disconnect_all(true)
+        .with_members(ApiLimits::new(100))
+        .with_tokens(true)
         .with_room_id(IdRule::max_chars(128))
         .with_user_id(IdRule::max_chars(128));
 
@@ -130,13 +140,23 @@ impl MockAdapter {
         MockAdapter {
             caps,
             state: Arc::default(),
+            bans: Arc::default(),
         }
     }
 
-    /// A [`Moderator`](crate::Moderator) over this mock with default engine settings. Use
-    /// [`Engine::builder`] with a clone of the mock for other settings.
+    /// A [`Moderator`](crate::Moderator) over this mock with default engine settings and the mock's
+    /// in-memory ban store ([`MockAdapter::ban_store`]). Use [`Engine::builder`] with a clone of the
+    /// mock for other settings.
     pub fn moderator(&self) -> Engine<MockAdapter> {
-        Engine::new(self.clone())
+        Engine::builder(self.clone())
+            .ban_store(self.ban_store())
+            .build()
+    }
+
+    /// The in-memory ban store that [`MockAdapter::moderator`] uses, shared by the mock's clones: look
+    /// in it to see which bans the code under test made.
+    pub fn ban_store(&self) -> Arc<MemoryBanStore> {
+        Arc::clone(&self.bans)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -320,6 +340,40 @@ impl Adapter for MockAdapter {
                 .map(|user| state.user_outcome(batch.room, user))
                 .collect(),
         )
+    }
+
+    async fn members_page(&self, room: &RoomId, cursor: Option<&str>) -> Result<MemberPage, Error> {
+        self.side_members_page(room, cursor)
+    }
+
+    async fn presence(&self, room: &RoomId, users: &[UserId]) -> Result<Vec<Presence>, Error> {
+        self.side_presence(room, users)
+    }
+
+    async fn set_ban_rule(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        duration: Duration,
+    ) -> Result<Option<SystemTime>, Error> {
+        self.side_set_ban_rule(room, user, duration)
+    }
+
+    async fn delete_ban_rule(&self, room: &RoomId, user: &UserId) -> Result<(), Error> {
+        self.side_delete_ban_rule(room, user)
+    }
+
+    async fn ban_rules(&self, room: &RoomId) -> Result<Vec<BanRule>, Error> {
+        self.side_ban_rules(room)
+    }
+
+    async fn issue_token(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        options: &TokenOptions,
+    ) -> Result<Token, Error> {
+        self.side_issue_token(room, user, options)
     }
 
     async fn disconnect_all(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
