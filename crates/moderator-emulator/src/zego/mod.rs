@@ -1,11 +1,24 @@
-//! The ZEGOCLOUD emulator: ZIM `KickoutRoomUser` and Express RTC `KickoutUser`, each on its own
+//! The ZEGOCLOUD emulator: ZIM (`KickoutRoomUser`, `QueryRoomUserList`, `QueryRoomMembers`) and
+//! Express RTC (`KickoutUser`, `DescribeUserList`, `SetForbidUserRule`, `DelForbidUserRule`,
+//! `DescribeForbidUserRules`), each product on its own
 //! listener, speaking ZEGO's wire protocol (`GET /?Action=...&<signed public parameters>&...`, answers
 //! `{"Code","Message","RequestId"}` with HTTP 200).
 //!
 //! It checks AppId, SignatureVersion, the signature with the configured ServerSecret and the 10-minute
 //! timestamp window, the documented limits, and the per-AppID rate limit, answering the documented
 //! codes. Rooms are seeded through [`ZegoService::seed_room`] or the admin API
-//! (`PUT /_emulator/rooms/{room}` on either listener).
+//! (`PUT /_emulator/rooms/{room}` on either listener); a client joining goes through
+//! [`ZegoService::login`] (`POST /_emulator/rooms/{room}/login`), which RTC ban rules can refuse.
+//!
+//! Beyond the kick's per-AppID quota, each API's documented limit is enforced with its own code:
+//! `QueryRoomMembers` 5/s per room (660300006), `DescribeUserList` 1/s per room (207) and 200/s per
+//! AppID (206), `SetForbidUserRule` and `DelForbidUserRule` 10/s per AppID together (206),
+//! `DescribeForbidUserRules` 1/s (206). ZIM's room APIs also draw from the kick's 20/s (UNVERIFIED;
+//! the conservative reading); RTC's do not draw from `KickoutUser`'s 50/s.
+//!
+//! Where ZEGO's docs give two readings, a switch picks one, in [`ZegoConfig`] at start and on
+//! [`ZegoService`] while running (`POST /_emulator/zego/settings` with `members_spelling`
+//! `"current"|"legacy"`, `end_marker` `"empty"|"zero"`, `ban_rules_enabled`, `api_rate_limits`).
 //!
 //! ```no_run
 //! use std::net::SocketAddr;
@@ -19,6 +32,9 @@
 //! ```
 
 mod auth;
+mod forbid;
+mod limits;
+mod listing;
 mod rtc;
 mod service;
 mod wire;
@@ -29,8 +45,9 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use forbid::{ForbidRule, Login, LoginRefused};
 pub use service::ZegoService;
 
 use service::Product;
@@ -51,6 +68,30 @@ pub enum PartialBatch {
     RemovePresent,
 }
 
+/// How ZIM `QueryRoomMembers` spells its answer: ZEGO's docs changed the field names in 2025 and
+/// which the live server sends is UNVERIFIED (presence.md). In JSON: `"current"` or `"legacy"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembersSpelling {
+    /// `UserList: [{user_id, user_name, avatar, extra}]` and `ErrorList: [{UserId, SubCode}]`.
+    #[default]
+    Current,
+    /// `UserList: [{UserId, UserName}]` and `ErrorUser: [{UserId, SubCode}]`.
+    Legacy,
+}
+
+/// What `NextFlag` says on the last page of ZIM `QueryRoomUserList`: the docs say both (presence.md).
+/// In JSON: `"empty"` or `"zero"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndMarker {
+    /// `""`.
+    #[default]
+    Empty,
+    /// `"0"`.
+    Zero,
+}
+
 /// ZEGO emulator settings. The defaults are the documented values and the fixed test credentials.
 #[derive(Clone, Debug)]
 pub struct ZegoConfig {
@@ -69,6 +110,15 @@ pub struct ZegoConfig {
     /// Whether a `SignatureNonce` seen within `max_clock_skew` is rejected with 100000005. Whether ZEGO
     /// does this is UNVERIFIED; on by default so that clients reusing signatures are caught.
     pub reject_reused_nonce: bool,
+    /// How ZIM `QueryRoomMembers` spells its answer ([`MembersSpelling::Current`]).
+    pub zim_members_spelling: MembersSpelling,
+    /// What ends a ZIM `QueryRoomUserList` listing ([`EndMarker::Empty`]).
+    pub zim_end_marker: EndMarker,
+    /// Whether Express RTC's ban rule calls are enabled for the AppID (as ZEGO support does on
+    /// request); when not, they answer code 9. On by default.
+    pub rtc_ban_rules: bool,
+    /// Whether the per-API limits of the calls other than the kicks are enforced (on by default).
+    pub api_rate_limits: bool,
 }
 
 impl Default for ZegoConfig {
@@ -81,6 +131,10 @@ impl Default for ZegoConfig {
             rtc_rate_per_second: NonZeroU32::new(50),
             max_clock_skew: Duration::from_secs(600),
             reject_reused_nonce: true,
+            zim_members_spelling: MembersSpelling::Current,
+            zim_end_marker: EndMarker::Empty,
+            rtc_ban_rules: true,
+            api_rate_limits: true,
         }
     }
 }
@@ -118,12 +172,12 @@ impl ZegoEmulator {
         Ok(ZegoEmulator { config, zim, rtc })
     }
 
-    /// The ZIM (`KickoutRoomUser`) emulator.
+    /// The ZIM emulator.
     pub fn zim(&self) -> &ZegoService {
         &self.zim
     }
 
-    /// The Express RTC (`KickoutUser`) emulator.
+    /// The Express RTC emulator.
     pub fn rtc(&self) -> &ZegoService {
         &self.rtc
     }

@@ -1,19 +1,25 @@
-//! One emulated ZEGO product on its own listener: `GET /?Action=...` plus the shared admin routes.
+//! One emulated ZEGO product on its own listener: `GET /?Action=...` plus the shared admin routes and
+//! ZEGO's own (`POST /_emulator/rooms/{room}/login`, `GET /_emulator/logins`,
+//! `POST /_emulator/zego/settings`, `GET /_emulator/zego/rules`).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::Uri;
-use axum::response::Response;
-use axum::routing::get;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
 
 use super::auth::{self, SeenNonces};
+use super::forbid::{self, ForbidRule, Login, LoginRefused, Rules};
+use super::limits::{ApiLimits, Limit};
 use super::wire::{Params, Reply};
-use super::{Kick, ZegoConfig, rtc, zim};
+use super::{EndMarker, Kick, MembersSpelling, ZegoConfig, listing, rtc, zim};
 use crate::{Admission, Controls, MemberRooms, RoomDirectory, Server, admin, fault_response};
 
 /// Which product a listener emulates.
@@ -24,13 +30,6 @@ pub(super) enum Product {
 }
 
 impl Product {
-    fn action(self) -> &'static str {
-        match self {
-            Product::Zim => "KickoutRoomUser",
-            Product::Rtc => "KickoutUser",
-        }
-    }
-
     /// The product's own answer to a request over its rate limit: HTTP 200 like every ZEGO answer, and
     /// no `Retry-After` (ZEGO documents none), even for a scripted throttle that asks for one.
     fn throttled(self) -> Reply {
@@ -40,6 +39,134 @@ impl Product {
             }
             Product::Rtc => Reply::refused(206, "app QPS limited"),
         }
+    }
+}
+
+/// Every action the emulator serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Action {
+    KickoutRoomUser,
+    QueryRoomUserList,
+    QueryRoomMembers,
+    KickoutUser,
+    DescribeUserList,
+    SetForbidUserRule,
+    DelForbidUserRule,
+    DescribeForbidUserRules,
+}
+
+const ZIM_ROOM_LIMIT: Limit = Limit {
+    bucket: "QueryRoomMembers",
+    per_second: 5,
+    per_room: true,
+    code: 660300006,
+    message: "call frequency exceeds the room-level limit",
+};
+const RTC_USER_LIST_ROOM: Limit = Limit {
+    bucket: "DescribeUserList/room",
+    per_second: 1,
+    per_room: true,
+    code: 207,
+    message: "room QPS limited",
+};
+const RTC_USER_LIST_APP: Limit = Limit {
+    bucket: "DescribeUserList",
+    per_second: 200,
+    per_room: false,
+    code: 206,
+    message: "app QPS limited",
+};
+/// Setting and deleting rules: 10/s each per AppID; one budget for both (the conservative reading).
+const RTC_RULES: Limit = Limit {
+    bucket: "ForbidUserRule",
+    per_second: 10,
+    per_room: false,
+    code: 206,
+    message: "app QPS limited",
+};
+/// Listing rules: 1/s (the Chinese overview; the English page says 10/s: the stricter is emulated).
+const RTC_RULE_LIST: Limit = Limit {
+    bucket: "DescribeForbidUserRules",
+    per_second: 1,
+    per_room: false,
+    code: 206,
+    message: "app QPS limited",
+};
+
+impl Action {
+    fn parse(product: Product, action: &str) -> Option<Action> {
+        let action = match action {
+            "KickoutRoomUser" => Action::KickoutRoomUser,
+            "QueryRoomUserList" => Action::QueryRoomUserList,
+            "QueryRoomMembers" => Action::QueryRoomMembers,
+            "KickoutUser" => Action::KickoutUser,
+            "DescribeUserList" => Action::DescribeUserList,
+            "SetForbidUserRule" => Action::SetForbidUserRule,
+            "DelForbidUserRule" => Action::DelForbidUserRule,
+            "DescribeForbidUserRules" => Action::DescribeForbidUserRules,
+            _ => return None,
+        };
+        (action.product() == product).then_some(action)
+    }
+
+    fn product(self) -> Product {
+        match self {
+            Action::KickoutRoomUser | Action::QueryRoomUserList | Action::QueryRoomMembers => {
+                Product::Zim
+            }
+            _ => Product::Rtc,
+        }
+    }
+
+    /// Whether the action draws from the product's per-AppID quota in [`Controls`] (the kick's).
+    /// ZIM's room APIs are assumed to share the 20/s (UNVERIFIED; the conservative reading, the one
+    /// the adapter paces to); Express RTC documents separate limits for each of its APIs.
+    fn shares_product_quota(self) -> bool {
+        matches!(
+            self,
+            Action::KickoutRoomUser
+                | Action::QueryRoomUserList
+                | Action::QueryRoomMembers
+                | Action::KickoutUser
+        )
+    }
+
+    /// The action's own documented limits, narrowest first.
+    pub(super) fn limits(self) -> &'static [Limit] {
+        match self {
+            Action::QueryRoomMembers => &[ZIM_ROOM_LIMIT],
+            Action::DescribeUserList => &[RTC_USER_LIST_ROOM, RTC_USER_LIST_APP],
+            Action::SetForbidUserRule | Action::DelForbidUserRule => &[RTC_RULES],
+            Action::DescribeForbidUserRules => &[RTC_RULE_LIST],
+            Action::KickoutRoomUser | Action::QueryRoomUserList | Action::KickoutUser => &[],
+        }
+    }
+}
+
+/// The emulator's switches between readings of ZEGO's docs, changeable while it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Switches {
+    pub members_spelling: MembersSpelling,
+    pub end_marker: EndMarker,
+    pub ban_rules_enabled: bool,
+    pub api_rate_limits: bool,
+}
+
+/// Login attempts, in order, and how many were refused.
+#[derive(Debug, Default)]
+pub(super) struct LoginLog(Mutex<Vec<Login>>);
+
+impl LoginLog {
+    pub(super) fn record(&self, login: Login) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(login);
+    }
+
+    fn all(&self) -> Vec<Login> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 
@@ -70,10 +197,25 @@ pub(super) struct Shared {
     pub rooms: MemberRooms,
     pub kicks: KickLog,
     pub nonces: SeenNonces,
+    pub rules: Rules,
+    pub logins: LoginLog,
+    limits: ApiLimits,
+    switches: Mutex<Switches>,
     request_ids: AtomicU64,
 }
 
-/// The admin API's view of the rooms; resetting also forgets removals and seen nonces.
+impl Shared {
+    pub(super) fn switches(&self) -> Switches {
+        *self.switches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn switch(&self, change: impl FnOnce(&mut Switches)) {
+        change(&mut self.switches.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
+/// The admin API's view of the rooms; resetting also forgets removals, seen nonces, ban rules, logins
+/// and the per-API windows.
 struct Directory(Arc<Shared>);
 
 impl RoomDirectory for Directory {
@@ -89,15 +231,42 @@ impl RoomDirectory for Directory {
         self.0.rooms.clear();
         self.0.kicks.clear();
         self.0.nonces.clear();
+        self.0.rules.clear();
+        self.0.logins.clear();
+        self.0.limits.clear();
     }
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let request_id = shared.request_ids.fetch_add(1, Ordering::Relaxed);
-    let reply = match shared.controls.admit("GET", target).await {
-        Admission::Proceed => answer(&shared, &Params::parse(uri.query().unwrap_or(""))),
-        Admission::Throttled { .. } => shared.product.throttled(),
+    let params = Params::parse(uri.query().unwrap_or(""));
+    let action = params
+        .get("Action")
+        .and_then(|action| Action::parse(shared.product, action));
+    // Every call is logged and counted alike; an action's own limits (per room, say) answer its
+    // own throttle code, the product's quota the product's.
+    let mut over = None;
+    let admission = match action {
+        Some(action) => {
+            let room = params.get("RoomId");
+            let limited = shared.switches().api_rate_limits;
+            let own_limit = |now| {
+                over = limited
+                    .then(|| shared.limits.admit(action, room, now))
+                    .flatten();
+                over.is_none()
+            };
+            shared
+                .controls
+                .admit_with("GET", target, action.shares_product_quota(), own_limit)
+                .await
+        }
+        None => shared.controls.admit("GET", target).await,
+    };
+    let reply = match admission {
+        Admission::Proceed => answer(&shared, action, &params),
+        Admission::Throttled { .. } => over.unwrap_or_else(|| shared.product.throttled()),
         Admission::Fault(fault) => return fault_response(fault),
     };
     if reply.violation {
@@ -106,21 +275,87 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     reply.into_response(request_id)
 }
 
-fn answer(shared: &Shared, params: &Params) -> Reply {
-    match params.get("Action") {
-        None => return Reply::rejected(100000006, "Action is empty"),
-        Some(action) if action != shared.product.action() => {
+fn answer(shared: &Shared, action: Option<Action>, params: &Params) -> Reply {
+    let action = match (action, params.get("Action")) {
+        (_, None) => return Reply::rejected(100000006, "Action is empty"),
+        (None, Some(action)) => {
             return Reply::rejected(100000007, format!("Action {action:?} is not supported"));
         }
-        Some(_) => {}
-    }
+        (Some(action), Some(_)) => action,
+    };
     if let Err(reply) = auth::verify(&shared.config, &shared.nonces, params, SystemTime::now()) {
         return reply;
     }
-    match shared.product {
-        Product::Zim => zim::kick(shared, params),
-        Product::Rtc => rtc::kick(shared, params),
+    match action {
+        Action::KickoutRoomUser => zim::kick(shared, params),
+        Action::QueryRoomUserList => listing::query_room_user_list(shared, params),
+        Action::QueryRoomMembers => listing::query_room_members(shared, params),
+        Action::KickoutUser => rtc::kick(shared, params),
+        Action::DescribeUserList => listing::describe_user_list(shared, params),
+        Action::SetForbidUserRule => forbid::set(shared, params),
+        Action::DelForbidUserRule => forbid::delete(shared, params),
+        Action::DescribeForbidUserRules => forbid::describe(shared, params),
     }
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    user: String,
+}
+
+async fn post_login(
+    State(shared): State<Arc<Shared>>,
+    Path(room): Path<String>,
+    Json(body): Json<LoginBody>,
+) -> Response {
+    match forbid::login(&shared, &room, &body.user) {
+        Ok(()) => Json(json!({ "members": shared.rooms.members(&room).unwrap_or_default() }))
+            .into_response(),
+        Err(refused) => (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": refused.to_string(), "rule": refused.rule })),
+        )
+            .into_response(),
+    }
+}
+
+async fn get_logins(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.logins.all()).into_response()
+}
+
+async fn get_rules(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.rules.all()).into_response()
+}
+
+/// Switches to change; absent fields stay as they are.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SwitchSettings {
+    members_spelling: Option<MembersSpelling>,
+    end_marker: Option<EndMarker>,
+    ban_rules_enabled: Option<bool>,
+    api_rate_limits: Option<bool>,
+}
+
+async fn post_settings(
+    State(shared): State<Arc<Shared>>,
+    Json(settings): Json<SwitchSettings>,
+) -> Response {
+    shared.switch(|switches| {
+        if let Some(spelling) = settings.members_spelling {
+            switches.members_spelling = spelling;
+        }
+        if let Some(marker) = settings.end_marker {
+            switches.end_marker = marker;
+        }
+        if let Some(enabled) = settings.ban_rules_enabled {
+            switches.ban_rules_enabled = enabled;
+        }
+        if let Some(limited) = settings.api_rate_limits {
+            switches.api_rate_limits = limited;
+        }
+    });
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// One emulated ZEGO product (ZIM or Express RTC): its listener, rooms, controls and removals.
@@ -140,6 +375,12 @@ impl ZegoService {
             Product::Zim => config.zim_rate_per_second,
             Product::Rtc => config.rtc_rate_per_second,
         };
+        let switches = Switches {
+            members_spelling: config.zim_members_spelling,
+            end_marker: config.zim_end_marker,
+            ban_rules_enabled: config.rtc_ban_rules,
+            api_rate_limits: config.api_rate_limits,
+        };
         let shared = Arc::new(Shared {
             product,
             config,
@@ -147,11 +388,19 @@ impl ZegoService {
             rooms: MemberRooms::default(),
             kicks: KickLog::default(),
             nonces: SeenNonces::default(),
+            rules: Rules::new(),
+            logins: LoginLog::default(),
+            limits: ApiLimits::default(),
+            switches: Mutex::new(switches),
             request_ids: AtomicU64::new(1_000_000_001),
         });
         let directory: Arc<dyn RoomDirectory> = Arc::new(Directory(Arc::clone(&shared)));
         let router = Router::new()
             .route("/", get(handle))
+            .route("/_emulator/rooms/{room}/login", post(post_login))
+            .route("/_emulator/logins", get(get_logins))
+            .route("/_emulator/zego/rules", get(get_rules))
+            .route("/_emulator/zego/settings", post(post_settings))
             .with_state(Arc::clone(&shared))
             .merge(admin::router(shared.controls.clone(), directory));
         Ok(ZegoService {
@@ -194,5 +443,55 @@ impl ZegoService {
     /// Every removal so far, in order, with the reason and operator as the emulator decoded them.
     pub fn kicks(&self) -> Vec<Kick> {
         self.shared.kicks.all()
+    }
+
+    /// A client's login to `room` (both products): let in, it becomes a member; on Express RTC a ban
+    /// rule with the Login privilege covering the user there refuses it (and it is counted in
+    /// [`refused_logins`](Self::refused_logins)). Over HTTP: `POST /_emulator/rooms/{room}/login`
+    /// with `{"user": "u"}`, answered 200 `{"members": [...]}` or 403 `{"error": "...", "rule": {...}}`.
+    pub fn login(&self, room: &str, user: &str) -> Result<(), LoginRefused> {
+        forbid::login(&self.shared, room, user)
+    }
+
+    /// Every login attempt so far, in order (`GET /_emulator/logins`).
+    pub fn logins(&self) -> Vec<Login> {
+        self.shared.logins.all()
+    }
+
+    /// How many logins a ban rule refused.
+    pub fn refused_logins(&self) -> u64 {
+        self.shared
+            .logins
+            .all()
+            .iter()
+            .filter(|login| !login.admitted)
+            .count() as u64
+    }
+
+    /// The ban rules held (Express RTC), active or lately lapsed, with their settings
+    /// (`GET /_emulator/zego/rules`).
+    pub fn ban_rules(&self) -> Vec<ForbidRule> {
+        self.shared.rules.all()
+    }
+
+    /// Chooses how `QueryRoomMembers` spells its fields (ZIM); see [`MembersSpelling`].
+    pub fn set_members_spelling(&self, spelling: MembersSpelling) {
+        self.shared.switch(|s| s.members_spelling = spelling);
+    }
+
+    /// Chooses what ends a `QueryRoomUserList` listing (ZIM); see [`EndMarker`].
+    pub fn set_end_marker(&self, marker: EndMarker) {
+        self.shared.switch(|s| s.end_marker = marker);
+    }
+
+    /// Enables the ban rule calls (Express RTC), as ZEGO support would; disabled, they answer code 9.
+    pub fn set_ban_rules_enabled(&self, enabled: bool) {
+        self.shared.switch(|s| s.ban_rules_enabled = enabled);
+    }
+
+    /// Turns the per-API limits of the calls other than the kicks on or off (the kicks' quota is
+    /// [`Controls::set_rate_limit`]).
+    pub fn set_api_rate_limits(&self, enabled: bool) {
+        self.shared.switch(|s| s.api_rate_limits = enabled);
     }
 }

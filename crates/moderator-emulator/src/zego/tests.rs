@@ -312,3 +312,440 @@ async fn scripted_faults_and_admin_api() {
     assert!(emu.zim().members("lobby").is_none());
     assert!(emu.zim().kicks().is_empty());
 }
+
+/// The whole answer of a signed `action` call.
+async fn call(service: &ZegoService, emu: &ZegoEmulator, action: &str, rest: &str) -> Value {
+    let (status, body) = get(service, &signed(emu, action, 0, None, rest)).await;
+    assert_eq!(status, 200);
+    body
+}
+
+fn ids(list: &Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|user| user[key].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn query_room_user_list_pages_to_either_end_marker() {
+    for (marker, end) in [(EndMarker::Empty, ""), (EndMarker::Zero, "0")] {
+        let emu = start(ZegoConfig {
+            zim_end_marker: marker,
+            ..ZegoConfig::default()
+        })
+        .await;
+        let members: Vec<String> = (0..5).map(|i| format!("u{i}")).collect();
+        emu.zim().seed_room("big", members.clone());
+        let mut seen = Vec::new();
+        let mut next = String::new();
+        for page in 0.. {
+            let flag = if next.is_empty() {
+                String::new()
+            } else {
+                format!("&NextFlag={next}")
+            };
+            let body = call(
+                emu.zim(),
+                &emu,
+                "QueryRoomUserList",
+                &format!("RoomId=big&Mode=0&Limit=2{flag}"),
+            )
+            .await;
+            assert_eq!(body["Code"], 0, "{body}");
+            assert_eq!(body["Count"], 5, "the room's total, not the page's");
+            seen.extend(ids(&body["UserList"], "UserId"));
+            next = body["NextFlag"].as_str().unwrap().to_owned();
+            if page == 2 {
+                assert_eq!(next, end);
+                break;
+            }
+            assert_ne!(next, end);
+        }
+        assert_eq!(seen, members);
+        // Switched while running, the other marker.
+        let other = if marker == EndMarker::Empty {
+            EndMarker::Zero
+        } else {
+            EndMarker::Empty
+        };
+        emu.zim().set_end_marker(other);
+        let body = call(emu.zim(), &emu, "QueryRoomUserList", "RoomId=big").await;
+        assert_eq!(body["NextFlag"], if end.is_empty() { "0" } else { "" });
+    }
+    let emu = start(ZegoConfig::default()).await;
+    let body = call(emu.zim(), &emu, "QueryRoomUserList", "RoomId=nowhere").await;
+    assert_eq!(body["Code"], 660300001);
+    emu.zim().seed_room("emptied", ["a"]);
+    emu.zim().rooms().remove("emptied", "a");
+    let body = call(emu.zim(), &emu, "QueryRoomUserList", "RoomId=emptied").await;
+    assert_eq!(body["Code"], 660300008);
+    let body = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomUserList",
+        "RoomId=emptied&Limit=501",
+    )
+    .await;
+    assert_eq!(body["Code"], 660000002);
+    assert_eq!(emu.zim().controls().counters().requests, 3);
+}
+
+#[tokio::test]
+async fn query_room_members_in_both_spellings_reads_errors_on_failure_too() {
+    let emu = start(ZegoConfig::default()).await;
+    emu.zim().seed_room("r", ["a", "b"]);
+    let body = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomMembers",
+        "RoomId=r&UserId[]=a&UserId[]=x",
+    )
+    .await;
+    assert_eq!(body["Code"], 0);
+    assert_eq!(ids(&body["UserList"], "user_id"), ["a"]);
+    assert_eq!(ids(&body["ErrorList"], "UserId"), ["x"]);
+    assert_eq!(body["ErrorList"][0]["SubCode"], 660300012);
+    let body = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomMembers",
+        "RoomId=r&UserId[]=x&UserId[]=y",
+    )
+    .await;
+    assert_ne!(body["Code"], 0, "nobody there fails the call");
+    assert_eq!(ids(&body["ErrorList"], "UserId"), ["x", "y"]);
+
+    emu.zim().set_members_spelling(MembersSpelling::Legacy);
+    let body = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomMembers",
+        "RoomId=r&UserId[]=b&UserId[]=x",
+    )
+    .await;
+    assert_eq!(ids(&body["UserList"], "UserId"), ["b"]);
+    assert_eq!(ids(&body["ErrorUser"], "UserId"), ["x"]);
+    assert!(body.get("ErrorList").is_none());
+
+    let eleven = users(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]);
+    let body = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomMembers",
+        &format!("RoomId=r&{eleven}"),
+    )
+    .await;
+    assert_eq!(body["Code"], 660000011);
+    let body = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomMembers",
+        "RoomId=nowhere&UserId[]=a",
+    )
+    .await;
+    assert_eq!(body["Code"], 660300001);
+}
+
+#[tokio::test]
+async fn query_room_members_is_limited_per_room() {
+    let emu = start(ZegoConfig::default()).await;
+    emu.zim().seed_room("r", ["a"]);
+    emu.zim().seed_room("s", ["a"]);
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        codes.push(
+            call(emu.zim(), &emu, "QueryRoomMembers", "RoomId=r&UserId[]=a").await["Code"].clone(),
+        );
+    }
+    // Six calls within a second (the window is a full second, these take milliseconds).
+    assert_eq!(
+        codes.iter().filter(|code| **code == 660300006).count(),
+        1,
+        "{codes:?}"
+    );
+    let body = call(emu.zim(), &emu, "QueryRoomMembers", "RoomId=s&UserId[]=a").await;
+    assert_eq!(body["Code"], 0, "another room has its own budget");
+    assert_eq!(emu.zim().controls().counters().throttled, 1);
+    assert!(
+        emu.zim()
+            .controls()
+            .requests()
+            .iter()
+            .any(|r| r.result == "throttled"),
+        "logged like a throttled kick"
+    );
+}
+
+#[tokio::test]
+async fn describe_user_list_pages_by_marker_and_is_limited_per_room() {
+    let emu = start(ZegoConfig::default()).await;
+    let members: Vec<String> = (0..450).map(|i| format!("user-{i:03}")).collect();
+    emu.rtc().seed_room("live", members.clone());
+    emu.rtc().seed_room("other", ["z"]);
+    let first = call(
+        emu.rtc(),
+        &emu,
+        "DescribeUserList",
+        "RoomId=live&Mode=0&Limit=200",
+    )
+    .await;
+    assert_eq!(first["Code"], 0);
+    assert_eq!(first["Data"]["UserList"].as_array().unwrap().len(), 200);
+    let marker = first["Data"]["Marker"].as_str().unwrap().to_owned();
+    assert!(!marker.is_empty());
+    let throttled = call(
+        emu.rtc(),
+        &emu,
+        "DescribeUserList",
+        &format!("RoomId=live&Limit=200&Marker={marker}"),
+    )
+    .await;
+    assert_eq!(throttled["Code"], 207, "1/s per room");
+    let other = call(emu.rtc(), &emu, "DescribeUserList", "RoomId=other").await;
+    assert_eq!(ids(&other["Data"]["UserList"], "UserId"), ["z"]);
+    assert_eq!(other["Data"]["Marker"], "");
+
+    emu.rtc().set_api_rate_limits(false);
+    let mut seen = ids(&first["Data"]["UserList"], "UserId");
+    let mut marker = marker;
+    while !marker.is_empty() {
+        let page = call(
+            emu.rtc(),
+            &emu,
+            "DescribeUserList",
+            &format!("RoomId=live&Limit=200&Marker={marker}"),
+        )
+        .await;
+        seen.extend(ids(&page["Data"]["UserList"], "UserId"));
+        marker = page["Data"]["Marker"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(seen, members);
+    let none = call(emu.rtc(), &emu, "DescribeUserList", "RoomId=nowhere").await;
+    assert_eq!(none["Code"], 0, "a missing room lists nobody");
+    assert_eq!(none["Data"]["UserList"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn ban_rules_round_trip_refuse_logins_and_lapse() {
+    let emu = start(ZegoConfig::default()).await;
+    emu.rtc().seed_room("live", ["troll", "fan"]);
+    let set = call(
+        emu.rtc(),
+        &emu,
+        "SetForbidUserRule",
+        "RuleType=4&RoomId=live&UserId=troll&DisabledPrivilege[]=1&EffectiveTime=3600",
+    )
+    .await;
+    assert_eq!(set["Code"], 0, "{set}");
+    let expire = set["Data"]["ExpireTime"].as_i64().unwrap();
+    assert!((now() + 3595..=now() + 3605).contains(&expire), "{expire}");
+    let rules = emu.rtc().ban_rules();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(
+        (
+            rules[0].rule_type,
+            rules[0].privileges.as_slice(),
+            rules[0].effective_secs
+        ),
+        (4, &[1u8][..], 3600)
+    );
+
+    // The rule does not eject: the troll is still in the room until kicked, and cannot come back.
+    assert!(emu.rtc().rooms().contains("live", "troll"));
+    assert_eq!(rtc(&emu, "RoomId=live&UserId[]=troll").await, 0);
+    let refused = emu.rtc().login("live", "troll").unwrap_err();
+    assert!(
+        refused.to_string().contains("refused by a ban rule"),
+        "{refused}"
+    );
+    assert!(emu.rtc().login("lobby", "troll").is_ok(), "another room");
+    assert!(emu.rtc().login("live", "newcomer").is_ok());
+    assert_eq!(emu.rtc().refused_logins(), 1);
+    assert_eq!(emu.rtc().logins().len(), 3);
+
+    let listed = call(emu.rtc(), &emu, "DescribeForbidUserRules", "RuleType=4").await;
+    let list = listed["Data"]["RuleList"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["RoomId"], "live");
+    assert_eq!(list[0]["UserId"], "troll");
+    assert_eq!(list[0]["DisabledPrivilegeList"], serde_json::json!([1]));
+    assert_eq!(list[0]["ExpireTime"], expire);
+
+    let deleted = call(
+        emu.rtc(),
+        &emu,
+        "DelForbidUserRule",
+        "RuleType=4&RoomId=live&UserId=troll",
+    )
+    .await;
+    assert_eq!(deleted["Code"], 0);
+    assert!(emu.rtc().login("live", "troll").is_ok());
+    let again = call(
+        emu.rtc(),
+        &emu,
+        "DelForbidUserRule",
+        "RuleType=4&RoomId=live&UserId=troll",
+    )
+    .await;
+    assert_eq!(again["Code"], 0, "deleting a missing rule is no error");
+
+    // A rule lapses by EffectiveTime on the emulator's clock.
+    let set = call(
+        emu.rtc(),
+        &emu,
+        "SetForbidUserRule",
+        "RuleType=4&RoomId=live&UserId=fan&DisabledPrivilege[]=1&EffectiveTime=60",
+    )
+    .await;
+    assert_eq!(set["Code"], 0);
+    assert!(emu.rtc().login("live", "fan").is_err());
+    tokio::time::pause();
+    tokio::time::advance(std::time::Duration::from_secs(61)).await;
+    assert!(emu.rtc().login("live", "fan").is_ok(), "lapsed");
+    assert_eq!(
+        emu.rtc().ban_rules().len(),
+        1,
+        "a lapsed rule is still listed for a while"
+    );
+}
+
+#[tokio::test]
+async fn ban_rules_check_parameters_the_200_cap_and_the_permission() {
+    let emu = start(ZegoConfig {
+        api_rate_limits: false,
+        ..ZegoConfig::default()
+    })
+    .await;
+    for bad in [
+        "RuleType=4&RoomId=r&UserId=u&DisabledPrivilege[]=1&EffectiveTime=0",
+        "RuleType=4&RoomId=r&UserId=u&DisabledPrivilege[]=1&EffectiveTime=86401",
+        "RuleType=4&RoomId=r&UserId=u&EffectiveTime=60",
+        "RuleType=4&RoomId=r&UserId=u&DisabledPrivilege[]=3&EffectiveTime=60",
+        "RuleType=4&RoomId=r&DisabledPrivilege[]=1&EffectiveTime=60",
+    ] {
+        let body = call(emu.rtc(), &emu, "SetForbidUserRule", bad).await;
+        assert_eq!(body["Code"], 2, "{bad}");
+    }
+    for i in 0..200 {
+        let body = call(
+            emu.rtc(),
+            &emu,
+            "SetForbidUserRule",
+            &format!("RuleType=4&RoomId=r&UserId=u{i}&DisabledPrivilege[]=1&EffectiveTime=600"),
+        )
+        .await;
+        assert_eq!(body["Code"], 0, "{i}");
+    }
+    let full = call(
+        emu.rtc(),
+        &emu,
+        "SetForbidUserRule",
+        "RuleType=4&RoomId=r&UserId=one-more&DisabledPrivilege[]=1&EffectiveTime=600",
+    )
+    .await;
+    assert_eq!(full["Code"], 50123);
+    let renewed = call(
+        emu.rtc(),
+        &emu,
+        "SetForbidUserRule",
+        "RuleType=4&RoomId=r&UserId=u0&DisabledPrivilege[]=1&EffectiveTime=900",
+    )
+    .await;
+    assert_eq!(renewed["Code"], 0, "renewing a rule in force adds none");
+
+    let http = reqwest::Client::new();
+    let switched = http
+        .post(format!("{}/_emulator/zego/settings", emu.rtc().url()))
+        .json(&serde_json::json!({"ban_rules_enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert!(switched.status().is_success());
+    for (action, rest) in [
+        (
+            "SetForbidUserRule",
+            "RuleType=4&RoomId=r&UserId=u&DisabledPrivilege[]=1&EffectiveTime=60",
+        ),
+        ("DelForbidUserRule", "RuleType=4&RoomId=r&UserId=u"),
+        ("DescribeForbidUserRules", "RuleType=4"),
+    ] {
+        assert_eq!(
+            call(emu.rtc(), &emu, action, rest).await["Code"],
+            9,
+            "{action}"
+        );
+    }
+    // Logins are refused over HTTP too, with the rule.
+    let login = http
+        .post(format!("{}/_emulator/rooms/r/login", emu.rtc().url()))
+        .json(&serde_json::json!({"user": "u5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 403);
+    let body: Value = login.json().await.unwrap();
+    assert_eq!(body["rule"]["rule_type"], 4);
+    let logins: Value = http
+        .get(format!("{}/_emulator/logins", emu.rtc().url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(logins[0]["admitted"], false);
+}
+
+#[tokio::test]
+async fn rtc_side_calls_do_not_use_the_kick_quota_and_have_their_own() {
+    let emu = start(ZegoConfig {
+        rtc_rate_per_second: NonZeroU32::new(1),
+        ..ZegoConfig::default()
+    })
+    .await;
+    emu.rtc().seed_room("r", ["a", "b"]);
+    assert_eq!(rtc(&emu, "RoomId=r&UserId[]=a").await, 0);
+    let rule = "RuleType=4&RoomId=r&UserId=a&DisabledPrivilege[]=1&EffectiveTime=60";
+    assert_eq!(
+        call(emu.rtc(), &emu, "SetForbidUserRule", rule).await["Code"],
+        0
+    );
+    assert_eq!(
+        call(emu.rtc(), &emu, "DescribeForbidUserRules", "RuleType=4").await["Code"],
+        0
+    );
+    assert_eq!(
+        call(emu.rtc(), &emu, "DescribeForbidUserRules", "RuleType=4").await["Code"],
+        206,
+        "1/s"
+    );
+    assert_eq!(
+        rtc(&emu, "RoomId=r&UserId[]=b").await,
+        206,
+        "the kick's own quota"
+    );
+    let mut codes = Vec::new();
+    for _ in 0..10 {
+        codes.push(
+            call(
+                emu.rtc(),
+                &emu,
+                "DelForbidUserRule",
+                "RuleType=4&RoomId=r&UserId=a",
+            )
+            .await["Code"]
+                .clone(),
+        );
+    }
+    assert_eq!(
+        codes.iter().filter(|c| **c == 206).count(),
+        1,
+        "set and delete share 10/s: {codes:?}"
+    );
+    assert_eq!(emu.rtc().controls().counters().requests, 15);
+}

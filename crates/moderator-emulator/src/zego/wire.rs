@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 /// The query parameters of one request, decoded (`+` and `%20` both read as a space, as Go's
 /// `url.ParseQuery` on ZEGO's side would). `UserId%5B%5D` decodes to `UserId[]`, so both spellings
@@ -46,6 +46,8 @@ pub(super) struct Reply {
     pub code: i64,
     pub message: String,
     pub violation: bool,
+    /// Fields of the answer besides the envelope (`UserList`, `Data`, ...).
+    pub fields: Map<String, Value>,
 }
 
 impl Reply {
@@ -54,6 +56,7 @@ impl Reply {
             code: 0,
             message: "success".to_owned(),
             violation: false,
+            fields: Map::new(),
         }
     }
 
@@ -63,6 +66,7 @@ impl Reply {
             code,
             message: message.into(),
             violation: true,
+            fields: Map::new(),
         }
     }
 
@@ -72,16 +76,22 @@ impl Reply {
             code,
             message: message.into(),
             violation: false,
+            fields: Map::new(),
         }
     }
 
+    /// Adds a field to the answer.
+    pub(super) fn with(mut self, key: &str, value: Value) -> Self {
+        self.fields.insert(key.to_owned(), value);
+        self
+    }
+
     pub(super) fn into_response(self, request_id: u64) -> Response {
-        Json(json!({
-            "Code": self.code,
-            "Message": self.message,
-            "RequestId": request_id.to_string(),
-        }))
-        .into_response()
+        let mut body = self.fields;
+        body.insert("Code".to_owned(), json!(self.code));
+        body.insert("Message".to_owned(), json!(self.message));
+        body.insert("RequestId".to_owned(), json!(request_id.to_string()));
+        Json(Value::Object(body)).into_response()
     }
 }
 
