@@ -21,13 +21,19 @@ pub const MAX_REASON_CHARS: usize = 256;
 pub const REQUESTS_PER_SECOND: u32 = 100;
 
 /// IVS Chat's capabilities: one user per call, reasons up to 256 characters, 100 calls per second, no
-/// "disconnect everyone".
+/// "disconnect everyone", no member listing (no API lists a room: `providers/presence.md`), bans kept
+/// in the ban store (IVS has no ban rules), and join tokens issued through CreateChatToken.
 ///
 /// ```
+/// use moderator_core::{BanSupport, RoomClear};
 /// use moderator_ivschat::IVSCHAT_CAPABILITIES;
 /// assert_eq!(IVSCHAT_CAPABILITIES.max_users_per_call.get(), 1);
 /// assert_eq!(IVSCHAT_CAPABILITIES.requests_per_second.map(|r| r.get()), Some(100));
 /// assert!(!IVSCHAT_CAPABILITIES.disconnect_all);
+/// assert!(IVSCHAT_CAPABILITIES.members.is_none());
+/// assert_eq!(IVSCHAT_CAPABILITIES.room_clear(), RoomClear::Unsupported);
+/// assert_eq!(IVSCHAT_CAPABILITIES.bans, BanSupport::Store);
+/// assert!(IVSCHAT_CAPABILITIES.tokens);
 /// ```
 pub const IVSCHAT_CAPABILITIES: Capabilities = Capabilities::new(1)
     .with_rate_per_second(REQUESTS_PER_SECOND)
@@ -37,7 +43,8 @@ pub const IVSCHAT_CAPABILITIES: Capabilities = Capabilities::new(1)
     })
     .with_disconnect_all(false)
     .with_room_id(ROOM_ID_RULE)
-    .with_user_id(USER_ID_RULE);
+    .with_user_id(USER_ID_RULE)
+    .with_tokens(true);
 
 /// Checks that `room` matches `^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:room/[a-zA-Z0-9-]+$` (the model's
 /// pattern; "Currently this must be an ARN"), returning a sentence that says what is wrong.

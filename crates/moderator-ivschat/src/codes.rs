@@ -1,7 +1,8 @@
 //! IVS Chat's error codes and HTTP statuses as our error kinds: the one table of this adapter.
 //!
 //! Sources: the service model (`botocore/data/ivschat/2020-07-14/service-2.json`) for the five errors
-//! DisconnectUser declares and `InternalServerException`; the AWS "common errors" page for the codes any
+//! DisconnectUser declares (CreateChatToken declares the same less `ThrottlingException`) and
+//! `InternalServerException`; the AWS "common errors" page for the codes any
 //! AWS front end sends before the request reaches IVS (authentication, signature, throttling).
 
 use moderator_core::ErrorKind;
@@ -32,7 +33,7 @@ pub(crate) const CODES: &[CodeRow] = &[
     row(
         "AccessDeniedException",
         ErrorKind::PermissionDenied,
-        "the caller's IAM policy does not allow ivschat:DisconnectUser on this room",
+        "the caller's IAM policy does not allow this IVS Chat action (DisconnectUser, CreateChatToken) on this room",
     ),
     row(
         "PendingVerification",
@@ -47,7 +48,7 @@ pub(crate) const CODES: &[CodeRow] = &[
     row(
         "ThrottlingException",
         ErrorKind::Throttled,
-        "over the DisconnectUser quota (100 requests per second per account and region)",
+        "over the API's quota per account and region (DisconnectUser 100, CreateChatToken 200 requests per second)",
     ),
     row(
         "ValidationException",

@@ -27,11 +27,19 @@
 //! - Retries belong to the engine; the SDK's own retries are turned off so that attempts never
 //!   multiply.
 //! - Errors keep the AWS error code (`"ThrottlingException"`) and the request id (`x-amzn-RequestId`).
+//! - Join tokens: [`Moderator::issue_token`](moderator_core::Moderator::issue_token) calls
+//!   [CreateChatToken](https://docs.aws.amazon.com/ivs/latest/ChatAPIReference/API_CreateChatToken.html)
+//!   after the engine asked the ban store, so a banned user gets no token (AWS's documented ban
+//!   pattern). Capabilities ([`TOKEN_CAPABILITIES`]), session duration (1 to 180 minutes) and
+//!   attributes (1 KB) are checked before anything is sent.
+//! - IVS cannot list a room's members (no API does): `members` is
+//!   [`Unsupported`](moderator_core::ErrorKind::Unsupported), without a call.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod capabilities;
+mod chat_token;
 mod codes;
 mod endpoint;
 /// Decoders of provider input for the fuzz targets in `fuzz/`; not part of the API.
@@ -47,7 +55,7 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use moderator_core::{
     Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, ErrorKind, Outcome,
-    QuotaKey,
+    QuotaKey, RoomId, Token, TokenOptions, UserId,
 };
 use tracing::debug;
 
@@ -55,6 +63,10 @@ pub use builder::{CREDENTIALS_TIMEOUT, DEFAULT_TIMEOUT, ENV_VARS, IvsChatBuilder
 pub use capabilities::{
     IVSCHAT_CAPABILITIES, MAX_REASON_CHARS, REQUESTS_PER_SECOND, ROOM_ID_RULE, USER_ID_RULE,
     check_room_arn,
+};
+pub use chat_token::{
+    CREATE_CHAT_TOKEN_PER_SECOND, MAX_ATTRIBUTES_BYTES, MAX_SESSION_MINUTES, MIN_SESSION_MINUTES,
+    TOKEN_CAPABILITIES,
 };
 
 /// The provider name in errors, traces and reports.
@@ -106,6 +118,39 @@ impl IvsChat {
     pub fn endpoint(&self) -> Option<&str> {
         self.endpoint.as_deref()
     }
+
+    /// `<region>@<endpoint>` (`aws` for AWS's own endpoint): what names the account's quotas and bans
+    /// without a call (the account id is only in room ARNs, and asking STS would cost a call).
+    fn account_label(&self) -> String {
+        let endpoint = self.endpoint.as_deref().unwrap_or("aws");
+        format!("{}@{endpoint}", self.region)
+    }
+}
+
+/// Checks that `room` is an IVS Chat room ARN (the pattern an [`IdRule`](moderator_core::IdRule)
+/// cannot express), for every operation.
+fn check_room(room: &RoomId) -> Result<(), Error> {
+    check_room_arn(room.as_str()).map_err(|problem| {
+        Error::invalid_input(format!(
+            "room {:?} is not an IVS Chat room ARN: it {problem}",
+            room.as_str()
+        ))
+        .with_provider(PROVIDER)
+    })
+}
+
+/// Checks the room and user of a token request against the model's rules (the SDK checks nothing).
+fn check_token_target(room: &RoomId, user: &UserId) -> Result<(), Error> {
+    ROOM_ID_RULE
+        .check(room.as_str())
+        .map_err(|problem| {
+            Error::invalid_input(format!("room id {problem}")).with_provider(PROVIDER)
+        })
+        .and_then(|()| check_room(room))?;
+    USER_ID_RULE.check(user.as_str()).map_err(|problem| {
+        // The user id is not quoted: it is sensitive (ivschat.md).
+        Error::invalid_input(format!("user id {problem}")).with_provider(PROVIDER)
+    })
 }
 
 #[async_trait]
@@ -121,22 +166,21 @@ impl Adapter for IvsChat {
     /// DisconnectUser's 100 TPS are per AWS account and region (ivschat.md); the account is not
     /// known without an extra call, so region and endpoint name the quota.
     fn quota_key(&self) -> Option<QuotaKey> {
-        let endpoint = self.endpoint.as_deref().unwrap_or("aws");
         Some(QuotaKey::new(
             PROVIDER,
-            format!("{}@{endpoint}", self.region),
+            self.account_label(),
             "DisconnectUser",
         ))
     }
 
+    /// Region and endpoint, as [`quota_key`](Adapter::quota_key) names the account: stable, not a
+    /// secret, and known without a call.
+    fn account(&self) -> String {
+        self.account_label()
+    }
+
     fn check(&self, request: &DisconnectRequest) -> Result<(), Error> {
-        check_room_arn(request.room().as_str()).map_err(|problem| {
-            Error::invalid_input(format!(
-                "room {:?} is not an IVS Chat room ARN: it {problem}",
-                request.room().as_str()
-            ))
-            .with_provider(PROVIDER)
-        })
+        check_room(request.room())
     }
 
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
@@ -171,5 +215,34 @@ impl Adapter for IvsChat {
                 BatchResult::Whole(error)
             }
         }
+    }
+
+    /// CreateChatToken for `user` in `room`: capabilities, session duration and attributes from
+    /// `options`, checked before sending (no name or role: IVS tokens have none). One call; the
+    /// engine owns retries and asks the ban store first.
+    async fn issue_token(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        options: &TokenOptions,
+    ) -> Result<Token, Error> {
+        check_token_target(room, user)?;
+        let request = chat_token::prepare(options)?;
+        let output = self
+            .client
+            .create_chat_token()
+            .room_identifier(room.as_str())
+            .user_id(user.as_str())
+            .set_capabilities(request.capabilities)
+            .set_session_duration_in_minutes(request.session_duration_in_minutes)
+            .set_attributes(request.attributes)
+            .send()
+            .await
+            .map_err(|err| {
+                let error = sdk_error::from_sdk_error(err);
+                debug!(%error, "CreateChatToken failed");
+                error
+            })?;
+        chat_token::token_from_output(output)
     }
 }

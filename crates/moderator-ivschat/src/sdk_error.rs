@@ -1,5 +1,6 @@
-//! Every way `client.disconnect_user().send()` can fail, as our [`Error`], keeping the AWS error code
-//! and request id.
+//! Every way an IVS Chat call (`disconnect_user()`, `create_chat_token()`) can fail, as our [`Error`],
+//! keeping the AWS error code and request id. One mapping for every operation: the operations differ
+//! only in which modeled errors they declare ([`OperationError`]).
 //!
 //! | `SdkError` | kind |
 //! |---|---|
@@ -16,7 +17,11 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ivschat::config::http::HttpResponse;
 use aws_sdk_ivschat::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ivschat::operation::RequestId;
+use aws_sdk_ivschat::operation::create_chat_token::CreateChatTokenError;
 use aws_sdk_ivschat::operation::disconnect_user::DisconnectUserError;
+use aws_sdk_ivschat::types::error::{
+    ResourceNotFoundException, ThrottlingException, ValidationException,
+};
 use moderator_core::toolkit::{FailedAnswer, Symptoms, TransportFailure, transport_error};
 use moderator_core::{Error, ErrorKind};
 use tracing::debug;
@@ -26,8 +31,76 @@ use crate::codes;
 use crate::endpoint::RefusedEndpoint;
 use crate::success_body::UnexpectedSuccessBody;
 
-/// Our error for a failed DisconnectUser call.
-pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -> Error {
+/// A modeled error of one operation, as the shared mapping reads it.
+pub(crate) enum Modeled<'a> {
+    AccessDenied,
+    PendingVerification,
+    ResourceNotFound(&'a ResourceNotFoundException),
+    Throttling(&'a ThrottlingException),
+    Validation(&'a ValidationException),
+    /// Not modeled by this operation (the SDK's `Unhandled`): the code comes from the metadata.
+    Other,
+}
+
+impl Modeled<'_> {
+    /// The error's name, as IVS sends it in `x-amzn-ErrorType`.
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Modeled::AccessDenied => Some("AccessDeniedException"),
+            Modeled::PendingVerification => Some("PendingVerification"),
+            Modeled::ResourceNotFound(_) => Some("ResourceNotFoundException"),
+            Modeled::Throttling(_) => Some("ThrottlingException"),
+            Modeled::Validation(_) => Some("ValidationException"),
+            Modeled::Other => None,
+        }
+    }
+}
+
+/// The error type of one IVS Chat operation.
+pub(crate) trait OperationError:
+    ProvideErrorMetadata + RequestId + StdError + Send + Sync + 'static
+{
+    /// The operation's name, for logs.
+    const OPERATION: &'static str;
+
+    /// Which modeled error this is.
+    fn modeled(&self) -> Modeled<'_>;
+}
+
+impl OperationError for DisconnectUserError {
+    const OPERATION: &'static str = "DisconnectUser";
+
+    fn modeled(&self) -> Modeled<'_> {
+        match self {
+            DisconnectUserError::AccessDeniedException(_) => Modeled::AccessDenied,
+            DisconnectUserError::PendingVerification(_) => Modeled::PendingVerification,
+            DisconnectUserError::ResourceNotFoundException(e) => Modeled::ResourceNotFound(e),
+            DisconnectUserError::ThrottlingException(e) => Modeled::Throttling(e),
+            DisconnectUserError::ValidationException(e) => Modeled::Validation(e),
+            _ => Modeled::Other,
+        }
+    }
+}
+
+/// CreateChatToken declares no `ThrottlingException` in the service model, though its quota (200
+/// TPS) is enforced: a 429 arrives as `Unhandled` with code `ThrottlingException` and maps by code
+/// and status like any other.
+impl OperationError for CreateChatTokenError {
+    const OPERATION: &'static str = "CreateChatToken";
+
+    fn modeled(&self) -> Modeled<'_> {
+        match self {
+            CreateChatTokenError::AccessDeniedException(_) => Modeled::AccessDenied,
+            CreateChatTokenError::PendingVerification(_) => Modeled::PendingVerification,
+            CreateChatTokenError::ResourceNotFoundException(e) => Modeled::ResourceNotFound(e),
+            CreateChatTokenError::ValidationException(e) => Modeled::Validation(e),
+            _ => Modeled::Other,
+        }
+    }
+}
+
+/// Our error for a failed IVS Chat call.
+pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) -> Error {
     let (error, raw) = match &err {
         SdkError::ServiceError(service) => (
             from_service_error(service.err(), service.raw()),
@@ -85,7 +158,11 @@ pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -
             None,
         ),
     };
-    debug!(error = %DisplayErrorContext(&err), "DisconnectUser failed (full SDK error)");
+    debug!(
+        operation = E::OPERATION,
+        error = %DisplayErrorContext(&err),
+        "IVS Chat call failed (full SDK error)"
+    );
     let mut error = error.with_provider(PROVIDER);
     if error.request_id().is_none()
         && let Some(id) = raw.and_then(header_request_id)
@@ -97,7 +174,7 @@ pub(crate) fn from_sdk_error(err: SdkError<DisconnectUserError, HttpResponse>) -
 
 /// An answer with an error status: kind from the status and code (core's rule), message from the
 /// typed error.
-fn from_service_error(err: &DisconnectUserError, raw: &HttpResponse) -> Error {
+fn from_service_error<E: OperationError>(err: &E, raw: &HttpResponse) -> Error {
     let status = raw.status().as_u16();
     let code = error_code(err);
     let said = describe(err);
@@ -123,23 +200,16 @@ fn from_service_error(err: &DisconnectUserError, raw: &HttpResponse) -> Error {
 
 /// The code as sent, or the modeled error's name when the metadata lacks it (an error built in code,
 /// as test doubles do).
-fn error_code(err: &DisconnectUserError) -> Option<&str> {
-    err.code().or(match err {
-        DisconnectUserError::AccessDeniedException(_) => Some("AccessDeniedException"),
-        DisconnectUserError::PendingVerification(_) => Some("PendingVerification"),
-        DisconnectUserError::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-        DisconnectUserError::ThrottlingException(_) => Some("ThrottlingException"),
-        DisconnectUserError::ValidationException(_) => Some("ValidationException"),
-        _ => None,
-    })
+fn error_code<E: OperationError>(err: &E) -> Option<&str> {
+    err.code().or(err.modeled().code())
 }
 
 /// What IVS said, with the structured members the typed errors carry (empty when it said nothing:
 /// the row's or the status's meaning is in the message anyway).
-fn describe(err: &DisconnectUserError) -> String {
+fn describe<E: OperationError>(err: &E) -> String {
     let said = err.message().unwrap_or_default().to_owned();
-    match err {
-        DisconnectUserError::ValidationException(e) => {
+    match err.modeled() {
+        Modeled::Validation(e) => {
             let fields = e
                 .field_list()
                 .iter()
@@ -155,14 +225,14 @@ fn describe(err: &DisconnectUserError) -> String {
                 )
             }
         }
-        DisconnectUserError::ResourceNotFoundException(e) if !said.contains(e.resource_id()) => {
+        Modeled::ResourceNotFound(e) if !said.contains(e.resource_id()) => {
             format!(
                 "{said} ({} {:?})",
                 e.resource_type().as_str(),
                 e.resource_id()
             )
         }
-        DisconnectUserError::ThrottlingException(e) => {
+        Modeled::Throttling(e) => {
             format!("{said} (limit {} per second)", e.limit())
         }
         _ => said,

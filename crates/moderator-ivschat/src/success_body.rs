@@ -1,4 +1,4 @@
-//! A 200 must look like DisconnectUser's answer before we call the user disconnected.
+//! A 200 must look like an IVS Chat answer before we call the user disconnected.
 //!
 //! DisconnectUser answers 200 with an empty body (the JavaScript SDK page shows `{}`, which the Rust SDK
 //! also accepts). The SDK ignores a success body entirely, so a proxy or captive portal answering
@@ -22,7 +22,7 @@ impl fmt::Display for UnexpectedSuccessBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "a success status with a body that is not DisconnectUser's answer: {:?}",
+            "a success status with a body that is not an IVS Chat answer: {:?}",
             self.start
         )
     }
@@ -43,7 +43,8 @@ pub(crate) fn check(body: &[u8]) -> Result<(), UnexpectedSuccessBody> {
     }
 }
 
-/// Applies [`check`] to every successfully deserialized answer.
+/// Applies [`check`] to every successfully deserialized answer (CreateChatToken's JSON object passes;
+/// its members are checked by the adapter).
 #[derive(Debug)]
 pub(crate) struct SuccessBodyCheck;
 

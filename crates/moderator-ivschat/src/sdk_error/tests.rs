@@ -15,6 +15,11 @@ use moderator_core::{
 };
 
 use super::from_sdk_error;
+
+/// The mapping as DisconnectUser uses it.
+fn disconnect_error(err: SdkError<DisconnectUserError, HttpResponse>) -> Error {
+    from_sdk_error(err)
+}
 use crate::{IvsChat, IvsChatBuilder};
 
 const ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3j4k5L6";
@@ -325,9 +330,9 @@ fn raw(status: u16) -> HttpResponse {
 
 #[test]
 fn timeouts_are_timeouts() {
-    let error = from_sdk_error(SdkError::timeout_error("operation timed out"));
+    let error = disconnect_error(SdkError::timeout_error("operation timed out"));
     assert_error(&error, ErrorKind::Timeout, None, true);
-    let error = from_sdk_error(SdkError::dispatch_failure(ConnectorError::timeout(
+    let error = disconnect_error(SdkError::dispatch_failure(ConnectorError::timeout(
         "connect timed out".into(),
     )));
     assert_error(&error, ErrorKind::Timeout, None, true);
@@ -336,21 +341,21 @@ fn timeouts_are_timeouts() {
 #[test]
 fn dispatch_failures_are_transport_or_config() {
     let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-    let error = from_sdk_error(SdkError::dispatch_failure(ConnectorError::io(io.into())));
+    let error = disconnect_error(SdkError::dispatch_failure(ConnectorError::io(io.into())));
     assert_error(&error, ErrorKind::Transport, None, true);
     assert!(error.message().contains("refused"), "{error}");
 
     let no_credentials = aws_credential_types::provider::error::CredentialsError::not_loaded(
         "no providers in chain",
     );
-    let error = from_sdk_error(SdkError::dispatch_failure(ConnectorError::other(
+    let error = disconnect_error(SdkError::dispatch_failure(ConnectorError::other(
         no_credentials.into(),
         None,
     )));
     assert_error(&error, ErrorKind::Config, None, false);
 
     let refused = crate::endpoint::check("http://example.com", false).expect_err("refused");
-    let error = from_sdk_error(SdkError::dispatch_failure(ConnectorError::other(
+    let error = disconnect_error(SdkError::dispatch_failure(ConnectorError::other(
         refused.into(),
         None,
     )));
@@ -360,22 +365,22 @@ fn dispatch_failures_are_transport_or_config() {
 
 #[test]
 fn response_errors_are_protocol_or_transport() {
-    let error = from_sdk_error(SdkError::response_error("truncated answer", raw(200)));
+    let error = disconnect_error(SdkError::response_error("truncated answer", raw(200)));
     assert_error(&error, ErrorKind::Protocol, None, false);
     assert_eq!(error.request_id(), Some(REQUEST_ID));
 
     let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
-    let error = from_sdk_error(SdkError::response_error(reset, raw(200)));
+    let error = disconnect_error(SdkError::response_error(reset, raw(200)));
     assert_error(&error, ErrorKind::Transport, None, true);
 }
 
 #[test]
 fn construction_failures_are_invalid_input_or_config() {
-    let error = from_sdk_error(SdkError::construction_failure(BuildError::missing_field(
+    let error = disconnect_error(SdkError::construction_failure(BuildError::missing_field(
         "user_id", "required",
     )));
     assert_error(&error, ErrorKind::InvalidInput, None, false);
-    let error = from_sdk_error(SdkError::construction_failure("no endpoint resolver"));
+    let error = disconnect_error(SdkError::construction_failure("no endpoint resolver"));
     assert_error(&error, ErrorKind::Config, None, false);
 }
 
