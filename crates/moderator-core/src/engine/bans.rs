@@ -29,8 +29,23 @@ use crate::{
 /// library call that touches the room.
 pub const RENEW_WITHIN: Duration = Duration::from_secs(3600);
 
+/// A ban outlasts its rule only by more than this: providers state expiry in whole seconds, and a
+/// rule that ends a moment before its ban needs no renewal call.
+const RULE_SLACK: Duration = Duration::from_secs(60);
+
 /// Longest reason kept with a ban, in characters (the kick carries at most what the provider takes).
 const MAX_STORED_REASON: usize = 1024;
+
+/// Marks a rule call skipped because an earlier one was refused for good.
+const NOT_SENT: &str = "not sent: an earlier rule of this ban was refused";
+
+fn not_sent() -> Error {
+    Error::new(ErrorKind::Cancelled, NOT_SENT)
+}
+
+fn is_not_sent(error: &Error) -> bool {
+    error.kind() == ErrorKind::Cancelled && error.message() == NOT_SENT
+}
 
 /// The native-rule side of a provider, when it has one.
 struct Native {
@@ -225,27 +240,31 @@ impl<A: Adapter> Engine<A> {
         native: &Native,
         warnings: &mut Vec<String>,
     ) -> (HashMap<UserId, SystemTime>, u32) {
-        let refused = std::sync::Mutex::new(None::<Error>);
+        // Set once a rule is refused for good: the calls not yet sent are then not sent at all
+        // (checked after each call's pacing wait, so at most the calls already on the wire follow).
+        let refused = std::sync::atomic::AtomicBool::new(false);
         let results: Vec<(UserId, Result<Option<SystemTime>, Error>, u32)> =
             stream::iter(users.to_vec())
                 .map(|user: UserId| {
                     let refused = &refused;
                     async move {
-                        if refused.lock().map(|r| r.is_some()).unwrap_or(true) {
-                            return (user, Err(Error::protocol("not sent")), 0);
-                        }
                         let call = self
-                            .side_call(SideApi::BanRule, room, &native.set, None, || {
-                                self.adapter.set_ban_rule(room, &user, duration)
+                            .side_call(SideApi::BanRule, room, &native.set, None, || async {
+                                if refused.load(std::sync::atomic::Ordering::Relaxed) {
+                                    return Err(not_sent());
+                                }
+                                self.adapter.set_ban_rule(room, &user, duration).await
                             })
                             .await;
-                        if let Err(error) = &call.result
-                            && !error.is_temporary()
-                            && let Ok(mut refused) = refused.lock()
-                        {
-                            refused.get_or_insert_with(|| error.clone());
-                        }
-                        (user, call.result, call.calls)
+                        let made = match &call.result {
+                            Err(error) if is_not_sent(error) => call.calls.saturating_sub(1),
+                            Err(error) if !error.is_temporary() => {
+                                refused.store(true, std::sync::atomic::Ordering::Relaxed);
+                                call.calls
+                            }
+                            _ => call.calls,
+                        };
+                        (user, call.result, made)
                     }
                 })
                 .buffered(self.config.max_concurrency)
@@ -261,7 +280,7 @@ impl<A: Adapter> Engine<A> {
                 Ok(expires) => {
                     set.insert(user, expires.unwrap_or(now + duration));
                 }
-                Err(error) if made > 0 => failures.push(error),
+                Err(error) if !is_not_sent(&error) => failures.push(error),
                 Err(_) => {}
             }
         }
@@ -317,7 +336,9 @@ impl<A: Adapter> Engine<A> {
                 let Some(rule_until) = entry.rule_until else {
                     return false;
                 };
-                let outlasts = entry.until.is_none_or(|until| until > rule_until);
+                let outlasts = entry
+                    .until
+                    .is_none_or(|until| until > rule_until + RULE_SLACK);
                 let lapsing = rule_until <= now + RENEW_WITHIN;
                 outlasts && lapsing
             })
