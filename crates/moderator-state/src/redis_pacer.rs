@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use moderator_core::{Error, ErrorKind, Pacer, QuotaKey, RatePacer};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::OnceCell;
+use redis::aio::ConnectionManager;
 use tokio::time::Instant;
 use tracing::{info, warn};
+
+use crate::redis_link::RedisLink;
 
 /// One atomic reservation of one or more grants, on Redis's own clock (`TIME`), so hosts with skewed
 /// clocks agree.
@@ -135,8 +136,7 @@ impl RedisPacerOptions {
 /// # let _ = engine; Ok(()) }
 /// ```
 pub struct RedisPacer {
-    client: redis::Client,
-    connection: OnceCell<ConnectionManager>,
+    link: RedisLink,
     script: redis::Script,
     key: String,
     rate: NonZeroU32,
@@ -167,12 +167,7 @@ impl RedisPacer {
         rate: NonZeroU32,
         options: RedisPacerOptions,
     ) -> Result<Self, Error> {
-        // The URL may hold a password: the error says what is expected, not what was given.
-        let client = redis::Client::open(url).map_err(|_| {
-            Error::config(
-                "the Redis URL is not valid; expected redis://[user:password@]host[:port][/db] (or rediss:// for TLS)",
-            )
-        })?;
+        let link = RedisLink::open(url, options.timeout)?;
         let local = match options.unreachable {
             Unreachable::PaceLocally { share } => {
                 let share = if share.is_finite() {
@@ -191,8 +186,7 @@ impl RedisPacer {
         };
         let window = Duration::from_secs(1) + options.margin;
         Ok(RedisPacer {
-            client,
-            connection: OnceCell::new(),
+            link,
             script: redis::Script::new(RESERVE),
             key: format!("moderator:pacer:{key}"),
             rate,
@@ -214,14 +208,7 @@ impl RedisPacer {
     }
 
     async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.options.timeout))
-            .set_response_timeout(Some(self.options.timeout))
-            .set_number_of_retries(1);
-        self.connection
-            .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
-            .await
-            .cloned()
+        self.link.connection().await
     }
 
     /// How many slots one round trip reserves: one at up to 20 calls a second, then one more per 20
