@@ -9,8 +9,9 @@
 //! with a token. Dropped real sockets receive `room-disconnected` with cause
 //! `disconnected-by-moderator`.
 //!
-//! For tests of clients: every signalling event received is recorded as received
-//! ([`EnablexEmulator::frames`]); the roster can be withheld from joiners
+//! For tests of clients: every token created is recorded with what was asked for
+//! ([`EnablexEmulator::tokens`], `GET /_emulator/enablex/tokens`); every signalling event received is
+//! recorded as received ([`EnablexEmulator::frames`]); the roster can be withheld from joiners
 //! ([`EnablexEmulator::withhold_roster`], or `PUT /_emulator/enablex/roster-withholding` with
 //! `{"mode": "missing" | "null" | "not-a-list" | "late", "millis": ..}`, `DELETE` to stop);
 //! clientIds can be JSON numbers ([`EnablexConfig::numeric_client_ids`]); REST calls and
@@ -49,7 +50,7 @@ use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 
 pub use recording::{MAX_RECORDED_FRAMES, ReceivedFrame};
-pub use state::{Connection, DropRecord, SignallingFault};
+pub use state::{Connection, CreatedToken, DropRecord, SignallingFault};
 pub use withhold::RosterWithholding;
 
 use crate::{Controls, RoomDirectory, Server};
@@ -150,6 +151,7 @@ impl EnablexEmulator {
         let router = Router::new()
             .route("/video/v2/rooms/{room_id}/tokens", post(rest::create_token))
             .route("/video/v2/rooms/{room_id}/users", get(rest::list_users))
+            .route("/_emulator/enablex/tokens", get(rest::list_created_tokens))
             .route(
                 "/_emulator/enablex/roster-withholding",
                 put(rest::withhold_roster).delete(rest::stop_withholding_roster),
@@ -225,6 +227,17 @@ impl EnablexEmulator {
     /// Every connection in `room`, in join order.
     pub fn connections(&self, room: &str) -> Option<Vec<Connection>> {
         self.state.connections(room)
+    }
+
+    /// Every token the REST API created, in order: what was asked for (room, name, role, user_ref,
+    /// data) and the role issued, never the token. Also `GET /_emulator/enablex/tokens`. Token
+    /// requests that were refused (bad role, unknown room, throttled) are not here; they are in
+    /// [`controls`](EnablexEmulator::controls)' log as `POST /video/v2/rooms/{room}/tokens`.
+    ///
+    /// A test that no token was created for a banned user:
+    /// `emulator.tokens().iter().all(|t| t.user_ref != "troll")`.
+    pub fn tokens(&self) -> Vec<CreatedToken> {
+        self.state.created_tokens()
     }
 
     /// Every `drop` received from a joined moderator, in order.

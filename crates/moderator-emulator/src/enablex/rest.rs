@@ -1,5 +1,5 @@
 //! The Video v2 server API routes the adapter uses (create token, list users), and the EnableX admin
-//! knob that withholds the roster.
+//! routes (the tokens created, the knob that withholds the roster).
 //!
 //! HTTP Basic `APP_ID:APP_KEY` on every call. Validation failures answer the classic envelope
 //! `{"result": <code>, "error", "desc"}` (Rooms API codes 10001 / 10002); authentication, unknown rooms
@@ -17,11 +17,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::state::IssuedToken;
+use super::state::{CreatedToken, IssuedToken};
 use super::{RosterWithholding, Service};
 use crate::{Admission, fault_response};
 
 const ROLES: [&str; 3] = ["moderator", "participant", "viewer"];
+
+/// The most keys a token's `data` may hold (EnableX "Create Token").
+const MAX_DATA_KEYS: usize = 5;
 
 fn newer_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
@@ -142,21 +145,49 @@ pub(crate) async fn create_token(
             "role must be moderator, participant or viewer",
         );
     }
+    // `data`: an object of at most 5 keys. Which error EnableX answers otherwise is UNVERIFIED; the
+    // same INVALID_PARAM as a bad role.
+    let data = body.get("data").cloned().unwrap_or(Value::Null);
+    match &data {
+        Value::Null => {}
+        Value::Object(keys) if keys.len() <= MAX_DATA_KEYS => {}
+        _ => {
+            service
+                .controls
+                .record_violation("data is not an object of at most 5 keys");
+            return newer_error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_PARAM",
+                "data must be an object with at most 5 keys",
+            );
+        }
+    }
     if !service.state.room_exists(&room) {
         return newer_error(StatusCode::NOT_FOUND, "NOT_FOUND", "room not found");
     }
+    let requested_role = role.to_owned();
     let role = service
         .state
         .forced_role()
         .unwrap_or_else(|| role.to_owned());
-    let token_id = service.state.issue_token(IssuedToken {
-        room: room.clone(),
-        role: role.clone(),
-        name: text("name").to_owned(),
-        user_ref: text("user_ref").to_owned(),
-        issued: Instant::now(),
-        used: false,
-    });
+    let token_id = service.state.issue_token(
+        IssuedToken {
+            room: room.clone(),
+            role: role.clone(),
+            name: text("name").to_owned(),
+            user_ref: text("user_ref").to_owned(),
+            issued: Instant::now(),
+            used: false,
+        },
+        CreatedToken {
+            room: room.clone(),
+            name: text("name").to_owned(),
+            role: requested_role,
+            issued_role: role.clone(),
+            user_ref: text("user_ref").to_owned(),
+            data,
+        },
+    );
     // Tokens point at this listener for signalling, as the Host the client used to reach us.
     let host = headers
         .get(header::HOST)
@@ -204,6 +235,12 @@ pub(crate) async fn list_users(
         return Json(json!({"result": 0, "total": 0, "users": null})).into_response();
     }
     Json(json!({"result": 0, "total": users.len(), "users": users})).into_response()
+}
+
+/// `GET /_emulator/enablex/tokens`: every token created, oldest first (what was asked for, never the
+/// token).
+pub(crate) async fn list_created_tokens(Extract(service): Extract<Service>) -> Response {
+    Json(service.state.created_tokens()).into_response()
 }
 
 /// `PUT /_emulator/enablex/roster-withholding` with a [`RosterWithholding`] as JSON.

@@ -92,6 +92,25 @@ impl SignallingFault {
     }
 }
 
+/// One token the REST API created, as asked for: tests read these to prove which tokens were (and
+/// were not) created, e.g. none for a banned user. The token itself is not kept here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreatedToken {
+    /// The room.
+    pub room: String,
+    /// The `name` asked for.
+    pub name: String,
+    /// The `role` asked for.
+    pub role: String,
+    /// The role the token carries (differs from `role` under
+    /// [`force_token_role`](super::EnablexEmulator::force_token_role)).
+    pub issued_role: String,
+    /// The `user_ref` asked for.
+    pub user_ref: String,
+    /// The `data` object asked for (`null` when absent).
+    pub data: Value,
+}
+
 /// A token we issued.
 #[derive(Clone, Debug)]
 pub(crate) struct IssuedToken {
@@ -107,6 +126,7 @@ pub(crate) struct IssuedToken {
 struct Inner {
     rooms: BTreeMap<String, Vec<Connection>>,
     tokens: HashMap<String, IssuedToken>,
+    created: Vec<CreatedToken>,
     /// Joined sockets: sid -> (room, clientId).
     sockets: HashMap<Sid, (String, String)>,
     faults: VecDeque<SignallingFault>,
@@ -233,12 +253,17 @@ impl State {
         self.inner().rooms.get(room).cloned()
     }
 
-    /// Records a token and returns its id.
-    pub(crate) fn issue_token(&self, token: IssuedToken) -> String {
+    /// Records a token (and what was asked for) and returns its id.
+    pub(crate) fn issue_token(&self, token: IssuedToken, created: CreatedToken) -> String {
         let mut inner = self.inner();
         let id = State::next_id(&mut inner, "tok-");
         inner.tokens.insert(id.clone(), token);
+        inner.created.push(created);
         id
+    }
+
+    pub(crate) fn created_tokens(&self) -> Vec<CreatedToken> {
+        self.inner().created.clone()
     }
 
     /// Spends token `id` for socket `sid` and joins its room.
@@ -472,6 +497,7 @@ impl RoomDirectory for State {
         inner.rooms.clear();
         inner.sockets.clear();
         inner.tokens.clear();
+        inner.created.clear();
         inner.drops.clear();
         inner.frames.clear();
         inner.faults.clear();

@@ -190,3 +190,57 @@ async fn over_the_rate_limit_answers_429_rate_limited() {
         Some(DEFAULT_REQUESTS_PER_SECOND)
     );
 }
+
+#[tokio::test]
+async fn every_created_token_is_recorded_with_what_was_asked() {
+    let emulator = start().await;
+    emulator.seed_room("lobby", ["alice"]);
+    let auth = Some((DEFAULT_APP_ID, DEFAULT_APP_KEY));
+    let (status, _) = create_token(&emulator, "lobby", auth, moderator()).await;
+    assert_eq!(status, 200);
+    emulator.force_token_role(Some("participant"));
+    let asked =
+        json!({"name": "Alice", "role": "viewer", "user_ref": "alice", "data": {"team": "red"}});
+    let (status, _) = create_token(&emulator, "lobby", auth, asked).await;
+    assert_eq!(status, 200);
+    // Refused requests create nothing: more than 5 data keys, an unknown room.
+    let six: serde_json::Map<String, Value> = (0..6).map(|i| (format!("k{i}"), json!(i))).collect();
+    let too_much = json!({"name": "B", "role": "participant", "user_ref": "b", "data": six});
+    let (status, body) = create_token(&emulator, "lobby", auth, too_much).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_code"], "INVALID_PARAM");
+    let (status, _) = create_token(&emulator, "nowhere", auth, moderator()).await;
+    assert_eq!(status, 404);
+
+    let created = emulator.tokens();
+    assert_eq!(created.len(), 2);
+    assert_eq!(
+        (created[0].role.as_str(), created[0].user_ref.as_str()),
+        ("moderator", "mod-1")
+    );
+    assert_eq!(created[0].data, Value::Null);
+    assert_eq!(
+        created[1],
+        CreatedToken {
+            room: "lobby".to_owned(),
+            name: "Alice".to_owned(),
+            role: "viewer".to_owned(),
+            issued_role: "participant".to_owned(),
+            user_ref: "alice".to_owned(),
+            data: json!({"team": "red"}),
+        }
+    );
+    let listed: Value = reqwest::get(format!("{}/_emulator/enablex/tokens", emulator.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[1]["user_ref"], "alice");
+    assert!(listed[1].get("token").is_none());
+    assert_eq!(
+        emulator.controls().counters().requests,
+        4,
+        "every call is logged"
+    );
+}
