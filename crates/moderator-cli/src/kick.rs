@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use moderator::{DisconnectRequest, Moderator, Plan, Provider, Report, RoomId, UserId};
+use moderator::{
+    DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Plan, Provider, Report, RoomId,
+    UserId, UserReport,
+};
 use tokio::task::JoinSet;
 
 use crate::args::{KickArgs, TargetSpec};
@@ -170,10 +173,30 @@ async fn prepare(
     })
 }
 
-/// The report of a job that did not finish (Ctrl-C): every user's outcome as the hook heard it.
+/// The report of a job that did not finish (Ctrl-C): every user's outcome as the hook heard it, and
+/// `cancelled` (not sent) for any user it heard nothing about (the job was stopped before its kicks
+/// began, during the presence check say), so that every user is still printed once.
 fn heard_report(job: &Job, elapsed: std::time::Duration) -> Report {
     let (calls, throttled) = job.hook.calls();
-    let users = job.hook.outcomes_for(&distinct(job.request.users()));
+    let users = distinct(job.request.users());
+    let mut heard = job.hook.outcomes_for(&users).into_iter().peekable();
+    let users = users
+        .into_iter()
+        .map(|user| match heard.next_if(|entry| entry.user == user) {
+            Some(entry) => entry,
+            None => UserReport {
+                user,
+                outcome: Outcome::Failed(
+                    Error::new(
+                        ErrorKind::Cancelled,
+                        "not sent: the request was cancelled first",
+                    )
+                    .with_provider(job.provider.name()),
+                ),
+                attempts: 0,
+            },
+        })
+        .collect();
     Report::new(RoomId::new(job.room.as_str()), users, calls, false)
         .with_throttled(throttled)
         .with_elapsed(elapsed)

@@ -1,5 +1,6 @@
 //! What the binary's tests share: the binary with no provider configuration inherited from the
-//! environment, running it off the async runtime, and a ZIM kick against the emulator.
+//! environment, running it off the async runtime, each provider's configuration pointing at the
+//! emulator, and a ZIM kick against it.
 
 // Each test file compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
@@ -19,6 +20,7 @@ pub fn moderator() -> Command {
             || var.starts_with("AWS_")
             || var == "MODERATOR_PROVIDER"
             || var == "MODERATOR_REDIS_URL"
+            || var == "MODERATOR_BAN_STORE"
             || var == "RUST_LOG"
         {
             command.env_remove(var);
@@ -87,4 +89,87 @@ pub fn zim_kick(emulator: &Emulator) -> Command {
         ])
         .arg(zego.zim().url());
     command
+}
+
+/// Every ZEGO variable pointing at the emulator: ZIM and RTC each at its own listener, so that one
+/// command can reach both (`--target zego-zim:... --target zego-rtc:...`) without `--endpoint`.
+pub fn zego_env(command: &mut Command, emulator: &Emulator) {
+    let zego = emulator.zego();
+    command
+        .env("ZEGO_APP_ID", zego.app_id().to_string())
+        .env("ZEGO_SERVER_SECRET", zego.server_secret())
+        .env("ZEGO_ZIM_ENDPOINT", zego.zim().url())
+        .env("ZEGO_RTC_ENDPOINT", zego.rtc().url());
+}
+
+/// The IVS Chat variables pointing at the emulator, with its static credentials and no other AWS
+/// configuration of this machine (`home` stands in for the home directory).
+pub fn ivschat_env(command: &mut Command, emulator: &Emulator, home: &std::path::Path) {
+    let ivs = emulator.ivschat();
+    without_aws_environment(command, home);
+    command
+        .env("AWS_REGION", ivs.region())
+        .env("AWS_ACCESS_KEY_ID", ivs.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", ivs.secret_access_key())
+        .env("AWS_ENDPOINT_URL_IVSCHAT", ivs.base_url());
+    if let Some(token) = ivs.session_token() {
+        command.env("AWS_SESSION_TOKEN", token);
+    }
+}
+
+/// The EnableX variables pointing at the emulator.
+pub fn enablex_env(command: &mut Command, emulator: &Emulator) {
+    let enablex = emulator.enablex();
+    command
+        .env("ENABLEX_APP_ID", enablex.app_id())
+        .env("ENABLEX_APP_KEY", enablex.app_key())
+        .env("ENABLEX_API_URL", enablex.api_url());
+}
+
+/// The binary with every provider configured against `emulator`, running `args`.
+pub fn configured(emulator: &Emulator, home: &std::path::Path, args: &[&str]) -> Command {
+    let mut command = moderator();
+    zego_env(&mut command, emulator);
+    ivschat_env(&mut command, emulator, home);
+    enablex_env(&mut command, emulator);
+    command.args(args);
+    command
+}
+
+/// A directory of this test's own under the temporary directory, removed when dropped: a home
+/// without AWS files, a ban store's file.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "moderator-cli-{name}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        std::fs::create_dir_all(&path).expect("a temporary directory");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }

@@ -1,0 +1,403 @@
+//! Bans through the binary, against the embedded emulators and a ban store file shared by the
+//! processes: `ban`, then `bans`, `unban`, and `token` refusing a banned user without calling the
+//! provider while issuing one to anybody else.
+
+use std::process::Output;
+
+use moderator_emulator::Emulator;
+
+mod common;
+use common::{TempDir, configured, json_lines, run, stderr, stdout};
+
+/// The command with `--store` pointing at this test's ban store file.
+fn with_store(emulator: &Emulator, dir: &TempDir, args: &[&str]) -> std::process::Command {
+    let store = dir.path().join("bans.db");
+    let mut command = configured(emulator, dir.path(), args);
+    command.arg("--store").arg(&store);
+    command
+}
+
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ban_then_bans_then_unban_on_rtc() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let dir = TempDir::new("bans-rtc");
+    let rtc = emulator.zego().rtc();
+    rtc.seed_room("stage", ["troll", "regular"]);
+
+    let before = now_unix();
+    let ban = with_store(
+        &emulator,
+        &dir,
+        &[
+            "ban",
+            "--provider",
+            "zego-rtc",
+            "--room",
+            "stage",
+            "--user",
+            "troll",
+            "--user",
+            "raider",
+            "--duration",
+            "1h",
+            "--reason",
+            "spam",
+            "--by",
+            "alice",
+            "--json",
+        ],
+    );
+    let output = run(ban).await;
+    assert_exit(&output, 0);
+    let lines = json_lines(&output);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["user"], "troll");
+    assert_eq!(lines[0]["outcome"], "banned");
+    assert_eq!(lines[0]["provider"], "zego-rtc");
+    let until = lines[0]["until_unix"].as_u64().expect("until");
+    assert!(
+        (before + 3600..=now_unix() + 3600).contains(&until),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1]["user"], "raider");
+    assert!(
+        ["banned", "not_in_room"].contains(&lines[1]["outcome"].as_str().unwrap_or_default()),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2]["summary"]["failed"], 0);
+    assert_eq!(rtc.members("stage"), Some(vec!["regular".to_owned()]));
+    assert!(
+        rtc.ban_rules()
+            .iter()
+            .any(|rule| format!("{rule:?}").contains("troll")),
+        "a native rule: {:?}",
+        rtc.ban_rules()
+    );
+
+    let listed = with_store(
+        &emulator,
+        &dir,
+        &["bans", "--provider", "zego-rtc", "--room", "stage"],
+    );
+    let output = run(listed).await;
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "2 bans in stage on zego-rtc", "{text}");
+    assert!(lines[1].starts_with("user"), "{text}");
+    let troll = lines
+        .iter()
+        .find(|l| l.starts_with("troll"))
+        .expect("troll's ban");
+    assert!(troll.contains("spam") && troll.contains("alice"), "{troll}");
+
+    let unban = with_store(
+        &emulator,
+        &dir,
+        &[
+            "unban",
+            "--provider",
+            "zego-rtc",
+            "--room",
+            "stage",
+            "--user",
+            "troll",
+            "--user",
+            "nobody",
+        ],
+    );
+    let output = run(unban).await;
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("lifted") && l.ends_with("troll")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("not banned") && l.ends_with("nobody")),
+        "{text}"
+    );
+
+    let listed = with_store(
+        &emulator,
+        &dir,
+        &[
+            "bans",
+            "--provider",
+            "zego-rtc",
+            "--room",
+            "stage",
+            "--json",
+        ],
+    );
+    let output = run(listed).await;
+    assert_exit(&output, 0);
+    let lines = json_lines(&output);
+    let (summary, bans) = lines.split_last().expect("a summary");
+    assert_eq!(summary["summary"]["bans"], 1, "{lines:?}");
+    assert_eq!(bans[0]["user"], "raider");
+    assert_eq!(bans[0]["reason"], "spam");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_banned_user_gets_no_token_and_the_provider_is_not_called() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let dir = TempDir::new("bans-token");
+    let ivs = emulator.ivschat();
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, ["troll", "regular"]);
+
+    let ban = with_store(
+        &emulator,
+        &dir,
+        &[
+            "ban",
+            "--provider",
+            "ivschat",
+            "--room",
+            &room,
+            "--user",
+            "troll",
+            "--reason",
+            "hate speech",
+        ],
+    );
+    let output = run(ban).await;
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("banned") && l.contains("troll") && l.contains("until lifted")),
+        "{text}"
+    );
+    assert_eq!(ivs.members(&room), Some(vec!["regular".to_owned()]));
+
+    let calls = ivs.controls().counters().requests;
+    let tokens = ivs.token_controls().counters().requests;
+    let refused = with_store(
+        &emulator,
+        &dir,
+        &[
+            "token",
+            "--provider",
+            "ivschat",
+            "--room",
+            &room,
+            "--user",
+            "troll",
+        ],
+    );
+    let output = run(refused).await;
+    assert_exit(&output, 1);
+    assert!(stdout(&output).is_empty(), "no token: {}", stdout(&output));
+    let error = stderr(&output);
+    assert_eq!(error.lines().count(), 1, "one line: {error}");
+    assert!(
+        error.contains("troll")
+            && error.contains(&room)
+            && error.contains("lifted")
+            && error.contains("hate speech"),
+        "{error}"
+    );
+    assert_eq!(
+        ivs.controls().counters().requests,
+        calls,
+        "the provider was not asked"
+    );
+    assert_eq!(ivs.token_controls().counters().requests, tokens);
+    assert!(ivs.chat_tokens().is_empty(), "no token was issued");
+
+    let issued = with_store(
+        &emulator,
+        &dir,
+        &[
+            "token",
+            "--provider",
+            "ivschat",
+            "--room",
+            &room,
+            "--user",
+            "regular",
+            "--capability",
+            "SEND_MESSAGE",
+            "--session-duration",
+            "30m",
+            // Debug traces of every crate: the token must still appear only on stdout.
+            "-vv",
+        ],
+    );
+    let output = run(issued).await;
+    assert_exit(&output, 0);
+    let token = stdout(&output);
+    let token = token.trim();
+    assert!(!token.is_empty() && !token.contains(' '), "{token:?}");
+    assert_eq!(ivs.chat_tokens().len(), 1, "one token issued");
+    assert!(
+        !stderr(&output).contains(token),
+        "the token is only on stdout"
+    );
+
+    let json = with_store(
+        &emulator,
+        &dir,
+        &[
+            "token",
+            "--provider",
+            "ivschat",
+            "--room",
+            &room,
+            "--user",
+            "regular",
+            "--json",
+        ],
+    );
+    let output = run(json).await;
+    assert_exit(&output, 0);
+    let lines = json_lines(&output);
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0]["token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[0]["user"], "regular");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enablex_issues_tokens_and_refuses_them_after_a_ban() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let dir = TempDir::new("bans-enablex");
+    let enablex = emulator.enablex();
+    enablex.seed_room("stage", ["alice"]);
+
+    let issued = with_store(
+        &emulator,
+        &dir,
+        &[
+            "token",
+            "--provider",
+            "enablex",
+            "--room",
+            "stage",
+            "--user",
+            "bob",
+            "--name",
+            "Bob",
+            "--role",
+            "participant",
+        ],
+    );
+    let output = run(issued).await;
+    assert_exit(&output, 0);
+    assert!(!stdout(&output).trim().is_empty());
+
+    let ban = with_store(
+        &emulator,
+        &dir,
+        &[
+            "ban",
+            "--provider",
+            "enablex",
+            "--room",
+            "stage",
+            "--user",
+            "bob",
+            "--duration",
+            "10m",
+            "--reason",
+            "spam",
+        ],
+    );
+    let output = run(ban).await;
+    assert_exit(&output, 0);
+    assert!(
+        stdout(&output).contains("not in room"),
+        "{}",
+        stdout(&output)
+    );
+
+    let refused = with_store(
+        &emulator,
+        &dir,
+        &[
+            "token",
+            "--provider",
+            "enablex",
+            "--room",
+            "stage",
+            "--user",
+            "bob",
+        ],
+    );
+    let output = run(refused).await;
+    assert_exit(&output, 1);
+    let error = stderr(&output);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("bob") && error.contains("spam"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_ban_and_token_requests_exit_two_before_sending() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let dir = TempDir::new("bans-bad");
+    let rtc = emulator.zego().rtc();
+    rtc.seed_room("stage", ["troll"]);
+    for args in [
+        // No users: an empty list never means everyone.
+        &["ban", "--provider", "zego-rtc", "--room", "stage"][..],
+        &[
+            "ban",
+            "--provider",
+            "zego-rtc",
+            "--room",
+            "stage",
+            "--user",
+            "troll",
+            "--duration",
+            "soon",
+        ],
+        &["unban", "--provider", "zego-rtc", "--room", "stage"],
+        // ZEGO issues no tokens through moderator.
+        &[
+            "token",
+            "--provider",
+            "zego-rtc",
+            "--room",
+            "stage",
+            "--user",
+            "troll",
+        ],
+        &["token", "--provider", "ivschat", "--room", "stage"],
+    ] {
+        let output = run(with_store(&emulator, &dir, args)).await;
+        assert_exit(&output, 2);
+        assert!(
+            stderr(&output).starts_with("error:")
+                || stderr(&output).starts_with("moderator: error:"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(rtc.controls().counters().requests, 0);
+    assert_eq!(rtc.members("stage"), Some(vec!["troll".to_owned()]));
+}
