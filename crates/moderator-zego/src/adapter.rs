@@ -6,19 +6,24 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use moderator_core::toolkit::{CappedBody, MAX_BODY, Symptoms, TransportFailure, transport_error};
 use moderator_core::{
-    Adapter, Batch, BatchResult, Capabilities, Error, ErrorKind, Outcome, QuotaKey,
-    parse_retry_after,
+    Adapter, BanRule, Batch, BatchResult, Capabilities, Error, ErrorKind, MemberPage, Outcome,
+    Presence, QuotaKey, RoomId, UserId, parse_retry_after, wall_clock_now,
 };
 use reqwest::header::RETRY_AFTER;
 use tracing::debug;
 use url::Url;
 
+use crate::api::Api;
 use crate::builder::ZegoBuilder;
 use crate::codes::Blame;
-use crate::product::{Product, ProductOptions, Rtc, Zim};
-use crate::request::{kick_query, kick_url};
-use crate::response::{Answer, decode};
+use crate::product::{
+    Product, ProductOptions, RTC_MAX_RULE_DURATION, RTC_MEMBERS, Rtc, Service, ZIM_MEMBERS,
+    ZIM_PRESENCE, Zim,
+};
+use crate::request::{Query, kick_query, kick_url};
+use crate::response::{Answer, Decoded, decode, decode_api};
 use crate::signer::Signer;
+use crate::{rooms, rules};
 
 /// A ZEGO kick adapter for one product; use the aliases [`ZegoZim`] and [`ZegoRtc`].
 ///
@@ -83,6 +88,32 @@ impl<P: Product> ZegoAdapter<P> {
         self.signer.app_id()
     }
 
+    /// Signs and sends one call of `api` with `params` after the public parameters, and decodes the
+    /// answer. `Err` only when no complete answer arrived (timeout, connection, body).
+    async fn call(&self, api: Api, params: &[(&str, &str)]) -> Result<Decoded, Error> {
+        let signed = self.signer.sign_now();
+        let mut query = Query::signed(api.action(), &signed);
+        for (key, value) in params {
+            query.push(key, value);
+        }
+        // IsTest (RTC) is a public parameter of every RTC call; FromUserId (ZIM) names the operator
+        // of a removal only.
+        if P::SERVICE == Service::Rtc {
+            let mut extra = Vec::new();
+            self.options.params(&mut extra);
+            for (key, value) in &extra {
+                query.push(key, value);
+            }
+        }
+        let (status, retry_after, body) =
+            self.fetch(kick_url(&self.endpoint, query.as_str())).await?;
+        Ok(decode_api(api, status, retry_after, &body))
+    }
+
+    fn unsupported(&self, message: &'static str) -> Error {
+        Error::new(ErrorKind::Unsupported, message).with_provider(P::SERVICE.provider())
+    }
+
     /// Sends the GET and reads status, `Retry-After` and at most [`MAX_BODY`] bytes of body.
     async fn fetch(&self, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), Error> {
         let provider = P::SERVICE.provider();
@@ -122,6 +153,124 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
             format!("{}@{}", self.app_id(), self.endpoint.as_str()),
             P::SERVICE.action(),
         ))
+    }
+
+    /// The AppID, for both products.
+    fn account(&self) -> String {
+        self.app_id().to_string()
+    }
+
+    /// ZIM `QueryRoomUserList` (`Mode` 0, `Limit` 500 on every page, `NextFlag` from the last page)
+    /// or Express RTC `DescribeUserList` (`Mode` 0, `Limit` 200, `Marker`).
+    async fn members_page(&self, room: &RoomId, cursor: Option<&str>) -> Result<MemberPage, Error> {
+        match P::SERVICE {
+            Service::Zim => {
+                let limit = ZIM_MEMBERS.per_call.to_string();
+                let mut params = vec![("RoomId", room.as_str()), ("Mode", "0")];
+                if let Some(cursor) = cursor {
+                    params.push(("NextFlag", cursor));
+                }
+                params.push(("Limit", &limit));
+                rooms::zim_user_list(self.call(Api::QueryRoomUserList, &params).await?)
+            }
+            Service::Rtc => {
+                let limit = RTC_MEMBERS.per_call.to_string();
+                let mut params = vec![("RoomId", room.as_str()), ("Mode", "0"), ("Limit", &limit)];
+                if let Some(cursor) = cursor {
+                    params.push(("Marker", cursor));
+                }
+                rooms::rtc_user_list(self.call(Api::DescribeUserList, &params).await?)
+            }
+        }
+    }
+
+    /// ZIM `QueryRoomMembers` (up to 10 users); Express RTC needs none (its kick answers success
+    /// for absent users) and has none here.
+    async fn presence(&self, room: &RoomId, users: &[UserId]) -> Result<Vec<Presence>, Error> {
+        if P::SERVICE != Service::Zim {
+            return Err(self.unsupported("this provider cannot say who is in a room"));
+        }
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        if users.len() > ZIM_PRESENCE.per_call.get() {
+            return Err(Error::invalid_input(format!(
+                "QueryRoomMembers takes at most {} users; {} given",
+                ZIM_PRESENCE.per_call,
+                users.len()
+            ))
+            .with_provider(P::SERVICE.provider()));
+        }
+        let mut params = vec![("RoomId", room.as_str())];
+        params.extend(users.iter().map(|user| ("UserId[]", user.as_str())));
+        rooms::zim_presence(users, self.call(Api::QueryRoomMembers, &params).await?)
+    }
+
+    /// Express RTC `SetForbidUserRule`: `RuleType` 4 (this user in this room), `DisabledPrivilege[]`
+    /// 1 (login), `EffectiveTime` in whole seconds (rounded up), 1..=86400. Answers
+    /// `Data.ExpireTime`. Code 9 (not enabled for the AppID) and 50123 (200 rules in force) are
+    /// permanent errors the engine recognises: see [`is_ban_rules_not_enabled`] and
+    /// [`is_ban_rule_limit_reached`].
+    ///
+    /// [`is_ban_rules_not_enabled`]: crate::is_ban_rules_not_enabled
+    /// [`is_ban_rule_limit_reached`]: crate::is_ban_rule_limit_reached
+    async fn set_ban_rule(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        duration: Duration,
+    ) -> Result<Option<SystemTime>, Error> {
+        if P::SERVICE != Service::Rtc {
+            return Err(self.unsupported("this provider has no native ban rules"));
+        }
+        let secs = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+        if secs == 0 || duration > RTC_MAX_RULE_DURATION {
+            return Err(Error::invalid_input(format!(
+                "a ban rule lasts 1 to {} seconds; {duration:?} asked",
+                RTC_MAX_RULE_DURATION.as_secs()
+            ))
+            .with_provider(P::SERVICE.provider()));
+        }
+        let secs = secs.to_string();
+        let params = [
+            ("RuleType", rules::ROOM_USER),
+            ("RoomId", room.as_str()),
+            ("UserId", user.as_str()),
+            ("DisabledPrivilege[]", rules::LOGIN),
+            ("EffectiveTime", secs.as_str()),
+        ];
+        rules::set_answer(self.call(Api::SetForbidUserRule, &params).await?)
+    }
+
+    /// Express RTC `DelForbidUserRule` (`RuleType` 4, `RoomId`, `UserId`).
+    async fn delete_ban_rule(&self, room: &RoomId, user: &UserId) -> Result<(), Error> {
+        if P::SERVICE != Service::Rtc {
+            return Err(self.unsupported("this provider has no native ban rules"));
+        }
+        let params = [
+            ("RuleType", rules::ROOM_USER),
+            ("RoomId", room.as_str()),
+            ("UserId", user.as_str()),
+        ];
+        self.call(Api::DelForbidUserRule, &params)
+            .await?
+            .into_success()
+            .map(drop)
+    }
+
+    /// Express RTC `DescribeForbidUserRules` (`RuleType` 4): the login rules of `room` still in
+    /// force on the engine's clock ([`wall_clock_now`]).
+    async fn ban_rules(&self, room: &RoomId) -> Result<Vec<BanRule>, Error> {
+        if P::SERVICE != Service::Rtc {
+            return Err(self.unsupported("this provider has no native ban rules"));
+        }
+        let decoded = self
+            .call(
+                Api::DescribeForbidUserRules,
+                &[("RuleType", rules::ROOM_USER)],
+            )
+            .await?;
+        rules::room_rules(decoded, room, wall_clock_now())
     }
 
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {

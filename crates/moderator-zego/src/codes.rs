@@ -2,10 +2,11 @@
 //! failure belongs. Sources: zegocloud.com/docs/zim-server (public return codes, room return codes) and
 //! the Express RTC server API's return codes; see providers/zego.md.
 
-use moderator_core::ErrorKind;
 use moderator_core::toolkit::CodeMeaning;
+use moderator_core::{Error, ErrorKind};
 
 use crate::Service;
+use crate::api::Api;
 
 /// Which product's code space a row belongs to. The public (gateway) codes are shared: both products
 /// sit behind the same signing gateway. Code 3 differs: "authentication failed" in ZIM, "parameter
@@ -64,8 +65,8 @@ const fn row(
 
 use Blame::{Call, SomeUser};
 use ErrorKind::{
-    AccountNotReady, InvalidInput, NotFound, NotInRoom, Throttled, Unauthenticated, Unavailable,
-    Unsupported,
+    AccountNotReady, InvalidInput, NotFound, NotInRoom, PermissionDenied, Throttled,
+    Unauthenticated, Unavailable, Unsupported,
 };
 use Scope::{Both, Rtc, Zim};
 
@@ -250,7 +251,84 @@ pub(crate) const CODES: &[CodeRow] = &[
     row(50011, Rtc, InvalidInput, Call, "user list too long"),
 ];
 
-/// The row for `code` in `service`'s code space.
+/// Express RTC's code while user ban rules are not enabled for the AppID (`SetForbidUserRule`,
+/// `DelForbidUserRule`, `DescribeForbidUserRules`); see [`is_ban_rules_not_enabled`].
+pub const BAN_RULES_NOT_ENABLED: &str = "9";
+
+/// Express RTC's code when 200 ban rules are already in force (`SetForbidUserRule`); see
+/// [`is_ban_rule_limit_reached`].
+pub const BAN_RULE_LIMIT_REACHED: &str = "50123";
+
+/// The message of [`BAN_RULES_NOT_ENABLED`] (followed by what ZEGO said).
+pub(crate) const BAN_RULES_NOT_ENABLED_MEANING: &str =
+    "SetForbidUserRule is not enabled for this AppID; ask ZEGO support to enable user ban rules";
+
+/// The message of [`BAN_RULE_LIMIT_REACHED`] (followed by what ZEGO said).
+pub(crate) const BAN_RULE_LIMIT_MEANING: &str = "the limit of 200 active ban rules is reached";
+
+/// Codes whose meaning for one API differs from the product's table: (API, row). Code 9 is "API not
+/// enabled" everywhere, but for the ban rule calls it means the feature ZEGO support switches on
+/// per AppID: a distinct, permanent [`ErrorKind::PermissionDenied`]. 50123 (200 rules in force) is
+/// permanent too, [`ErrorKind::Unsupported`] (nothing the caller changes in the request helps; the
+/// ban store keeps the user out instead).
+const API_CODES: &[(Api, CodeRow)] = &[
+    (
+        Api::SetForbidUserRule,
+        row(
+            9,
+            Rtc,
+            PermissionDenied,
+            Call,
+            BAN_RULES_NOT_ENABLED_MEANING,
+        ),
+    ),
+    (
+        Api::DelForbidUserRule,
+        row(
+            9,
+            Rtc,
+            PermissionDenied,
+            Call,
+            BAN_RULES_NOT_ENABLED_MEANING,
+        ),
+    ),
+    (
+        Api::DescribeForbidUserRules,
+        row(
+            9,
+            Rtc,
+            PermissionDenied,
+            Call,
+            BAN_RULES_NOT_ENABLED_MEANING,
+        ),
+    ),
+    (
+        Api::SetForbidUserRule,
+        row(50123, Rtc, Unsupported, Call, BAN_RULE_LIMIT_MEANING),
+    ),
+    (
+        Api::DelForbidUserRule,
+        row(50123, Rtc, Unsupported, Call, BAN_RULE_LIMIT_MEANING),
+    ),
+];
+
+/// Whether `error` is Express RTC saying that user ban rules are not enabled for the AppID (code 9
+/// on a ban rule call): [`ErrorKind::PermissionDenied`], permanent, provider `zego-rtc`, code `"9"`.
+/// The ban store still keeps banned users out; ask ZEGO support to enable the rules.
+pub fn is_ban_rules_not_enabled(error: &Error) -> bool {
+    error.provider() == Some(Service::Rtc.provider())
+        && error.kind() == PermissionDenied
+        && error.code() == Some(BAN_RULES_NOT_ENABLED)
+}
+
+/// Whether `error` is Express RTC refusing a ban rule because 200 are in force (code 50123):
+/// [`ErrorKind::Unsupported`], permanent, provider `zego-rtc`, code `"50123"`.
+pub fn is_ban_rule_limit_reached(error: &Error) -> bool {
+    error.provider() == Some(Service::Rtc.provider())
+        && error.kind() == Unsupported
+        && error.code() == Some(BAN_RULE_LIMIT_REACHED)
+}
+
 impl CodeRow {
     /// The row as core's classification reads it.
     pub(crate) fn meaning(&self) -> CodeMeaning {
@@ -258,10 +336,20 @@ impl CodeRow {
     }
 }
 
+/// The row for `code` in `service`'s code space.
 pub(crate) fn lookup(service: Service, code: i64) -> Option<&'static CodeRow> {
     CODES
         .iter()
         .find(|row| row.code == code && row.scope.covers(service))
+}
+
+/// The row for `code` answered by `api`: its own meaning if it has one, else its product's.
+pub(crate) fn lookup_for(api: Api, code: i64) -> Option<&'static CodeRow> {
+    API_CODES
+        .iter()
+        .find(|(for_api, row)| *for_api == api && row.code == code)
+        .map(|(_, row)| row)
+        .or_else(|| lookup(api.service(), code))
 }
 
 #[cfg(test)]
@@ -375,6 +463,40 @@ mod tests {
                 "{}",
                 row.code
             );
+        }
+    }
+
+    #[test]
+    fn ban_rule_codes_have_their_own_meaning_on_ban_rule_calls_only() {
+        for api in [
+            Api::SetForbidUserRule,
+            Api::DelForbidUserRule,
+            Api::DescribeForbidUserRules,
+        ] {
+            let row = lookup_for(api, 9).unwrap();
+            assert_eq!(row.kind, PermissionDenied, "{api:?}");
+            assert!(row.meaning.contains("ask ZEGO support"), "{api:?}");
+            assert_eq!(lookup_for(api, 206).unwrap().kind, Throttled);
+        }
+        assert_eq!(
+            lookup_for(Api::KickoutUser, 9).unwrap().kind,
+            AccountNotReady
+        );
+        assert_eq!(
+            lookup_for(Api::DescribeUserList, 9).unwrap().kind,
+            AccountNotReady
+        );
+        let row = lookup_for(Api::SetForbidUserRule, 50123).unwrap();
+        assert_eq!(row.kind, Unsupported);
+        assert!(row.meaning.contains("200 active ban rules"));
+        assert_eq!(row.kind.default_status(), RetryStatus::Permanent);
+        assert!(lookup_for(Api::KickoutUser, 50123).is_none());
+        assert_eq!(
+            lookup_for(Api::QueryRoomMembers, 660300006).unwrap().kind,
+            Throttled
+        );
+        for (api, _) in API_CODES {
+            assert_eq!(api.service(), Service::Rtc);
         }
     }
 

@@ -1,5 +1,7 @@
 //! ZEGOCLOUD adapters for `moderator`: remove users from ZIM chat rooms (`KickoutRoomUser`) and from
-//! Express RTC audio/video rooms (`KickoutUser`).
+//! Express RTC audio/video rooms (`KickoutUser`); list room members (ZIM `QueryRoomUserList`, RTC
+//! `DescribeUserList`), ask who is in a ZIM room (`QueryRoomMembers`), and keep users out of an RTC
+//! room with ban rules (`SetForbidUserRule`, `DelForbidUserRule`, `DescribeForbidUserRules`).
 //!
 //! Both products share one signing scheme ([`sign`]), one request builder and one response decoder;
 //! what differs (action, host, limits, extra parameters, the code space) is data in [`Service`].
@@ -23,6 +25,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
+mod api;
 mod builder;
 mod codes;
 /// Decoders of provider input for the fuzz targets in `fuzz/`; not part of the API.
@@ -31,6 +34,8 @@ pub mod fuzzing;
 mod product;
 mod request;
 mod response;
+mod rooms;
+mod rules;
 mod signer;
 
 pub use adapter::{ZegoAdapter, ZegoRtc, ZegoZim};
@@ -39,8 +44,13 @@ pub use builder::{
     ENV_ZIM_ENDPOINT, RTC_ENV_VARS, Region, ZIM_ENV_VARS, ZegoBuilder, ZegoRtcBuilder,
     ZegoZimBuilder,
 };
+pub use codes::{
+    BAN_RULE_LIMIT_REACHED, BAN_RULES_NOT_ENABLED, is_ban_rule_limit_reached,
+    is_ban_rules_not_enabled,
+};
 pub use product::{
-    Product, ProductOptions, RTC_CAPABILITIES, Rtc, RtcOptions, Service, ZIM_CAPABILITIES,
-    ZIM_ID_CHARSET, Zim, ZimOptions,
+    Product, ProductOptions, RTC_BANS, RTC_CAPABILITIES, RTC_MAX_RULE_DURATION, RTC_MEMBERS, Rtc,
+    RtcOptions, Service, ZIM_CAPABILITIES, ZIM_ID_CHARSET, ZIM_MEMBERS, ZIM_PRESENCE, Zim,
+    ZimOptions,
 };
 pub use signer::sign;

@@ -4,7 +4,13 @@
 
 use std::fmt;
 
-use moderator_core::{Capabilities, CharSet, Error, IdRule, LengthUnit, ReasonSupport, UserId};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use moderator_core::{
+    AbsentUsers, ApiLimits, BanSupport, Capabilities, CharSet, Error, IdRule, LengthUnit,
+    ReasonSupport, UserId,
+};
 
 /// Characters ZIM accepts in `RoomId`, `UserId` and `FromUserId`: digits, ASCII letters, space and
 /// ``! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,`` (zim-server docs, "Remove users from the
@@ -18,8 +24,42 @@ fn zim_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&()+-:;<=.>?@[]^_{}|~, ".contains(c)
 }
 
+/// ZIM `QueryRoomUserList`: 500 members a page (the same `Limit` on every page), 20/s. Whether the
+/// rate is per AppID or per room, and whether it shares `KickoutRoomUser`'s 20/s, is UNVERIFIED
+/// (presence.md): paced as sharing it, the conservative reading.
+pub const ZIM_MEMBERS: ApiLimits = ApiLimits::new(500)
+    .with_rate_per_second(20)
+    .sharing_kick_quota();
+
+/// ZIM `QueryRoomMembers`: 10 users a call, 5/s per room (the API page; an overview table says 20/s,
+/// presence.md plans for 5), paced as also sharing the kick's 20/s (UNVERIFIED, conservative).
+pub const ZIM_PRESENCE: ApiLimits = ApiLimits::new(10)
+    .with_rate_per_second(5)
+    .per_room()
+    .sharing_kick_quota();
+
+/// Express RTC `DescribeUserList`: 200 members a page, 1/s per room (and 200/s per AppID, which the
+/// per-room pace never approaches for one room).
+pub const RTC_MEMBERS: ApiLimits = ApiLimits::new(200).with_rate_per_second(1).per_room();
+
+/// The longest Express RTC ban rule: `EffectiveTime` 1..86400 s (ban.md §1.2).
+pub const RTC_MAX_RULE_DURATION: Duration = Duration::from_secs(86_400);
+
+/// Express RTC user ban rules (`SetForbidUserRule` with `RuleType` 4): at most a day each, 200 in
+/// force, 10 sets or deletes a second, and listing at 1/s (the Chinese overview; the English page says
+/// 10/s: the stricter is planned for). The feature must be enabled by ZEGO support.
+pub const RTC_BANS: BanSupport = BanSupport::Native {
+    max_duration: RTC_MAX_RULE_DURATION,
+    max_rules: Some(200),
+    requests_per_second: NonZeroU32::new(10),
+    list_requests_per_second: NonZeroU32::new(1),
+};
+
 /// ZIM `KickoutRoomUser`: 50 users per call, 20 requests/s per AppID, `CustomReason` up to 32 bytes,
-/// `RoomId` up to 32 characters and `UserId` up to 32 bytes from [`ZIM_ID_CHARSET`].
+/// `RoomId` up to 32 characters and `UserId` up to 32 bytes from [`ZIM_ID_CHARSET`]. Members listed
+/// by [`ZIM_MEMBERS`], presence asked by [`ZIM_PRESENCE`]; a kick naming an absent user fails the
+/// whole call (660300002), so the engine checks presence first. No ban rules: the ban store keeps
+/// banned users out (ban.md §1.1).
 ///
 /// The page says the reason is "recommended not to exceed 32 bytes" and lists "<= 32 characters";
 /// counting bytes is the stricter reading and never sends something ZEGO may reject.
@@ -30,17 +70,25 @@ pub const ZIM_CAPABILITIES: Capabilities = Capabilities::new(50)
         unit: LengthUnit::Bytes,
     })
     .with_room_id(IdRule::max_chars(32).with_charset(ZIM_ID_CHARSET))
-    .with_user_id(IdRule::max_bytes(32).with_charset(ZIM_ID_CHARSET));
+    .with_user_id(IdRule::max_bytes(32).with_charset(ZIM_ID_CHARSET))
+    .with_members(ZIM_MEMBERS)
+    .with_presence(ZIM_PRESENCE)
+    .with_absent_users(AbsentUsers::FailTheCall);
 
 /// Express RTC `KickoutUser`: 5 users per call, 50 requests/s per AppID (all rooms together),
 /// `CustomReason` up to 256 bytes. The RTC page documents no id length or character rules; the request
 /// builder percent-encodes whatever is given.
+///
+/// Members listed by [`RTC_MEMBERS`]; no presence query is needed (`KickoutUser` answers success for
+/// absent users); native ban rules per [`RTC_BANS`].
 pub const RTC_CAPABILITIES: Capabilities = Capabilities::new(5)
     .with_rate_per_second(50)
     .with_reason(ReasonSupport::Limited {
         max_len: 256,
         unit: LengthUnit::Bytes,
-    });
+    })
+    .with_members(RTC_MEMBERS)
+    .with_bans(RTC_BANS);
 
 /// One of ZEGO's products with a kick API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -18,12 +18,30 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// A query string built in the order the parameters are appended.
 #[derive(Debug, Default)]
-struct Query(String);
+pub(crate) struct Query(String);
 
 impl Query {
+    /// `Action` and the public parameters (`AppId`, `SignatureNonce`, `Timestamp`, `Signature`,
+    /// `SignatureVersion`), in that order; the business parameters follow.
+    pub(crate) fn signed(action: &str, signed: &Signed) -> Self {
+        let mut query = Query::default();
+        query.push("Action", action);
+        query.push("AppId", &signed.app_id.to_string());
+        query.push("SignatureNonce", &signed.nonce);
+        query.push("Timestamp", &signed.timestamp.to_string());
+        query.push("Signature", &signed.signature);
+        query.push("SignatureVersion", "2.0");
+        query
+    }
+
+    /// The query string.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// Appends `key=value`. Keys are ours and already safe (`UserId[]` keeps its brackets, which the
     /// docs show literally and which are legal in a query); values are percent-encoded.
-    fn push(&mut self, key: &str, value: &str) {
+    pub(crate) fn push(&mut self, key: &str, value: &str) {
         if !self.0.is_empty() {
             self.0.push('&');
         }
@@ -44,13 +62,7 @@ pub(crate) fn kick_query(
     batch: &Batch<'_>,
     extra: &[(&'static str, String)],
 ) -> String {
-    let mut query = Query::default();
-    query.push("Action", action);
-    query.push("AppId", &signed.app_id.to_string());
-    query.push("SignatureNonce", &signed.nonce);
-    query.push("Timestamp", &signed.timestamp.to_string());
-    query.push("Signature", &signed.signature);
-    query.push("SignatureVersion", "2.0");
+    let mut query = Query::signed(action, signed);
     query.push("RoomId", batch.room.as_str());
     for user in batch.users {
         query.push("UserId[]", user.as_str());

@@ -1,26 +1,52 @@
-//! The one response decoder for both products. ZEGO answers HTTP 200 with
-//! `{"Code": 0, "Message": "success", "RequestId": "..."}`; `Code != 0` is the failure signal.
-//! Whether errors ever come with another HTTP status is UNVERIFIED, so the status is mapped first and a
-//! recognised body code refines it (core's toolkit writes that rule and the status table once for every
-//! adapter). Anything that is not the envelope is a protocol error, never a success.
+//! The one response decoder for every API of both products. ZEGO answers HTTP 200 with
+//! `{"Code": 0, "Message": "success", "RequestId": "..."}` plus the API's own fields; `Code != 0` is
+//! the failure signal. Whether errors ever come with another HTTP status is UNVERIFIED, so the status
+//! is mapped first and a recognised body code refines it (core's toolkit writes that rule and the
+//! status table once for every adapter). Anything that is not the envelope is a protocol error, never
+//! a success.
 
 use std::time::Duration;
 
 use moderator_core::Error;
 use moderator_core::toolkit::{FailedAnswer, snippet};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::Service;
+use crate::api::Api;
 use crate::codes::{self, Blame, CodeRow};
 
 /// What one call's answer means.
 #[derive(Debug)]
 pub(crate) enum Answer {
-    /// `Code` 0 with a 2xx status: every user in the call was removed (ZIM), or is not in the room
-    /// any more (RTC also answers success for users who were not there).
+    /// `Code` 0 with a 2xx status. For a kick: every user in the call was removed (ZIM), or is not
+    /// in the room any more (RTC also answers success for users who were not there).
     Success,
     /// The call failed; `blame` says whether the failure belongs to the whole call or to an unnamed user.
     Failure { error: Error, blame: Blame },
+}
+
+/// One answer, decoded.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// What it means.
+    pub answer: Answer,
+    /// The envelope's `Code`, when the body was the envelope.
+    pub code: Option<i64>,
+    /// The whole JSON object, when the body was the envelope: the API's own fields are read from
+    /// it (on failures too: `QueryRoomMembers` names absent users in a failed answer).
+    pub object: Map<String, Value>,
+    /// Whether the HTTP status was 2xx.
+    pub success_status: bool,
+}
+
+impl Decoded {
+    /// The object of a successful answer, or the failure's error.
+    pub(crate) fn into_success(self) -> Result<Map<String, Value>, Error> {
+        match self.answer {
+            Answer::Success => Ok(self.object),
+            Answer::Failure { error, .. } => Err(error),
+        }
+    }
 }
 
 /// ZEGO's answer envelope, as far as it could be read.
@@ -31,20 +57,42 @@ struct Envelope {
     request_id: Option<String>,
 }
 
-/// Decodes one HTTP answer of `service`: the status first, a known `Code` refining it (core's
-/// [`FailedAnswer`] rule: a 429 stays throttling, a body never turns an error status into success).
+/// Decodes one HTTP answer to `service`'s kick.
 pub(crate) fn decode(
     service: Service,
     status: u16,
     retry_after: Option<Duration>,
     body: &[u8],
 ) -> Answer {
-    let provider = service.provider();
-    let envelope = parse(body);
+    decode_api(Api::kick(service), status, retry_after, body).answer
+}
+
+/// Decodes one HTTP answer of `api`: the status first, a known `Code` refining it (core's
+/// [`FailedAnswer`] rule: a 429 stays throttling, a body never turns an error status into success).
+pub(crate) fn decode_api(
+    api: Api,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Decoded {
+    let provider = api.service().provider();
+    let parsed = parse(body);
     let success_status = (200..300).contains(&status);
+    let (envelope, object) = match parsed {
+        Ok((envelope, object)) => (Ok(envelope), object),
+        Err(why) => (Err(why), Map::new()),
+    };
+    let code = envelope.as_ref().ok().map(|envelope| envelope.code);
     let (error, blame) = match &envelope {
-        Ok(envelope) if success_status && envelope.code == 0 => return Answer::Success,
-        Ok(envelope) => code_error(service, status, envelope),
+        Ok(envelope) if success_status && envelope.code == 0 => {
+            return Decoded {
+                answer: Answer::Success,
+                code,
+                object,
+                success_status,
+            };
+        }
+        Ok(envelope) => code_error(api, status, envelope),
         Err(why) if success_status => (
             Error::protocol(format!(
                 "HTTP {status} but the body is not ZEGO's answer ({why}): {}",
@@ -73,16 +121,21 @@ pub(crate) fn decode(
     if let Some(wait) = retry_after {
         error = error.with_retry_after(wait);
     }
-    Answer::Failure { error, blame }
+    Decoded {
+        answer: Answer::Failure { error, blame },
+        code,
+        object,
+        success_status,
+    }
 }
 
 /// An envelope that is not a success: `Code` 0 under an error status names no failure, so the status
 /// decides; a code the table does not know is kept on the error for operators to look up. The row's
 /// blame counts only when its code decided the kind.
-fn code_error(service: Service, status: u16, envelope: &Envelope) -> (Error, Blame) {
+fn code_error(api: Api, status: u16, envelope: &Envelope) -> (Error, Blame) {
     let failed = envelope.code != 0;
     let row = failed
-        .then(|| codes::lookup(service, envelope.code))
+        .then(|| codes::lookup_for(api, envelope.code))
         .flatten();
     let code = failed.then(|| envelope.code.to_string());
     let answer = FailedAnswer {
@@ -95,22 +148,41 @@ fn code_error(service: Service, status: u16, envelope: &Envelope) -> (Error, Bla
         Some(row) if answer.classify().by_code => row.blame,
         _ => Blame::Call,
     };
-    (answer.into_error(service.provider()), blame)
+    (answer.into_error(api.service().provider()), blame)
+}
+
+/// An integer field that ZEGO may send as a number or a numeric string (`Code`, `Count`,
+/// `ExpireTime`, `SubCode`): `None` when absent or null, `Err` when it is something else.
+pub(crate) fn integer(object: &Map<String, Value>, key: &str) -> Result<Option<i64>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| format!("{key} is not an integer")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{key} is not an integer")),
+        Some(_) => Err(format!("{key} is not an integer")),
+    }
 }
 
 /// Reads the envelope: a JSON object with an integer `Code` (a numeric string is tolerated), an
-/// optional `Message` and an optional `RequestId` (string or number).
-fn parse(body: &[u8]) -> Result<Envelope, &'static str> {
+/// optional `Message` and an optional `RequestId` (string or number); the object is kept whole.
+fn parse(body: &[u8]) -> Result<(Envelope, Map<String, Value>), &'static str> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("the body is empty");
     }
     let value: Value = serde_json::from_slice(body).map_err(|_| "not JSON")?;
-    let object = value.as_object().ok_or("not a JSON object")?;
-    let code = match object.get("Code") {
-        Some(Value::Number(n)) => n.as_i64().ok_or("Code is not an integer")?,
-        Some(Value::String(s)) => s.trim().parse().map_err(|_| "Code is not an integer")?,
-        Some(_) => return Err("Code is not an integer"),
-        None => return Err("no Code"),
+    let Value::Object(object) = value else {
+        return Err("not a JSON object");
+    };
+    let code = match integer(&object, "Code") {
+        Ok(Some(code)) => code,
+        Ok(None) => return Err("no Code"),
+        Err(_) => return Err("Code is not an integer"),
     };
     let message = match object.get("Message") {
         Some(Value::String(s)) => s.clone(),
@@ -121,11 +193,14 @@ fn parse(body: &[u8]) -> Result<Envelope, &'static str> {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    Ok(Envelope {
-        code,
-        message,
-        request_id,
-    })
+    Ok((
+        Envelope {
+            code,
+            message,
+            request_id,
+        },
+        object,
+    ))
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@ use common::*;
 use moderator_core::{DisconnectRequest, ErrorKind, Outcome, UserId};
 use moderator_emulator::zego::{PartialBatch, ZegoConfig};
 
+// The kick tests below turn the engine's presence check off: they script and count the kick's own
+// answers. `presence_check_spares_the_failing_kick` shows the check.
+
 fn outcome<'a>(report: &'a moderator_core::Report, user: &str) -> &'a Outcome {
     report
         .outcome(&UserId::new(user))
@@ -18,7 +21,9 @@ async fn kicks_remove_members_and_carry_reason_and_operator() {
     emu.zim().seed_room("lobby", ["alice", "troll", "spammer"]);
     let moderator = moderator(zim(&emu).with_from_user_id("mod-bot").build().unwrap());
 
-    let request = DisconnectRequest::new("lobby", ["troll", "spammer"]).with_reason("spam");
+    let request = DisconnectRequest::new("lobby", ["troll", "spammer"])
+        .with_reason("spam")
+        .without_presence_check();
     let report = moderator.disconnect(&request).await.unwrap();
 
     assert!(matches!(outcome(&report, "troll"), Outcome::Disconnected));
@@ -40,7 +45,8 @@ async fn a_partial_batch_is_split_until_each_user_is_pinned() {
     emu.zim().seed_room("r", ["a", "b", "c", "d"]);
     let moderator = moderator(zim(&emu).build().unwrap());
 
-    let request = DisconnectRequest::new("r", ["a", "ghost1", "b", "c", "ghost2", "d"]);
+    let request = DisconnectRequest::new("r", ["a", "ghost1", "b", "c", "ghost2", "d"])
+        .without_presence_check();
     let report = moderator.disconnect(&request).await.unwrap();
 
     for present in ["a", "b", "c", "d"] {
@@ -76,7 +82,7 @@ async fn a_partial_batch_under_the_other_reading_still_leaves_nobody_in_the_room
     let moderator = moderator(zim(&emu).build().unwrap());
 
     let report = moderator
-        .disconnect(&DisconnectRequest::new("r", ["a", "ghost", "b"]))
+        .disconnect(&DisconnectRequest::new("r", ["a", "ghost", "b"]).without_presence_check())
         .await
         .unwrap();
 
@@ -91,7 +97,7 @@ async fn a_single_absent_user_is_not_in_room_in_one_call() {
     emu.zim().seed_room("r", ["a"]);
     let moderator = moderator(zim(&emu).build().unwrap());
     let report = moderator
-        .disconnect(&DisconnectRequest::new("r", ["ghost"]))
+        .disconnect(&DisconnectRequest::new("r", ["ghost"]).without_presence_check())
         .await
         .unwrap();
     assert!(matches!(outcome(&report, "ghost"), Outcome::NotInRoom));
@@ -106,7 +112,7 @@ async fn one_hundred_twenty_users_go_in_calls_of_50_50_20() {
     let moderator = moderator(zim(&emu).build().unwrap());
 
     let report = moderator
-        .disconnect(&DisconnectRequest::new("big", users))
+        .disconnect(&DisconnectRequest::new("big", users).without_presence_check())
         .await
         .unwrap();
 
@@ -156,7 +162,7 @@ async fn an_unknown_room_is_not_found() {
     let emu = emulator(ZegoConfig::default()).await;
     let moderator = moderator(zim(&emu).build().unwrap());
     let report = moderator
-        .disconnect(&DisconnectRequest::new("nowhere", ["a", "b"]))
+        .disconnect(&DisconnectRequest::new("nowhere", ["a", "b"]).without_presence_check())
         .await
         .unwrap();
     for user in ["a", "b"] {
@@ -183,4 +189,28 @@ async fn invalid_ids_are_refused_before_anything_is_sent() {
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     }
     assert!(emu.zim().controls().requests().is_empty());
+}
+
+#[tokio::test]
+async fn presence_check_spares_the_failing_kick() {
+    let emu = emulator(ZegoConfig::default()).await;
+    emu.zim().seed_room("r", ["a", "b", "c"]);
+    let moderator = moderator(zim(&emu).build().unwrap());
+
+    let report = moderator
+        .disconnect(&DisconnectRequest::new("r", ["a", "ghost", "b"]))
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome(&report, "a"), Outcome::Disconnected));
+    assert!(matches!(outcome(&report, "b"), Outcome::Disconnected));
+    assert!(matches!(outcome(&report, "ghost"), Outcome::NotInRoom));
+    assert_eq!(emu.zim().members("r"), Some(vec!["c".to_owned()]));
+    let log = emu.zim().controls().requests();
+    let asked = log.iter().filter(|r| {
+        let action = value(r, "Action");
+        action == "QueryRoomMembers" || action == "QueryRoomUserList"
+    });
+    assert!(asked.count() >= 1, "{log:?}");
+    assert_eq!(emu.zim().controls().counters().violations, 0);
 }
