@@ -1,20 +1,22 @@
 //! The adapter: one batch = one `drop` emitted by a headless moderator session.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
 use moderator_core::{
-    Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, ErrorKind, Reason, RoomId,
+    Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, ErrorKind, MemberPage,
+    Reason, RoomId, Token as JoinToken, TokenOptions, UserId,
 };
 
-use crate::PROVIDER;
 use crate::builder::EnablexBuilder;
+use crate::join_token::{self, TOKEN_LIFETIME};
 use crate::kept::{KeptSession, KeptSessions};
 use crate::rest::{RestClient, TokenRequest};
 use crate::session::{Session, SessionSettings};
 use crate::token::Token;
+use crate::{PROVIDER, ROOM_ID_RULE, USER_REF_RULE};
 
 /// The role requested for the headless moderator's token.
 const MODERATOR_ROLE: &str = "moderator";
@@ -22,6 +24,10 @@ const MODERATOR_ROLE: &str = "moderator";
 /// `disconnect_all` may take this many step timeouts in all (waiting for the room's kept session,
 /// token, connect, join, room-connected, drop, leave), whatever happens in between.
 const DISCONNECT_ALL_STEPS: u32 = 6;
+
+/// Listing a room may take this many step timeouts in all (waiting for the room's kept session,
+/// token, connect, join, room-connected, leave).
+const MEMBERS_STEPS: u32 = 6;
 
 /// The EnableX adapter: creates a moderator token over REST, joins the room's signalling session as a
 /// headless moderator, emits `drop` for the batch's users, and leaves.
@@ -108,6 +114,7 @@ impl Enablex {
             name: &self.moderator_name,
             role: MODERATOR_ROLE,
             user_ref: &self.moderator_ref,
+            data: None,
         };
         let raw = self.rest.create_token(room, &request).await?;
         let token = Token::decode(&raw)?;
@@ -134,6 +141,35 @@ impl Enablex {
         // A session lost mid-drop is replaced on the next call, with a new token.
         room.retire_unusable().await;
         result
+    }
+
+    /// The room's members from the roster of a headless session: the room's kept session when
+    /// sessions are kept (opened if needed), else a session of its own that leaves afterwards.
+    async fn list_members(&self, room: &RoomId) -> Result<MemberPage, Error> {
+        let members = match &self.kept {
+            Some(kept) => {
+                let mut lock = kept.lock(room).await;
+                lock.retire_unusable().await;
+                if lock.session().is_none() {
+                    lock.keep(self.open_session(room).await?);
+                }
+                let Some(session) = lock.session() else {
+                    return Err(
+                        Error::protocol("the kept session vanished").with_provider(PROVIDER)
+                    );
+                };
+                let members = session.members();
+                lock.retire_unusable().await;
+                members?
+            }
+            None => {
+                let mut session = self.open_session(room).await?;
+                let members = session.members();
+                session.leave().await;
+                members?
+            }
+        };
+        Ok(MemberPage::new(members, None))
     }
 
     /// `drop {"all": true}` on a session of its own; a kept session of the room is retired first
@@ -172,6 +208,11 @@ impl Adapter for Enablex {
 
     fn capabilities(&self) -> Capabilities {
         self.caps
+    }
+
+    /// The APP ID: bans are kept per application and room.
+    fn account(&self) -> String {
+        self.rest.app_id().to_owned()
     }
 
     /// Refuses a request naming the headless moderator's own `user_ref` before anything is sent:
@@ -223,5 +264,54 @@ impl Adapter for Enablex {
             )
             .with_provider(PROVIDER)),
         }
+    }
+
+    /// The room's connections from the signalling roster (`room-connected.userList`), as one page:
+    /// each with its `user_ref` as the id, its name, and its clientId as the handle (a user on two
+    /// devices is listed once per connection). The REST users list is not used: it has no clientIds.
+    async fn members_page(&self, room: &RoomId, cursor: Option<&str>) -> Result<MemberPage, Error> {
+        if let Some(cursor) = cursor {
+            // The listing is one page; a cursor can only come from a caller's mistake.
+            return Err(Error::invalid_input(format!(
+                "EnableX lists a room in one page; there is no page {cursor:?}"
+            ))
+            .with_provider(PROVIDER));
+        }
+        let limit = self.settings.timeout.saturating_mul(MEMBERS_STEPS);
+        match tokio::time::timeout(limit, self.list_members(room)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("listing the room did not finish within {limit:?}"),
+            )
+            .with_provider(PROVIDER)),
+        }
+    }
+
+    /// A token for `user` from EnableX's REST token call (the one the headless moderator uses):
+    /// `name` defaults to the user id, `role` to `participant`, `user_ref` is the user id,
+    /// `attributes` travel as `data`; all checked before sending. `expires_at` is 15 minutes from
+    /// the answer, by the local clock (EnableX tokens say nothing of their expiry).
+    async fn issue_token(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        options: &TokenOptions,
+    ) -> Result<JoinToken, Error> {
+        ROOM_ID_RULE.check(room.as_str()).map_err(|problem| {
+            Error::invalid_input(format!("room id {problem}")).with_provider(PROVIDER)
+        })?;
+        USER_REF_RULE.check(user.as_str()).map_err(|problem| {
+            Error::invalid_input(format!("user id {problem}")).with_provider(PROVIDER)
+        })?;
+        let asked = join_token::prepare(user, options, &self.moderator_ref)?;
+        let request = TokenRequest {
+            name: asked.name,
+            role: asked.role,
+            user_ref: asked.user_ref,
+            data: asked.data,
+        };
+        let token = self.rest.create_token(room, &request).await?;
+        Ok(JoinToken::new(token).expiring_at(SystemTime::now().checked_add(TOKEN_LIFETIME)))
     }
 }

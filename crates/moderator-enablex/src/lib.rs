@@ -56,19 +56,21 @@ mod drop_frame;
 /// Decoders of provider input for the fuzz targets in `fuzz/`; not part of the API.
 #[doc(hidden)]
 pub mod fuzzing;
+mod join_token;
 mod kept;
 mod rest;
 mod roster;
 mod session;
 mod token;
 
-use moderator_core::{Capabilities, CharSet, IdRule, ReasonSupport};
+use moderator_core::{ApiLimits, Capabilities, CharSet, IdRule, ReasonSupport};
 
 pub use adapter::Enablex;
 pub use builder::{
     DEFAULT_ENDPOINT, DEFAULT_KEPT_SESSION_IDLE, DEFAULT_MODERATOR_NAME, DEFAULT_MODERATOR_REF,
     DEFAULT_TIMEOUT, ENV_API_URL, ENV_APP_ID, ENV_APP_KEY, ENV_VARS, EnablexBuilder,
 };
+pub use join_token::{DEFAULT_TOKEN_ROLE, MAX_TOKEN_DATA_KEYS, TOKEN_LIFETIME, TOKEN_ROLES};
 
 /// The provider name in errors, traces and reports.
 pub const PROVIDER: &str = "enablex";
@@ -83,6 +85,16 @@ pub const ROOM_ID_RULE: IdRule = IdRule::max_chars(128).with_charset(CharSet {
 /// User ids are the application's own `user_ref`s (any text; the 255-character bound is ours).
 pub const USER_REF_RULE: IdRule = IdRule::max_chars(255);
 
+/// The most connections one member listing is planned for. The listing is not paged: one
+/// signalling join returns the whole roster (`room-connected.userList`), so this is a bound for
+/// planning, far above any EnableX room, not a page size.
+pub const MAX_LISTED_CONNECTIONS: usize = 100_000;
+
+/// How members are listed: one headless session (a REST token plus a signalling join), as a drop
+/// costs, so the listing is paced with the kick's 2 calls a second (EnableX documents no rate for
+/// either; this is the conservative reading `ApiLimits` asks for).
+pub const MEMBERS_LIMITS: ApiLimits = ApiLimits::new(MAX_LISTED_CONNECTIONS).sharing_kick_quota();
+
 /// What the adapter can do with default settings.
 ///
 /// - 100 users per `drop` by default (EnableX documents no limit on `clientIds`; configurable with
@@ -90,13 +102,17 @@ pub const USER_REF_RULE: IdRule = IdRule::max_chars(255);
 /// - 2 calls per second: EnableX documents no numeric rate limit, only that 429 `RATE_LIMITED` exists.
 ///   Each call costs a REST token and a whole signalling session (join, drop, leave), so the default
 ///   is conservative; at 100 users per call that still removes 200 users a second.
-/// - `disconnect_all` exists (`drop {"all": true}`); no reason is carried.
+/// - `disconnect_all` exists (`drop {"all": true}`, native); no reason is carried.
+/// - Members are listed from the signalling roster ([`MEMBERS_LIMITS`]); bans are kept in the ban
+///   store (EnableX has no ban rules); tokens are issued over REST.
 pub const ENABLEX_CAPABILITIES: Capabilities = Capabilities::new(100)
     .with_rate_per_second(2)
     .with_disconnect_all(true)
     .with_reason(ReasonSupport::NotCarried)
     .with_room_id(ROOM_ID_RULE)
-    .with_user_id(USER_REF_RULE);
+    .with_user_id(USER_REF_RULE)
+    .with_members(MEMBERS_LIMITS)
+    .with_tokens(true);
 
 #[cfg(test)]
 mod tests {
@@ -111,6 +127,14 @@ mod tests {
         );
         const { assert!(ENABLEX_CAPABILITIES.disconnect_all) };
         assert_eq!(ENABLEX_CAPABILITIES.reason, ReasonSupport::NotCarried);
+        assert_eq!(
+            ENABLEX_CAPABILITIES.room_clear(),
+            moderator_core::RoomClear::Native
+        );
+        assert_eq!(ENABLEX_CAPABILITIES.members, Some(MEMBERS_LIMITS));
+        assert!(MEMBERS_LIMITS.shares_kick_quota && MEMBERS_LIMITS.requests_per_second.is_none());
+        assert_eq!(ENABLEX_CAPABILITIES.bans, moderator_core::BanSupport::Store);
+        const { assert!(ENABLEX_CAPABILITIES.tokens) };
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! The EnableX Video v2 server API: creating the moderator token.
+//! The EnableX Video v2 server API: creating tokens, the headless moderator's own and the ones
+//! issued to users.
 //!
 //! `POST {base}rooms/{room_id}/tokens` with HTTP Basic `APP_ID:APP_KEY` and
-//! `{"name", "role": "moderator", "user_ref"}` answers `{"result": 0, "token": "..."}`
+//! `{"name", "role", "user_ref", "data"?}` answers `{"result": 0, "token": "..."}`
 //! (EnableX "Create Token" server API). Tokens are single use and valid for 15 minutes, so one is
 //! created per signalling session.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -27,6 +29,9 @@ pub(crate) struct TokenRequest<'a> {
     pub name: &'a str,
     pub role: &'a str,
     pub user_ref: &'a str,
+    /// Application data carried by the token (at most 5 keys); not sent when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<&'a BTreeMap<String, String>>,
 }
 
 /// The REST client. Its `Debug` never shows the key.
@@ -72,6 +77,11 @@ impl RestClient {
             app_id: app_id.to_owned(),
             authorization: format!("Basic {}", STANDARD.encode(format!("{app_id}:{app_key}"))),
         })
+    }
+
+    /// The APP ID (not a secret: it names the account).
+    pub(crate) fn app_id(&self) -> &str {
+        &self.app_id
     }
 
     /// `{base}rooms/{room}/tokens`, the room percent-encoded as one path segment.
@@ -408,6 +418,7 @@ mod tests {
             name: "Moderator",
             role: "moderator",
             user_ref: "moderator-bot",
+            data: None,
         };
         client_answered_with(response.into_bytes())
             .await
@@ -454,6 +465,26 @@ mod tests {
         .await;
         assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
         assert!(error.message().contains("not JSON"), "{error}");
+    }
+
+    #[test]
+    fn the_request_body_sends_data_only_when_given() {
+        let data: BTreeMap<String, String> = [("team".to_owned(), "red".to_owned())].into();
+        let mut request = TokenRequest {
+            name: "Alice",
+            role: "participant",
+            user_ref: "alice",
+            data: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            serde_json::json!({"name": "Alice", "role": "participant", "user_ref": "alice"})
+        );
+        request.data = Some(&data);
+        assert_eq!(
+            serde_json::to_value(&request).unwrap()["data"]["team"],
+            "red"
+        );
     }
 
     #[test]

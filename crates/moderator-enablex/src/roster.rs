@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use moderator_core::Member;
 use serde_json::Value;
 
 /// A string or number field as text.
@@ -42,6 +43,7 @@ pub(crate) struct ClientId {
 struct Entry {
     wire: Value,
     user_ref: Option<String>,
+    name: Option<String>,
 }
 
 /// Why a roster could not be read.
@@ -91,11 +93,13 @@ impl Roster {
             return false;
         };
         let user_ref = field(entry, "user_ref");
+        let name = field(entry, "name");
         self.by_client_id.insert(
             text,
             Entry {
                 wire: wire.clone(),
                 user_ref,
+                name,
             },
         );
         true
@@ -136,6 +140,28 @@ impl Roster {
             .map(|(text, entry)| ClientId {
                 text: text.clone(),
                 wire: entry.wire.clone(),
+            })
+            .collect()
+    }
+
+    /// Every connection as a [`Member`]: its `user_ref` as the id, its name, its clientId as the
+    /// handle; one member per connection (a user on two devices is listed twice, with two handles).
+    /// Never one of ours (`own`, or a connection joined with `own_ref`). A connection without a
+    /// `user_ref` is listed under its clientId, the only id it has (a drop finds it by clientId only
+    /// with client-id matching on).
+    pub(crate) fn members(&self, own: &str, own_ref: &str) -> Vec<Member> {
+        self.by_client_id
+            .iter()
+            .filter(|(client_id, entry)| {
+                client_id.as_str() != own && entry.user_ref.as_deref() != Some(own_ref)
+            })
+            .map(|(client_id, entry)| {
+                let id = entry.user_ref.as_deref().unwrap_or(client_id);
+                let member = Member::new(id).with_handle(client_id.as_str());
+                match &entry.name {
+                    Some(name) => member.with_name(name.as_str()),
+                    None => member,
+                }
             })
             .collect()
     }
@@ -236,6 +262,29 @@ mod tests {
         assert!(roster.client_ids_for("bob", false, "me", "mod").is_empty());
         assert!(!roster.connected(&json!({"user_ref": "no-client-id"})));
         assert!(!roster.connected(&json!({"clientId": "", "user_ref": "x"})));
+    }
+
+    #[test]
+    fn members_are_connections_with_ids_names_and_client_ids_never_ours() {
+        let mut roster = roster();
+        assert!(roster.connected(&json!({"clientId": "c7", "name": "No Ref"})));
+        assert!(roster.connected(&json!({"clientId": "c8", "user_ref": "carol", "name": "Carol"})));
+        let members = roster.members("me", "mod");
+        let listed: Vec<(&str, Option<&str>, Option<&str>)> = members
+            .iter()
+            .map(|m| (m.id.as_str(), m.name.as_deref(), m.handle.as_deref()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("7", None, Some("42")),
+                ("alice", None, Some("c1")),
+                ("alice", None, Some("c2")),
+                ("bob", None, Some("c3")),
+                ("c7", Some("No Ref"), Some("c7")),
+                ("carol", Some("Carol"), Some("c8")),
+            ]
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout_at};
 use tracing::{debug, warn};
 
-use moderator_core::{BatchResult, Error, ErrorKind, Outcome, UserId};
+use moderator_core::{BatchResult, Error, ErrorKind, Member, Outcome, UserId};
 
 use crate::PROVIDER;
 use crate::codes::signalling_error;
@@ -287,6 +287,13 @@ impl Session {
                 ErrorKind::PermissionDenied,
             ));
         }
+        self.roster_current("nobody was dropped")
+    }
+
+    /// Whether the session is still in the room with a roster it could follow; `consequence` says
+    /// what did not happen otherwise.
+    fn roster_current(&mut self, consequence: &str) -> Result<(), Error> {
+        self.sync();
         let gone = match (&self.ended, self.client.close_reason()) {
             (Some(cause), _) => Some(format!("the server disconnected us ({cause})")),
             (None, Some(reason)) => Some(reason.to_string()),
@@ -303,11 +310,20 @@ impl Session {
             // Temporary: a new session reads a whole new roster.
             return Err(Error::new(
                 ErrorKind::Unavailable,
-                format!("this session's roster is out of date ({why}); nobody was dropped"),
+                format!("this session's roster is out of date ({why}); {consequence}"),
             )
             .with_provider(PROVIDER));
         }
         Ok(())
+    }
+
+    /// The room's members as this session's roster holds them (`room-connected.userList`, then the
+    /// broadcasts read since): one per connection, never this adapter's own sessions.
+    pub(crate) fn members(&mut self) -> Result<Vec<Member>, Error> {
+        self.roster_current("the room was not listed")?;
+        Ok(self
+            .roster
+            .members(&self.own_client_id, &self.settings.moderator_ref))
     }
 
     /// Emits `drop` and reads its ack; `Err` carries what the users of this drop should be told.
