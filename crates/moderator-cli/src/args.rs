@@ -124,8 +124,9 @@ pub struct BanTarget {
     /// Provider, room and endpoint.
     #[command(flatten)]
     pub target: Target,
-    /// Where bans are kept: `sqlite:///path`, a plain file path, `redis://host:port/db` or `memory:`
-    /// (this process only). Overrides MODERATOR_BAN_STORE.
+    /// Where bans are kept: `sqlite:///path` or a plain file path (one host), `redis://host:port/db`
+    /// (several hosts) or `memory:` (this process only, so gone when the command ends). Overrides
+    /// MODERATOR_BAN_STORE; without either, the file `<data dir>/moderator/bans.sqlite3`.
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
 }

@@ -46,14 +46,7 @@ fn with_store(builder: Builder, store: Option<&str>) -> Result<Builder, Failure>
         Some(url) if url.trim().is_empty() => Err(Failure::Usage(
             "--store: the ban store URL is empty".to_owned(),
         )),
-        // Until the facade's `Builder::ban_store` lands, the flag is parsed and refused rather than
-        // silently ignored (a ban kept somewhere else than asked is worse than no ban).
-        Some(_) => {
-            let _ = builder;
-            Err(Failure::Usage(
-                "--store is not available yet in this build's moderator library; set MODERATOR_BAN_STORE".to_owned(),
-            ))
-        }
+        Some(url) => Ok(builder.ban_store(url)),
     }
 }
 

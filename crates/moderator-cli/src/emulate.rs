@@ -59,6 +59,11 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         zego.app_id(),
         zego.server_secret()
     );
+    println!(
+        "          both at once (kick --target zego-zim:ROOM --target zego-rtc:ROOM): ZEGO_ZIM_ENDPOINT={} ZEGO_RTC_ENDPOINT={}",
+        zego.zim().url(),
+        zego.rtc().url()
+    );
     println!("ivschat   AWS_ENDPOINT_URL_IVSCHAT={}", ivs.base_url());
     println!(
         "          AWS_REGION={} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={}",

@@ -334,6 +334,51 @@ mod tests {
     }
 
     #[test]
+    fn a_dry_run_says_how_presence_is_checked_first() {
+        use moderator::{AbsentUsers, ApiLimits, Capabilities};
+        let caps = Capabilities::new(50)
+            .with_absent_users(AbsentUsers::FailTheCall)
+            .with_presence(ApiLimits::new(10).with_rate_per_second(5).per_room())
+            .with_members(ApiLimits::new(500).with_rate_per_second(20));
+        let query = Plan::new(&caps, 20).with_presence(Some(PresencePlan::QueryUsers {
+            calls: 2,
+            per_call: 10,
+        }));
+        assert_eq!(
+            presence_text(&query, &caps, false).as_deref(),
+            Some("presence: checked first: 2 presence calls (10 users each, 5/s per room)")
+        );
+        let list = Plan::new(&caps, 120).with_presence(Some(PresencePlan::ListRoom {
+            per_call: 500,
+            query_calls: Some(12),
+        }));
+        let text = presence_text(&list, &caps, false).unwrap_or_default();
+        assert!(
+            text.starts_with("presence: checked first: the room's member list (500 a page, 20/s)")
+                && text.contains("up to 12 presence calls (10 users each, 5/s per room)"),
+            "{text}"
+        );
+        let skipped = Plan::new(&caps, 20);
+        assert!(
+            presence_text(&skipped, &caps, true).is_some_and(|t| t.contains("not checked")),
+            "said when skipped"
+        );
+        assert_eq!(presence_text(&skipped, &Capabilities::new(5), true), None);
+    }
+
+    #[test]
+    fn columns_line_up_and_the_last_is_not_padded() {
+        let rows = [
+            ["alice".to_owned(), "x".to_owned()],
+            ["b".to_owned(), "-".to_owned()],
+        ];
+        assert_eq!(
+            columns(&["id", "name"], &rows),
+            "id     name\nalice  x\nb      -\n"
+        );
+    }
+
+    #[test]
     fn successes_have_no_error_field() {
         let entry = UserReport {
             user: UserId::new("u1"),

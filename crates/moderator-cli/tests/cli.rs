@@ -217,6 +217,10 @@ fn emulate_serves_and_prints_credentials() {
         text.contains("ZEGO_SERVER_SECRET=") && text.contains("ENABLEX_APP_KEY="),
         "{text}"
     );
+    assert!(
+        text.contains(&format!("ZEGO_RTC_ENDPOINT=http://127.0.0.1:{}", port + 1)),
+        "{text}"
+    );
     assert!(admin.is_ok(), "the ZIM emulator accepts connections");
 }
 

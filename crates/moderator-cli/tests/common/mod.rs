@@ -107,6 +107,8 @@ pub fn zego_env(command: &mut Command, emulator: &Emulator) {
 pub fn ivschat_env(command: &mut Command, emulator: &Emulator, home: &std::path::Path) {
     let ivs = emulator.ivschat();
     without_aws_environment(command, home);
+    // Empty files rather than none, or the SDK warns on stderr that they are missing.
+    let _ = std::fs::write(home.join("none"), "");
     command
         .env("AWS_REGION", ivs.region())
         .env("AWS_ACCESS_KEY_ID", ivs.access_key_id())
