@@ -271,3 +271,51 @@ async fn account_and_capabilities() {
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     assert_eq!(emulator.controls().counters().requests, 0);
 }
+
+#[tokio::test]
+async fn a_banned_user_gets_no_token_and_no_token_call() {
+    use std::sync::Arc;
+
+    use moderator_core::{BanRequest, Engine, MemoryBanStore, Moderator, TokenDecision};
+
+    let emulator = emulator().await;
+    emulator.seed_room(ROOM, ["troll", "alice"]);
+    let moderator: Arc<dyn Moderator> = Arc::new(
+        Engine::builder(adapter(&emulator))
+            .ban_store(Arc::new(MemoryBanStore::new()))
+            .no_pacing()
+            .build(),
+    );
+    moderator
+        .ban(&BanRequest::new(ROOM, ["troll"]))
+        .await
+        .unwrap();
+    assert_eq!(connected_users(&emulator).await, ["alice"]);
+    let (room, troll) = ids("troll");
+    let decision = moderator
+        .issue_token(&room, &troll, &TokenOptions::new())
+        .await
+        .unwrap();
+    assert!(
+        matches!(decision, TokenDecision::Refused { .. }),
+        "{decision:?}"
+    );
+    let decision = moderator
+        .issue_token(&room, &UserId::new("alice"), &TokenOptions::new())
+        .await
+        .unwrap();
+    assert!(matches!(decision, TokenDecision::Issued(_)), "{decision:?}");
+    // Tokens: the headless moderator's for the kick, then alice's; none for troll.
+    let created: Vec<(String, String)> = emulator
+        .tokens()
+        .into_iter()
+        .map(|t| (t.user_ref, t.role))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            (DEFAULT_MODERATOR_REF.to_owned(), "moderator".to_owned()),
+            ("alice".to_owned(), "participant".to_owned()),
+        ]
+    );
+}

@@ -215,3 +215,43 @@ async fn the_account_is_region_and_endpoint_as_the_quota_names_it() {
     assert!(!account.contains(ivs.secret_access_key()));
     assert!(!account.contains(ivs.access_key_id()));
 }
+
+#[tokio::test]
+async fn a_banned_user_gets_no_token_and_no_create_chat_token_call() {
+    use std::sync::Arc;
+
+    use moderator_core::{BanRequest, Engine, MemoryBanStore, Moderator, TokenDecision};
+
+    let (ivs, room) = lobby(&["troll", "alice"]).await;
+    let moderator: Arc<dyn Moderator> = Arc::new(
+        Engine::builder(adapter(&ivs).await)
+            .ban_store(Arc::new(MemoryBanStore::new()))
+            .build(),
+    );
+    moderator
+        .ban(&BanRequest::new(room.as_str(), ["troll"]).with_reason("spam"))
+        .await
+        .expect("banned");
+    assert_eq!(ivs.members(&room), Some(vec!["alice".to_owned()]));
+    let (room_id, troll) = ids(&room, "troll");
+    let decision = moderator
+        .issue_token(&room_id, &troll, &TokenOptions::new())
+        .await
+        .expect("a decision");
+    assert!(
+        matches!(decision, TokenDecision::Refused { .. }),
+        "{decision:?}"
+    );
+    assert_eq!(
+        ivs.token_controls().counters().requests,
+        0,
+        "no CreateChatToken call for a banned user"
+    );
+    let decision = moderator
+        .issue_token(&room_id, &UserId::new("alice"), &TokenOptions::new())
+        .await
+        .expect("a decision");
+    assert!(matches!(decision, TokenDecision::Issued(_)), "{decision:?}");
+    let issued: Vec<String> = ivs.chat_tokens().into_iter().map(|t| t.user).collect();
+    assert_eq!(issued, ["alice"]);
+}
