@@ -29,6 +29,7 @@ pub struct Builder {
     deadline: Option<Duration>,
     audit: Option<Arc<dyn AuditHook>>,
     redis: Option<String>,
+    ban_store: Option<String>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -42,6 +43,7 @@ impl std::fmt::Debug for Builder {
             .field("deadline", &self.deadline)
             // The URL may hold a password.
             .field("redis", &self.redis.as_ref().map(|_| "<set>"))
+            .field("ban_store", &self.ban_store.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
     }
 }
@@ -58,6 +60,7 @@ impl Builder {
             deadline: None,
             audit: None,
             redis: None,
+            ban_store: None,
         }
     }
 
@@ -117,6 +120,32 @@ impl Builder {
         self
     }
 
+    /// Keeps bans in the store at `url` instead of the default file: `sqlite:///abs/path` or a plain
+    /// path (feature `sqlite`), `redis://host:port/db` or `rediss://` (feature `redis`, for several
+    /// hosts), or `memory:` (this process only). Without this, `MODERATOR_BAN_STORE` is read, and
+    /// without that the default is `<data dir>/moderator/bans.sqlite3` (feature `sqlite`, on by
+    /// default; without it there is no store and bans fail with
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config)).
+    ///
+    /// The store is opened on first use: a moderator that only kicks never touches it, and one
+    /// that cannot reach it gets [`ErrorKind::Unavailable`](crate::ErrorKind::Unavailable) from
+    /// `ban`, `unban`, `bans`, `check` and `issue_token`. A URL that names no store fails
+    /// [`build`](Self::build) with [`ErrorKind::Config`](crate::ErrorKind::Config).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), moderator::Error> {
+    /// use moderator::{Builder, Provider};
+    /// let moderator = Builder::new(Provider::ZegoRtc)
+    ///     .ban_store("redis://bans.internal:6379/2")
+    ///     .build()
+    ///     .await?;
+    /// # let _ = moderator; Ok(()) }
+    /// ```
+    pub fn ban_store(mut self, url: impl Into<String>) -> Self {
+        self.ban_store = Some(url.into());
+        self
+    }
+
     /// Sends every outcome to `hook` as soon as it is final.
     pub fn with_audit(mut self, hook: Arc<dyn AuditHook>) -> Self {
         self.audit = Some(hook);
@@ -163,9 +192,19 @@ impl Builder {
             Some(url) => shared_pacer(&adapter, &url)?,
             None => None,
         };
+        let ban_url = self.ban_store.clone().or_else(|| {
+            std::env::var("MODERATOR_BAN_STORE")
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+        });
+        let bans = ban_store(ban_url.as_deref())
+            .map_err(|error| error.with_provider(moderator_core::Adapter::provider(&adapter)))?;
         let mut engine = moderator_core::Engine::builder(adapter);
         if let Some(pacer) = shared {
             engine = engine.pacer(pacer);
+        }
+        if let Some(store) = bans {
+            engine = engine.ban_store(store);
         }
         if let Some(retry) = self.retry {
             engine = engine.retry(retry);
@@ -219,8 +258,106 @@ fn shared_pacer<A: moderator_core::Adapter>(
     .with_provider(adapter.provider()))
 }
 
+/// The ban store named by `url` (`None`: the default file, or no store without the `sqlite`
+/// feature). A store that cannot be opened (no data directory) still builds: it answers
+/// `Unavailable` with the reason to every ban call, so kicking works regardless.
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+#[cfg_attr(
+    not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
+    allow(dead_code)
+)]
+pub(crate) fn ban_store(
+    url: Option<&str>,
+) -> Result<Option<Arc<dyn moderator_core::BanStore>>, Error> {
+    if url.is_none() && !cfg!(feature = "sqlite") {
+        return Ok(None);
+    }
+    match moderator_state::open_ban_store(url) {
+        Ok(store) => Ok(Some(store)),
+        Err(error) if error.kind() == moderator_core::ErrorKind::Unavailable => Ok(Some(Arc::new(
+            moderator_state::UnavailableBanStore::new(error),
+        ))),
+        Err(error) => Err(error),
+    }
+}
+
+/// Without the `sqlite` and `redis` features: no store by default, process memory on `memory:`.
+#[cfg(not(any(feature = "sqlite", feature = "redis")))]
+#[cfg_attr(
+    not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
+    allow(dead_code)
+)]
+pub(crate) fn ban_store(
+    url: Option<&str>,
+) -> Result<Option<Arc<dyn moderator_core::BanStore>>, Error> {
+    match url.map(str::trim) {
+        None => Ok(None),
+        Some(url)
+            if url.eq_ignore_ascii_case("memory:") || url.eq_ignore_ascii_case("memory://") =>
+        {
+            Ok(Some(Arc::new(moderator_core::MemoryBanStore::new())))
+        }
+        Some(_) => Err(Error::config(
+            "a ban store URL is set (Builder::ban_store or MODERATOR_BAN_STORE) but neither the `sqlite` nor the `redis` feature of the moderator crate is compiled in; only memory: is available",
+        )),
+    }
+}
+
 /// The moderator for the provider named by `MODERATOR_PROVIDER`, configured from its environment
 /// variables.
 pub async fn from_env() -> Result<Arc<dyn Moderator>, Error> {
     Builder::from_env()?.build().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moderator_core::ErrorKind;
+
+    #[test]
+    fn memory_is_always_available() {
+        let store = ban_store(Some("memory:"))
+            .expect("memory:")
+            .expect("a store");
+        assert_eq!(store.location(), "process memory");
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn the_default_is_the_data_dir_file_opened_on_first_use() {
+        let store = ban_store(None).expect("the default").expect("a store");
+        // Either the file under the data directory (not created yet) or, without a home
+        // directory, a store that says why it is unavailable: building never fails here.
+        let location = store.location();
+        assert!(
+            location.ends_with("bans.sqlite3") || location.starts_with("unavailable"),
+            "{location}"
+        );
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    #[test]
+    fn without_sqlite_there_is_no_default_store() {
+        assert!(ban_store(None).expect("no store").is_none());
+    }
+
+    #[test]
+    fn a_url_naming_no_store_fails_without_echoing_it() {
+        let err = ban_store(Some("postgres://admin:hunter2@db/bans")).expect_err("no such store");
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn a_redis_url_without_the_redis_feature_is_a_config_error() {
+        let err = ban_store(Some("redis://127.0.0.1/")).expect_err("not compiled in");
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn debug_hides_the_ban_store_url() {
+        let builder = Builder::new(Provider::ZegoZim).ban_store("redis://u:hunter2@host/0");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+    }
 }

@@ -14,6 +14,11 @@
 //! Pick the provider in code with its adapter's builder, or at run time with [`Builder`] /
 //! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex`).
 //!
+//! Bans are kept in a ban store: by default an SQLite file under the user's data directory (feature
+//! `sqlite`, on by default), or the store named by [`Builder::ban_store`] / `MODERATOR_BAN_STORE`
+//! (`sqlite:///path`, a path, `redis://…` with the `redis` feature, `memory:`); see
+//! `open_ban_store`.
+//!
 //! The `serde` feature serializes reports, outcomes, errors, capabilities and plans to a stable,
 //! snake_case JSON shape (documented in the `json` module, present with the feature).
 
@@ -25,6 +30,21 @@ mod provider;
 pub use builder::{Builder, from_env};
 pub use moderator_core::*;
 pub use provider::Provider;
+
+/// Ban stores on real storage (the SQLite file, Redis) and choosing one from a URL.
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "redis"))))]
+pub use moderator_state::{UnavailableBanStore, open_ban_store};
+
+/// Bans in Redis, shared by several hosts.
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use moderator_state::RedisBanStore;
+
+/// Bans in an SQLite file, shared by the processes of one host.
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use moderator_state::{SqliteBanStore, default_ban_store_path};
 
 /// ZEGOCLOUD adapters (ZIM chat rooms and Express RTC rooms).
 #[cfg(feature = "zego")]
