@@ -401,3 +401,168 @@ async fn bad_ban_and_token_requests_exit_two_before_sending() {
     assert_eq!(rtc.controls().counters().requests, 0);
     assert_eq!(rtc.members("stage"), Some(vec!["troll".to_owned()]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn native_rules_not_enabled_is_one_warning_and_the_ban_still_holds() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let dir = TempDir::new("bans-warning");
+    let rtc = emulator.zego().rtc();
+    rtc.seed_room("stage", ["troll", "raider"]);
+    rtc.set_ban_rules_enabled(false);
+    let ban = with_store(
+        &emulator,
+        &dir,
+        &[
+            "ban",
+            "--provider",
+            "zego-rtc",
+            "--room",
+            "stage",
+            "--user",
+            "troll",
+            "--user",
+            "raider",
+        ],
+    );
+    let output = run(ban).await;
+    assert_exit(&output, 0);
+    let error = stderr(&output);
+    let warnings: Vec<&str> = error
+        .lines()
+        .filter(|l| l.starts_with("moderator: warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "once, not per user: {error}");
+    assert!(
+        stdout(&output)
+            .lines()
+            .filter(|l| l.starts_with("banned"))
+            .count()
+            == 2,
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(rtc.members("stage"), Some(Vec::new()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ban_whose_kick_fails_exits_one_and_says_the_ban_is_recorded() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let dir = TempDir::new("bans-failed");
+    let zim = emulator.zego().zim();
+    zim.seed_room("lobby", ["troll"]);
+    // Every ZIM call answers ZEGO code 2 (input parameter error): permanent, nothing removed.
+    zim.controls().push_faults(
+        64,
+        moderator_emulator::Fault::Status {
+            status: 200,
+            body: r#"{"Code": 2, "Message": "input parameter error"}"#.to_owned(),
+            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+        },
+    );
+    let ban = with_store(
+        &emulator,
+        &dir,
+        &[
+            "ban",
+            "--provider",
+            "zego-zim",
+            "--room",
+            "lobby",
+            "--user",
+            "troll",
+            "--reason",
+            "spam",
+        ],
+    );
+    let output = run(ban).await;
+    assert_exit(&output, 1);
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("failed") && l.contains("troll") && l.contains("recorded")),
+        "{text}"
+    );
+    assert_eq!(zim.members("lobby"), Some(vec!["troll".to_owned()]));
+    // Recorded all the same: the room's bans list the user.
+    let listed = with_store(
+        &emulator,
+        &dir,
+        &[
+            "bans",
+            "--provider",
+            "zego-zim",
+            "--room",
+            "lobby",
+            "--json",
+        ],
+    );
+    let output = run(listed).await;
+    assert_exit(&output, 0);
+    let lines = json_lines(&output);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["user"], "troll");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_reasons_and_ids_are_escaped_in_bans_and_in_the_refusal() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let dir = TempDir::new("bans-hostile");
+    let ivs = emulator.ivschat();
+    let room = ivs.room_arn("lobby");
+    let hostile_user = "\u{1b}]0;owned\u{7}mallory";
+    let hostile_reason = "\u{1b}[2J\u{1b}[Hcleared\r\n\u{202e}";
+    ivs.seed_room(&room, [hostile_user]);
+    let ban = with_store(
+        &emulator,
+        &dir,
+        &[
+            "ban",
+            "--provider",
+            "ivschat",
+            "--room",
+            &room,
+            "--user",
+            hostile_user,
+            "--reason",
+            hostile_reason,
+            "--by",
+            "\u{1b}[31mop",
+        ],
+    );
+    let output = run(ban).await;
+    assert_exit(&output, 0);
+    let listed = with_store(
+        &emulator,
+        &dir,
+        &["bans", "--provider", "ivschat", "--room", &room],
+    );
+    let bans = run(listed).await;
+    assert_exit(&bans, 0);
+    let refused = with_store(
+        &emulator,
+        &dir,
+        &[
+            "token",
+            "--provider",
+            "ivschat",
+            "--room",
+            &room,
+            "--user",
+            hostile_user,
+        ],
+    );
+    let refusal = run(refused).await;
+    assert_exit(&refusal, 1);
+    for output in [&output, &bans, &refusal] {
+        for text in [stdout(output), stderr(output)] {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}')),
+                "raw control characters: {text:?}"
+            );
+        }
+    }
+    assert!(stdout(&bans).contains("\\u{1b}[2J"), "{}", stdout(&bans));
+    assert_eq!(stderr(&refusal).lines().count(), 1, "{}", stderr(&refusal));
+}
