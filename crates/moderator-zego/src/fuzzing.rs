@@ -15,3 +15,52 @@ pub fn decode_answer(rtc: bool, status: u16, body: &[u8]) -> Result<(), Error> {
         Answer::Failure { error, .. } => Err(error),
     }
 }
+
+/// Decodes one answer to ZIM `QueryRoomUserList` (`rtc == false`) or RTC `DescribeUserList` into a
+/// page, as `members_page` does.
+pub fn decode_members_page(
+    rtc: bool,
+    status: u16,
+    body: &[u8],
+) -> Result<moderator_core::MemberPage, Error> {
+    use crate::api::Api;
+    if rtc {
+        crate::rooms::rtc_user_list(response::decode_api(
+            Api::DescribeUserList,
+            status,
+            None,
+            body,
+        ))
+    } else {
+        crate::rooms::zim_user_list(response::decode_api(
+            Api::QueryRoomUserList,
+            status,
+            None,
+            body,
+        ))
+    }
+}
+
+/// Decodes one answer to ZIM `QueryRoomMembers` about `users`, as `presence` does: one answer per
+/// user, in order, or the call's error.
+pub fn decode_presence(
+    users: &[moderator_core::UserId],
+    status: u16,
+    body: &[u8],
+) -> Result<Vec<moderator_core::Presence>, Error> {
+    let decoded = response::decode_api(crate::api::Api::QueryRoomMembers, status, None, body);
+    crate::rooms::zim_presence(users, decoded)
+}
+
+/// Decodes one answer to RTC `DescribeForbidUserRules` into `room`'s rules in force at `now`, as
+/// `ban_rules` does.
+pub fn decode_ban_rules(
+    room: &moderator_core::RoomId,
+    now: std::time::SystemTime,
+    status: u16,
+    body: &[u8],
+) -> Result<Vec<moderator_core::BanRule>, Error> {
+    let decoded =
+        response::decode_api(crate::api::Api::DescribeForbidUserRules, status, None, body);
+    crate::rules::room_rules(decoded, room, now)
+}
