@@ -242,3 +242,45 @@ async fn fan_out_reports_each_target_and_one_failure_does_not_stop_the_others() 
     assert_eq!(failed.summary().failed, 3);
     assert_eq!(video.calls().len(), 1);
 }
+
+#[derive(Default)]
+struct Heard(std::sync::Mutex<Vec<moderator_core::UserReport>>);
+
+impl moderator_core::AuditHook for Heard {
+    fn user_outcome(
+        &self,
+        _: &'static str,
+        _: &moderator_core::RoomId,
+        entry: &moderator_core::UserReport,
+    ) {
+        self.0.lock().unwrap().push(entry.clone());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn giving_up_during_the_presence_check_still_gives_every_user_one_outcome() {
+    let present = ids("present", 30);
+    let mock = strict_zim("stage", &present);
+    let heard = Arc::new(Heard::default());
+    let moderator = moderator_core::Engine::builder(mock.clone())
+        .audit(heard.clone())
+        .build();
+    // Three presence queries at 5/s take 400 ms; give up after 100.
+    let request = DisconnectRequest::new("stage", present.clone());
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        moderator.disconnect(&request),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    let heard = heard.0.lock().unwrap();
+    assert_eq!(heard.len(), 30);
+    assert!(heard.iter().all(|entry| {
+        entry.attempts == 0
+            && entry
+                .outcome
+                .error()
+                .is_some_and(|e| e.kind() == ErrorKind::Cancelled)
+    }));
+    assert!(mock.calls().is_empty(), "no kick was sent");
+}

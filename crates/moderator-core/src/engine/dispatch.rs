@@ -13,7 +13,6 @@ use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Engine;
 use super::pacer::Answer;
-use super::presence::Checked;
 use crate::{
     Adapter, AuditHook, Batch, BatchResult, Error, ErrorKind, Outcome, Presence, Reason,
     RetryStatus, RoomId, UserId, UserReport,
@@ -260,7 +259,7 @@ impl<A: Adapter> Engine<A> {
         users: &[UserId],
         reason: Option<&Reason>,
         deadline: Option<Instant>,
-        checked: Option<Checked>,
+        presence_check: bool,
     ) -> Dispatched {
         let sending: Vec<AtomicBool> = users.iter().map(|_| AtomicBool::new(false)).collect();
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -287,6 +286,9 @@ impl<A: Adapter> Engine<A> {
         };
         let max = self.caps.max_users_per_call.get();
         let mut to_kick: Vec<usize> = (0..users.len()).collect();
+        // Inside the loop's bookkeeping, so that a caller giving up during the check still hears
+        // one outcome per user.
+        let checked = self.precheck(room, users, presence_check, deadline).await;
         if let Some(checked) = checked {
             // Found absent by the presence check before kicking: nothing to send for them.
             progress.calls += checked.calls;

@@ -349,26 +349,16 @@ impl<A: Adapter> Moderator for Engine<A> {
         let span = info_span!("moderator.disconnect", provider, room = %request.room(), users = valid.users.len());
         let started = tokio::time::Instant::now();
         let deadline = deadline.and_then(|d| started.checked_add(d));
-        let dispatched = async {
-            let checked = self
-                .precheck(
-                    request.room(),
-                    &valid.users,
-                    request.presence_check(),
-                    deadline,
-                )
-                .await;
-            self.dispatch(
+        let dispatched = self
+            .dispatch(
                 request.room(),
                 &valid.users,
                 valid.reason,
                 deadline,
-                checked,
+                request.presence_check(),
             )
-            .await
-        }
-        .instrument(span)
-        .await;
+            .instrument(span)
+            .await;
         dispatch::log_failures(provider, &dispatched.users);
         let reason_delivered = valid.reason.is_some()
             && dispatched
