@@ -189,8 +189,9 @@ pub struct Capabilities {
     pub absent_users: AbsentUsers,
     /// How the provider keeps removed users out.
     pub bans: BanSupport,
-    /// Whether the adapter issues join tokens server-side ([`Moderator::issue_token`](crate::Moderator::issue_token)).
-    pub tokens: bool,
+    /// Whether the adapter issues join tokens server-side
+    /// ([`Moderator::issue_token`](crate::Moderator::issue_token)), and the token API's rate.
+    pub tokens: Option<ApiLimits>,
 }
 
 impl Capabilities {
@@ -215,7 +216,7 @@ impl Capabilities {
             presence: None,
             absent_users: AbsentUsers::Harmless,
             bans: BanSupport::Store,
-            tokens: false,
+            tokens: None,
         }
     }
 
@@ -261,9 +262,9 @@ impl Capabilities {
         self
     }
 
-    /// Declares that the adapter issues tokens.
-    pub const fn with_tokens(mut self, tokens: bool) -> Self {
-        self.tokens = tokens;
+    /// Declares that the adapter issues tokens, and the token API's limits.
+    pub const fn with_tokens(mut self, limits: ApiLimits) -> Self {
+        self.tokens = Some(limits);
         self
     }
 

@@ -219,7 +219,7 @@ mod tests {
                 "presence": null,
                 "absent_users": "harmless",
                 "bans": {"support": "store"},
-                "tokens": false,
+                "tokens": null,
             })
         );
         let plan = Plan::new(&caps, 120).with_deadline(Some(Duration::from_secs(2)));

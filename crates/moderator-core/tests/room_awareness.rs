@@ -253,7 +253,10 @@ impl moderator_core::AuditHook for Heard {
         _: &moderator_core::RoomId,
         entry: &moderator_core::UserReport,
     ) {
-        self.0.lock().unwrap().push(entry.clone());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(entry.clone());
     }
 }
 
@@ -283,4 +286,30 @@ async fn giving_up_during_the_presence_check_still_gives_every_user_one_outcome(
                 .is_some_and(|e| e.kind() == ErrorKind::Cancelled)
     }));
     assert!(mock.calls().is_empty(), "no kick was sent");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_presence_check_failing_for_the_whole_room_sends_no_kick() {
+    let mock = strict_zim("stage", &ids("present", 5));
+    mock.fail_side_calls(
+        "presence",
+        1,
+        Error::new(ErrorKind::NotFound, "the room does not exist").with_code("660300001"),
+    );
+    let report = mock
+        .moderator()
+        .disconnect(&DisconnectRequest::new("stage", ids("present", 5)))
+        .await
+        .unwrap();
+    assert!(
+        mock.calls().is_empty(),
+        "no kick after the room was found missing"
+    );
+    assert_eq!(report.summary().failed, 5);
+    assert!(report.users().iter().all(|u| {
+        u.attempts == 0
+            && u.outcome
+                .error()
+                .is_some_and(|e| e.kind() == ErrorKind::NotFound)
+    }));
 }

@@ -95,6 +95,11 @@ pub const MAX_LISTED_CONNECTIONS: usize = 100_000;
 /// either; this is the conservative reading `ApiLimits` asks for).
 pub const MEMBERS_LIMITS: ApiLimits = ApiLimits::new(MAX_LISTED_CONNECTIONS).sharing_kick_quota();
 
+/// How tokens are issued: one REST call each (`POST /video/v2/rooms/{room}/tokens`). EnableX
+/// documents no rate for it, only that 429 `RATE_LIMITED` exists; tokens are asked for one at a time
+/// as clients join, so they are not paced with the kicks (a 429 is backpressure all the same).
+pub const TOKEN_LIMITS: ApiLimits = ApiLimits::new(1);
+
 /// What the adapter can do with default settings.
 ///
 /// - 100 users per `drop` by default (EnableX documents no limit on `clientIds`; configurable with
@@ -112,7 +117,7 @@ pub const ENABLEX_CAPABILITIES: Capabilities = Capabilities::new(100)
     .with_room_id(ROOM_ID_RULE)
     .with_user_id(USER_REF_RULE)
     .with_members(MEMBERS_LIMITS)
-    .with_tokens(true);
+    .with_tokens(TOKEN_LIMITS);
 
 #[cfg(test)]
 mod tests {
@@ -134,7 +139,7 @@ mod tests {
         assert_eq!(ENABLEX_CAPABILITIES.members, Some(MEMBERS_LIMITS));
         assert!(MEMBERS_LIMITS.shares_kick_quota && MEMBERS_LIMITS.requests_per_second.is_none());
         assert_eq!(ENABLEX_CAPABILITIES.bans, moderator_core::BanSupport::Store);
-        const { assert!(ENABLEX_CAPABILITIES.tokens) };
+        const { assert!(ENABLEX_CAPABILITIES.tokens.is_some()) };
     }
 
     #[test]

@@ -262,7 +262,7 @@ async fn account_and_capabilities() {
     let adapter = adapter(&emulator);
     assert_eq!(adapter.account(), emulator.app_id());
     let caps = adapter.capabilities();
-    assert!(caps.tokens && caps.disconnect_all && caps.members.is_some());
+    assert!(caps.tokens.is_some() && caps.disconnect_all && caps.members.is_some());
     assert_eq!(caps.members, ENABLEX_CAPABILITIES.members);
     let error = adapter
         .members_page(&RoomId::new(ROOM), Some("2"))

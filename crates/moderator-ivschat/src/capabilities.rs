@@ -6,7 +6,7 @@
 //! quotas page (DisconnectUser: 100 TPS per account and region, not adjustable). The SDK checks none of
 //! this, so without these rules a bad id would travel to AWS and come back as a ValidationException.
 
-use moderator_core::{Capabilities, IdRule, LengthUnit, ReasonSupport};
+use moderator_core::{ApiLimits, Capabilities, IdRule, LengthUnit, ReasonSupport};
 
 /// Room identifiers: 1..128 characters, and an ARN (see [`check_room_arn`]).
 pub const ROOM_ID_RULE: IdRule = IdRule::max_chars(128);
@@ -19,6 +19,10 @@ pub const MAX_REASON_CHARS: usize = 256;
 
 /// DisconnectUser's documented quota, per account and region.
 pub const REQUESTS_PER_SECOND: u32 = 100;
+
+/// CreateChatToken: one token a call, 200 TPS per account and region (the IVS Chat service quotas
+/// page), a quota of its own, apart from DisconnectUser's.
+pub const CREATE_CHAT_TOKEN: ApiLimits = ApiLimits::new(1).with_rate_per_second(200);
 
 /// IVS Chat's capabilities: one user per call, reasons up to 256 characters, 100 calls per second, no
 /// "disconnect everyone", no member listing (no API lists a room: `providers/presence.md`), bans kept
@@ -33,7 +37,7 @@ pub const REQUESTS_PER_SECOND: u32 = 100;
 /// assert!(IVSCHAT_CAPABILITIES.members.is_none());
 /// assert_eq!(IVSCHAT_CAPABILITIES.room_clear(), RoomClear::Unsupported);
 /// assert_eq!(IVSCHAT_CAPABILITIES.bans, BanSupport::Store);
-/// assert!(IVSCHAT_CAPABILITIES.tokens);
+/// assert!(IVSCHAT_CAPABILITIES.tokens.is_some());
 /// ```
 pub const IVSCHAT_CAPABILITIES: Capabilities = Capabilities::new(1)
     .with_rate_per_second(REQUESTS_PER_SECOND)
@@ -44,7 +48,7 @@ pub const IVSCHAT_CAPABILITIES: Capabilities = Capabilities::new(1)
     .with_disconnect_all(false)
     .with_room_id(ROOM_ID_RULE)
     .with_user_id(USER_ID_RULE)
-    .with_tokens(true);
+    .with_tokens(CREATE_CHAT_TOKEN);
 
 /// Checks that `room` matches `^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:room/[a-zA-Z0-9-]+$` (the model's
 /// pattern; "Currently this must be an ARN"), returning a sentence that says what is wrong.

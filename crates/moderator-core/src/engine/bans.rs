@@ -530,18 +530,18 @@ impl<A: Adapter> Engine<A> {
         options: &TokenOptions,
     ) -> Result<TokenDecision, Error> {
         let provider = self.adapter.provider();
-        if !self.caps.tokens {
+        let Some(limits) = self.caps.tokens else {
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 "this provider's tokens are issued by the application, not by moderator: call check before issuing one",
             )
             .with_provider(provider));
-        }
+        };
         if let JoinCheck::Banned { until, reason } = self.join_check(room, user).await? {
             return Ok(TokenDecision::Refused { until, reason });
         }
         let call = self
-            .side_call(SideApi::Token, room, &ApiLimits::new(1), None, || {
+            .side_call(SideApi::Token, room, &limits, None, || {
                 self.adapter.issue_token(room, user, options)
             })
             .await;

@@ -298,6 +298,10 @@ impl<A: Adapter> Engine<A> {
                     progress.resolve(user, Outcome::NotInRoom);
                 }
             }
+            if let Some(error) = checked.stop {
+                warn!(%error, "stopping this request: the presence check failed for all of it, so no kick is sent");
+                progress.stopped_by = Some(error);
+            }
         }
         let mut queue = Queue {
             ready: to_kick

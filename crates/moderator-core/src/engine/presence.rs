@@ -19,13 +19,16 @@ use tracing::debug;
 
 use super::Engine;
 use super::side_calls::SideApi;
-use crate::{AbsentUsers, Adapter, ApiLimits, Error, Presence, RoomId, UserId};
+use crate::{AbsentUsers, Adapter, ApiLimits, Error, ErrorKind, Presence, RoomId, UserId};
 
 /// Users already known absent, and the calls it took to learn it.
 pub(crate) struct Checked {
     /// One flag per distinct user of the request, in order: `true` when present.
     pub present: Vec<bool>,
     pub calls: u32,
+    /// A failure of the check that concerns the whole request (a missing room, bad credentials):
+    /// the kick would fail alike, so it is not sent.
+    pub stop: Option<Error>,
 }
 
 /// Up to this many presence queries, asking is taken without looking at the room's size.
@@ -133,7 +136,29 @@ impl<A: Adapter> Engine<A> {
                     absent = present.iter().filter(|p| !**p).count(),
                     calls, "presence checked before kicking"
                 );
-                Some(Checked { present, calls })
+                Some(Checked {
+                    present,
+                    calls,
+                    stop: None,
+                })
+            }
+            // A missing room or credentials the provider refuses would fail the kick alike. A
+            // permission or feature missing for the presence API alone would not: kick anyway.
+            Err(error)
+                if !error.is_temporary()
+                    && matches!(
+                        error.kind(),
+                        ErrorKind::NotFound
+                            | ErrorKind::Unauthenticated
+                            | ErrorKind::AccountNotReady
+                            | ErrorKind::Config
+                    ) =>
+            {
+                Some(Checked {
+                    present: vec![true; users.len()],
+                    calls,
+                    stop: Some(error),
+                })
             }
             Err(error) => {
                 debug!(%error, "presence could not be read; kicking without a check");
@@ -141,6 +166,7 @@ impl<A: Adapter> Engine<A> {
                 Some(Checked {
                     present: vec![true; users.len()],
                     calls,
+                    stop: None,
                 })
             }
         }

@@ -126,7 +126,7 @@ impl MockAdapter {
         })
         .with_disconnect_all(true)
         .with_members(ApiLimits::new(100))
-        .with_tokens(true)
+        .with_tokens(ApiLimits::new(1))
         .with_room_id(IdRule::max_chars(128))
         .with_user_id(IdRule::max_chars(128));
 
