@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use moderator_core::{BanEntry, BanScope, BanStore, Error, ErrorKind, UserId};
@@ -44,7 +44,7 @@ const COLUMNS: &str = "user_id, reason, banned_by, banned_at_ns, until_ns, rule_
 ///
 /// ```
 /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
-/// use std::time::{Duration, SystemTime};
+/// use std::time::{Duration, Instant, SystemTime};
 /// use moderator_core::{BanEntry, BanScope, BanStore};
 /// use moderator_state::SqliteBanStore;
 /// let dir = std::env::temp_dir().join(format!("moderator-doc-{}", std::process::id()));
@@ -103,31 +103,41 @@ impl SqliteBanStore {
     }
 
     /// Runs `work` on the connection (opened first if needed) on the blocking pool, bounded by the
-    /// timeout.
+    /// timeout. SQLite answers "busy" without waiting in a few cases (another process creating the
+    /// file or recovering its log): those are tried again until the busy timeout has passed.
     async fn run<T, F>(&self, work: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+        F: Fn(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
         let path = self.path.clone();
         let busy_timeout = self.busy_timeout;
         let task = tokio::task::spawn_blocking(move || {
             let mut slot = connection.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.is_none() {
-                *slot = Some(open_connection(&path, busy_timeout)?);
+            let deadline = Instant::now() + busy_timeout;
+            loop {
+                let outcome = match slot.as_mut() {
+                    Some(conn) => work(conn).map_err(Failure::Sql),
+                    None => open_connection(&path, busy_timeout)
+                        .and_then(|conn| work(slot.insert(conn)).map_err(Failure::Sql)),
+                };
+                let error = match outcome {
+                    Ok(value) => return Ok(value),
+                    Err(Failure::Sql(error)) if is_busy(&error) && Instant::now() < deadline => {
+                        std::thread::sleep(BUSY_RETRY);
+                        continue;
+                    }
+                    Err(Failure::Sql(error)) => store_error(&path, error),
+                    Err(Failure::Store(error)) => error,
+                };
+                if error.kind() == ErrorKind::Unavailable {
+                    // Opened again on the next call (the file may have been moved, the disk
+                    // remounted).
+                    *slot = None;
+                }
+                return Err(error);
             }
-            let Some(conn) = slot.as_mut() else {
-                return Err(unavailable(&path, "not open"));
-            };
-            let result = work(conn);
-            if let Err(error) = &result
-                && error.kind() == ErrorKind::Unavailable
-            {
-                // Opened again on the next call (the file may have been moved, the disk remounted).
-                *slot = None;
-            }
-            result
         });
         match tokio::time::timeout(self.timeout, task).await {
             Ok(Ok(result)) => result,
@@ -141,6 +151,23 @@ impl SqliteBanStore {
             )),
         }
     }
+}
+
+/// How long to wait before trying again after SQLite said "busy" without waiting itself.
+const BUSY_RETRY: Duration = Duration::from_millis(10);
+
+/// Why a call failed: a database answer (maybe "busy", worth another try), or a store error.
+enum Failure {
+    Sql(rusqlite::Error),
+    Store(Error),
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 impl fmt::Debug for SqliteBanStore {
@@ -187,50 +214,53 @@ fn store_error(path: &Path, error: rusqlite::Error) -> Error {
     }
 }
 
-fn open_connection(path: &Path, busy_timeout: Duration) -> Result<Connection, Error> {
+fn open_connection(path: &Path, busy_timeout: Duration) -> Result<Connection, Failure> {
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| unavailable(path, &format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Failure::Store(unavailable(
+                path,
+                &format!("cannot create {}: {e}", parent.display()),
+            ))
+        })?;
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| store_error(path, e))?;
-    conn.busy_timeout(busy_timeout)
-        .map_err(|e| store_error(path, e))?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(Failure::Sql)?;
+    conn.busy_timeout(busy_timeout).map_err(Failure::Sql)?;
     // Readers never wait for a writer, and a writer only for another writer.
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-        .map_err(|e| store_error(path, e))?;
+        .map_err(Failure::Sql)?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(path = %path.display(), %mode, "the ban store could not switch to write-ahead logging");
     }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| store_error(path, e))?;
+        .map_err(Failure::Sql)?;
     let version: i64 = tx
         .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| store_error(path, e))?;
+        .map_err(Failure::Sql)?;
     match version {
         0 => {
-            tx.execute_batch(SCHEMA).map_err(|e| store_error(path, e))?;
+            tx.execute_batch(SCHEMA).map_err(Failure::Sql)?;
             tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-                .map_err(|e| store_error(path, e))?;
+                .map_err(Failure::Sql)?;
         }
         SCHEMA_VERSION => {}
         other => {
-            return Err(Error::new(
+            return Err(Failure::Store(Error::new(
                 ErrorKind::Protocol,
                 format!(
                     "the ban store {} has schema version {other}, and this build knows only {SCHEMA_VERSION} (was it written by a newer moderator?)",
                     path.display()
                 ),
-            ));
+            )));
         }
     }
-    tx.commit().map_err(|e| store_error(path, e))?;
+    tx.commit().map_err(Failure::Sql)?;
     Ok(conn)
 }
 
@@ -258,18 +288,14 @@ impl BanStore for SqliteBanStore {
         }
         let scope = scope.clone();
         let entries = entries.to_vec();
-        let path = self.path.clone();
         self.run(move |conn| {
-            let fail = |e| store_error(&path, e);
             let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(fail)?;
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
                 let mut insert = tx
                     .prepare_cached(&format!(
                         "INSERT OR REPLACE INTO bans (provider, account, room, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-                    ))
-                    .map_err(fail)?;
+                    ))?;
                 for entry in &entries {
                     insert
                         .execute(params![
@@ -282,12 +308,11 @@ impl BanStore for SqliteBanStore {
                             unix_nanos(entry.banned_at),
                             opt_nanos(entry.until),
                             opt_nanos(entry.rule_until),
-                        ])
-                        .map_err(fail)?;
+                        ])?;
                 }
             }
             // Dropped uncommitted on any error above: nothing of this put is kept.
-            tx.commit().map_err(fail)
+            tx.commit()
         })
         .await
     }
@@ -303,20 +328,16 @@ impl BanStore for SqliteBanStore {
         }
         let scope = scope.clone();
         let users = users.to_vec();
-        let path = self.path.clone();
         let now = unix_nanos(now);
         self.run(move |conn| {
-            let fail = |e| store_error(&path, e);
             let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(fail)?;
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut lifted = Vec::with_capacity(users.len());
             {
                 let mut delete = tx
                     .prepare_cached(
                         "DELETE FROM bans WHERE provider = ?1 AND account = ?2 AND room = ?3 AND user_id = ?4 RETURNING until_ns",
-                    )
-                    .map_err(fail)?;
+                    )?;
                 for user in &users {
                     let until: Option<Option<i64>> = delete
                         .query_row(
@@ -328,8 +349,7 @@ impl BanStore for SqliteBanStore {
                             ],
                             |row| row.get(0),
                         )
-                        .optional()
-                        .map_err(fail)?;
+                        .optional()?;
                     lifted.push(match until {
                         None => false,
                         Some(None) => true,
@@ -337,7 +357,7 @@ impl BanStore for SqliteBanStore {
                     });
                 }
             }
-            tx.commit().map_err(fail)?;
+            tx.commit()?;
             Ok(lifted)
         })
         .await
@@ -351,7 +371,6 @@ impl BanStore for SqliteBanStore {
     ) -> Result<Option<BanEntry>, Error> {
         let scope = scope.clone();
         let user = user.clone();
-        let path = self.path.clone();
         let now = unix_nanos(now);
         self.run(move |conn| {
             conn.prepare_cached(&format!(
@@ -371,17 +390,14 @@ impl BanStore for SqliteBanStore {
                     )
                     .optional()
             })
-            .map_err(|e| store_error(&path, e))
         })
         .await
     }
 
     async fn list(&self, scope: &BanScope, now: SystemTime) -> Result<Vec<BanEntry>, Error> {
         let scope = scope.clone();
-        let path = self.path.clone();
         let now = unix_nanos(now);
         self.run(move |conn| {
-            let fail = |e| store_error(&path, e);
             let expired: i64 = conn
                 .prepare_cached(
                     "SELECT count(*) FROM bans WHERE provider = ?1 AND account = ?2 AND room = ?3 AND until_ns <= ?4",
@@ -391,8 +407,7 @@ impl BanStore for SqliteBanStore {
                         params![scope.provider(), scope.account(), scope.room().as_str(), now],
                         |row| row.get(0),
                     )
-                })
-                .map_err(fail)?;
+                })?;
             if expired > 0 {
                 // Expired bans never count; dropping them keeps the file from growing with old bans.
                 conn.prepare_cached(
@@ -405,21 +420,18 @@ impl BanStore for SqliteBanStore {
                         scope.room().as_str(),
                         now
                     ])
-                })
-                .map_err(fail)?;
+                })?;
             }
             let mut select = conn
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM bans WHERE provider = ?1 AND account = ?2 AND room = ?3 AND (until_ns IS NULL OR until_ns > ?4) ORDER BY user_id"
-                ))
-                .map_err(fail)?;
+                ))?;
             let rows = select
                 .query_map(
                     params![scope.provider(), scope.account(), scope.room().as_str(), now],
                     entry_from_row,
-                )
-                .map_err(fail)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+                )?;
+            rows.collect::<Result<Vec<_>, _>>()
         })
         .await
     }
