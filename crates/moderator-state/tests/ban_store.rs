@@ -460,7 +460,7 @@ mod sqlite {
 #[cfg(feature = "redis")]
 mod redis_store {
     use super::*;
-    use moderator_state::testing::{RedisServer, free_port};
+    use moderator_state::testing::RedisServer;
     use moderator_state::{RedisBanStore, open_ban_store};
 
     async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
@@ -610,7 +610,11 @@ mod redis_store {
     /// A closed port: Unavailable within the timeout, naming the host, never the password.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unreachable_redis_is_unavailable_within_the_timeout() {
-        let port = free_port();
+        // A port held bound but not listening: refused, and no other test's server can take it.
+        let held = tokio::net::TcpSocket::new_v4().expect("a socket");
+        held.bind("127.0.0.1:0".parse().expect("an address"))
+            .expect("bind");
+        let port = held.local_addr().expect("its address").port();
         let store = RedisBanStore::connect(&format!("redis://user:hunter2@127.0.0.1:{port}/3"))
             .expect("url")
             .with_timeout(Duration::from_millis(500));
