@@ -18,9 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use moderator::mock::MockAdapter;
-use moderator::{
-    BanRequest, ErrorKind, Moderator, RoomId, TokenDecision, TokenOptions, UserId,
-};
+use moderator::{BanRequest, ErrorKind, Moderator, RoomId, TokenDecision, TokenOptions, UserId};
 
 /// The query string of a token request.
 #[derive(serde::Deserialize)]
@@ -98,11 +96,27 @@ mod tests {
             .ban(&BanRequest::new("lobby", ["raider"]).with_reason("raid"))
             .await
             .unwrap();
-        assert_eq!(ask(moderator.clone(), "lobby", "raider").await, StatusCode::FORBIDDEN);
-        assert!(mock.side_calls().iter().all(|call| call.api != "issue_token"));
-        assert_eq!(ask(moderator.clone(), "lobby", "regular").await, StatusCode::OK);
-        assert_eq!(ask(moderator.clone(), "other-room", "raider").await, StatusCode::OK);
-        moderator.unban(&RoomId::new("lobby"), &["raider".into()]).await.unwrap();
+        assert_eq!(
+            ask(moderator.clone(), "lobby", "raider").await,
+            StatusCode::FORBIDDEN
+        );
+        assert!(
+            mock.side_calls()
+                .iter()
+                .all(|call| call.api != "issue_token")
+        );
+        assert_eq!(
+            ask(moderator.clone(), "lobby", "regular").await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            ask(moderator.clone(), "other-room", "raider").await,
+            StatusCode::OK
+        );
+        moderator
+            .unban(&RoomId::new("lobby"), &["raider".into()])
+            .await
+            .unwrap();
         assert_eq!(ask(moderator, "lobby", "raider").await, StatusCode::OK);
     }
 

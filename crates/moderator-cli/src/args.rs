@@ -378,6 +378,13 @@ pub struct BenchArgs {
     /// users, default 1,000) and measure the adapters' per-call overhead over hand-written calls.
     #[arg(long, conflicts_with_all = ["contention", "redis", "providers"])]
     pub compare: bool,
+    /// Instead: a raid list with accounts that already left, against ZIM's strict reading, removed
+    /// with the presence check and without it (`--users`, default 1,000; `--absent`, default a tenth).
+    #[arg(long, conflicts_with_all = ["contention", "redis", "providers", "compare"])]
+    pub presence: bool,
+    /// With `--presence`: how many of the users have left the room.
+    #[arg(long, value_name = "N", requires = "presence")]
+    pub absent: Option<usize>,
     /// With `--compare`: sequential calls for the overhead measurement.
     #[arg(long, default_value_t = 1_000, requires = "compare")]
     pub overhead_calls: usize,

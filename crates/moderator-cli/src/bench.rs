@@ -183,6 +183,7 @@ impl Target<'_> {
             .arg("--users-file")
             .arg(users_file)
             .arg("--json")
+            .arg("--no-presence-check")
             .env_remove("MODERATOR_REDIS_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -213,6 +214,17 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
         )
         .await?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.presence {
+        let users = args.users.unwrap_or(1_000);
+        let absent = args.absent.unwrap_or(users / 10);
+        let all_right =
+            crate::bench_presence::run(users, absent, args.latency.into(), args.json).await?;
+        return Ok(if all_right {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     let emulator = Emulator::start().await.map_err(Failure::Io)?;
     let providers = if args.providers.is_empty() {
@@ -341,8 +353,12 @@ async fn measure(
     if args.contention.is_none() {
         let moderator = target.moderator().await?;
         let (room, users) = &jobs[0];
+        // The quota runs measure kicks at the rate; every user is in the room, so no presence
+        // check (`--presence` measures that).
         moderator
-            .disconnect(&DisconnectRequest::new(room.as_str(), users.clone()))
+            .disconnect(
+                &DisconnectRequest::new(room.as_str(), users.clone()).without_presence_check(),
+            )
             .await
             .map_err(Failure::Config)?;
     } else {

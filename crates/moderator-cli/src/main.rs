@@ -6,6 +6,8 @@ mod ban;
 mod bench;
 #[cfg(feature = "emulators")]
 mod bench_compare;
+#[cfg(feature = "emulators")]
+mod bench_presence;
 mod connect;
 #[cfg(feature = "emulators")]
 mod demo;

@@ -17,7 +17,10 @@ use crate::{Failure, connect, output};
 pub async fn token(args: TokenArgs) -> Result<ExitCode, Failure> {
     let target = &args.target.target;
     let provider = target.provider;
-    if provider.capabilities().is_some_and(|caps| caps.tokens.is_none()) {
+    if provider
+        .capabilities()
+        .is_some_and(|caps| caps.tokens.is_none())
+    {
         return Err(Failure::Config(
             Error::new(
                 ErrorKind::Unsupported,
