@@ -98,7 +98,9 @@ fn main() -> ExitCode {
 
 fn init_tracing(verbose: u8) {
     let level = match verbose {
-        0 => "warn",
+        // The AWS SDK warns once per credential source it tries; a missing credential is reported
+        // by the command itself, in one line.
+        0 => "warn,aws_config=error",
         1 => "info",
         _ => "debug",
     };

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
 use futures::stream;
-use tracing::{Instrument, info_span, warn};
+use tracing::{Instrument, info, info_span, warn};
 
 use super::Engine;
 use super::side_calls::SideApi;
@@ -199,8 +199,10 @@ impl<A: Adapter> Engine<A> {
                     BanUserReport { user, outcome }
                 })
                 .collect();
+            // Returned in the report; logged at info so that a caller printing them does not show
+            // them twice.
             for warning in &warnings {
-                warn!(provider, "{warning}");
+                info!(provider, "{warning}");
             }
             Ok(BanReport {
                 room: request.room().clone(),
