@@ -119,13 +119,9 @@ async fn a_user_leaving_between_check_and_kick_is_resolved_by_a_second_check_not
         .await
         .unwrap();
     assert!(report.all_gone());
-    let presence_calls = mock
-        .side_calls()
-        .iter()
-        .filter(|c| c.api == "presence")
-        .count();
-    // 4 queries before the kick, 4 after the failed kick (40 users at 10 a call).
-    assert_eq!(presence_calls, 8);
+    // The room (40 members) is one page: listed before the kick, and again after the failed kick.
+    let side: Vec<_> = mock.side_calls().into_iter().map(|c| c.api).collect();
+    assert_eq!(side, ["members_page", "members_page"]);
     assert_eq!(
         mock.calls().len(),
         2,
@@ -263,7 +259,14 @@ impl moderator_core::AuditHook for Heard {
 #[tokio::test(start_paused = true)]
 async fn giving_up_during_the_presence_check_still_gives_every_user_one_outcome() {
     let present = ids("present", 30);
-    let mock = strict_zim("stage", &present);
+    // Presence by asking only (no listing), so that the check takes a while: 3 queries at 5/s.
+    let mock = MockAdapter::with_capabilities(
+        Capabilities::new(50)
+            .with_rate_per_second(20)
+            .with_presence(ApiLimits::new(10).with_rate_per_second(5).per_room())
+            .with_absent_users(AbsentUsers::FailTheCall),
+    );
+    mock.seed_room("stage", present.iter().cloned());
     let heard = Arc::new(Heard::default());
     let moderator = moderator_core::Engine::builder(mock.clone())
         .audit(heard.clone())
@@ -312,4 +315,25 @@ async fn a_presence_check_failing_for_the_whole_room_sends_no_kick() {
                 .error()
                 .is_some_and(|e| e.kind() == ErrorKind::NotFound)
     }));
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_a_large_room_a_few_users_are_asked_about_after_one_page() {
+    // 20,000 members are 40 pages (about 2 s at 20/s); 30 users are 3 queries (0.4 s at 5/s).
+    let members = ids("member", 20_000);
+    let mock = strict_zim("arena", &members);
+    let mut users: Vec<String> = members[..29].to_vec();
+    users.push("gone-1".to_owned());
+    let report = mock
+        .moderator()
+        .disconnect(&DisconnectRequest::new("arena", users))
+        .await
+        .unwrap();
+    assert!(matches!(
+        report.outcome(&UserId::new("gone-1")),
+        Some(Outcome::NotInRoom)
+    ));
+    let side: Vec<_> = mock.side_calls().into_iter().map(|c| c.api).collect();
+    assert_eq!(side, ["members_page", "presence", "presence", "presence"]);
+    assert_eq!(mock.calls().len(), 1);
 }

@@ -5,11 +5,12 @@
 //! - ask about the users themselves (ZIM `QueryRoomMembers`: 10 users a call, 5/s per room), or
 //! - list the whole room (ZIM `QueryRoomUserList`: 500 members a page, 20/s).
 //!
-//! Asking costs `ceil(users / 10)` calls; listing costs `ceil(room / 500)`. Up to
-//! [`QUERY_FIRST_CALLS`] queries (one second at 5/s) are always cheap enough; beyond that the room's
-//! first page says how big it is, and the engine keeps listing only while that is cheaper than
-//! asking. A check is a snapshot: someone can leave between the check and the kick, which the
-//! dispatch loop resolves by checking that batch again.
+//! Asking costs `ceil(users / 10)` calls at 5/s; listing costs `ceil(room / 500)` calls at 20/s.
+//! When [`QUERY_FIRST_CALLS`] query (up to 10 users) does it, the engine asks; beyond that the
+//! room's first page says how big it is, and the engine keeps listing only while the remaining
+//! pages take no longer than asking would (a room of up to 500 is one call, whatever the request's
+//! size). A check is a snapshot: someone can leave between the check and the kick, which the
+//! dispatch loop resolves by checking that batch again, the same way.
 
 use std::collections::HashSet;
 
@@ -32,7 +33,7 @@ pub(crate) struct Checked {
 }
 
 /// Up to this many presence queries, asking is taken without looking at the room's size.
-pub const QUERY_FIRST_CALLS: usize = 5;
+pub const QUERY_FIRST_CALLS: usize = 1;
 
 /// How presence would be checked before kicking, for plans and dry runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,10 +181,14 @@ impl<A: Adapter> Engine<A> {
         users: &[UserId],
         deadline: Option<Instant>,
     ) -> (Result<Vec<Presence>, Error>, u32) {
-        if self.caps.presence.is_some() {
-            self.query_presence(room, users, deadline).await
-        } else {
-            self.presence_by_listing(room, users, None, deadline).await
+        match (self.caps.presence, self.caps.members) {
+            (Some(query), Some(_)) if calls_for(users.len(), &query) > QUERY_FIRST_CALLS => {
+                let query_calls = Some(calls_for(users.len(), &query));
+                self.presence_by_listing(room, users, query_calls, deadline)
+                    .await
+            }
+            (Some(_), _) => self.query_presence(room, users, deadline).await,
+            (None, _) => self.presence_by_listing(room, users, None, deadline).await,
         }
     }
 
