@@ -7,7 +7,8 @@
 //! - A rule lapses `EffectiveTime` seconds after it was set, on the emulator's clock (tokio's, so
 //!   paused tests can advance it). Expired rules are still listed (the docs say the list holds them,
 //!   perhaps incompletely) until an hour after they lapsed.
-//! - At most 200 rules of one type (100 by IP) in force at once: one more answers 50123.
+//! - At most 200 rules of one type (100 by IP) in force at once: one more answers 50123. The 200 is
+//!   `ZegoConfig::rtc_max_ban_rules` (and the `max_ban_rules` switch), so tests reach it cheaply.
 //! - The feature must be enabled by ZEGO support: with the switch off every rule call answers 9.
 //! - A login to a room is refused while a rule with privilege 1 (Login) covers the user there; the
 //!   error a real client sees is UNVERIFIED, so the emulator's refusal just says which rule.
@@ -221,11 +222,16 @@ pub(super) fn set(shared: &Shared, params: &Params) -> Reply {
         Some(Ok(secs)) if (1..=MAX_EFFECTIVE_TIME).contains(&secs) => secs,
         _ => return Reply::rejected(PARAMETER_ERROR, "EffectiveTime must be 1..86400 seconds"),
     };
+    let max = shared.switches().max_ban_rules;
     let now = Instant::now();
     let rules = &shared.rules;
     let mut map = rules.map();
     map.retain(|_, (rule, _)| rule.expires + LISTED_AFTER_EXPIRY > now);
-    let cap = if key.rule_type == 1 { 100 } else { 200 };
+    let cap = if key.rule_type == 1 {
+        max.min(100)
+    } else {
+        max
+    };
     let in_force = map
         .iter()
         .filter(|(k, (rule, _))| k.rule_type == key.rule_type && rule.expires > now && **k != key)

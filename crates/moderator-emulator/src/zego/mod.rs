@@ -18,7 +18,8 @@
 //!
 //! Where ZEGO's docs give two readings, a switch picks one, in [`ZegoConfig`] at start and on
 //! [`ZegoService`] while running (`POST /_emulator/zego/settings` with `members_spelling`
-//! `"current"|"legacy"`, `end_marker` `"empty"|"zero"`, `ban_rules_enabled`, `api_rate_limits`).
+//! `"current"|"legacy"`, `end_marker` `"empty"|"zero"`, `ban_rules_enabled`, `api_rate_limits`,
+//! `max_ban_rules`).
 //!
 //! ```no_run
 //! use std::net::SocketAddr;
@@ -119,6 +120,9 @@ pub struct ZegoConfig {
     pub rtc_ban_rules: bool,
     /// Whether the per-API limits of the calls other than the kicks are enforced (on by default).
     pub api_rate_limits: bool,
+    /// How many Express RTC ban rules of one type may be in force at once (200, as ZEGO documents;
+    /// rules by IP stay at 100 or this, whichever is lower); one more answers code 50123.
+    pub rtc_max_ban_rules: usize,
 }
 
 impl Default for ZegoConfig {
@@ -135,6 +139,7 @@ impl Default for ZegoConfig {
             zim_end_marker: EndMarker::Empty,
             rtc_ban_rules: true,
             api_rate_limits: true,
+            rtc_max_ban_rules: 200,
         }
     }
 }

@@ -150,6 +150,7 @@ pub(super) struct Switches {
     pub end_marker: EndMarker,
     pub ban_rules_enabled: bool,
     pub api_rate_limits: bool,
+    pub max_ban_rules: usize,
 }
 
 /// Login attempts, in order, and how many were refused.
@@ -335,6 +336,7 @@ struct SwitchSettings {
     end_marker: Option<EndMarker>,
     ban_rules_enabled: Option<bool>,
     api_rate_limits: Option<bool>,
+    max_ban_rules: Option<usize>,
 }
 
 async fn post_settings(
@@ -353,6 +355,9 @@ async fn post_settings(
         }
         if let Some(limited) = settings.api_rate_limits {
             switches.api_rate_limits = limited;
+        }
+        if let Some(max) = settings.max_ban_rules {
+            switches.max_ban_rules = max;
         }
     });
     StatusCode::NO_CONTENT.into_response()
@@ -380,6 +385,7 @@ impl ZegoService {
             end_marker: config.zim_end_marker,
             ban_rules_enabled: config.rtc_ban_rules,
             api_rate_limits: config.api_rate_limits,
+            max_ban_rules: config.rtc_max_ban_rules,
         };
         let shared = Arc::new(Shared {
             product,
@@ -493,5 +499,11 @@ impl ZegoService {
     /// [`Controls::set_rate_limit`]).
     pub fn set_api_rate_limits(&self, enabled: bool) {
         self.shared.switch(|s| s.api_rate_limits = enabled);
+    }
+
+    /// How many ban rules of one type may be in force at once (Express RTC; 200 by default, rules by
+    /// IP at most 100); one more answers code 50123. Rules already set stay.
+    pub fn set_max_ban_rules(&self, max: usize) {
+        self.shared.switch(|s| s.max_ban_rules = max);
     }
 }

@@ -702,6 +702,48 @@ async fn ban_rules_check_parameters_the_200_cap_and_the_permission() {
 }
 
 #[tokio::test]
+async fn the_rule_limit_is_configurable_and_switchable() {
+    let emu = start(ZegoConfig {
+        api_rate_limits: false,
+        rtc_max_ban_rules: 2,
+        ..ZegoConfig::default()
+    })
+    .await;
+    let rule = |user: &str| {
+        format!("RuleType=4&RoomId=r&UserId={user}&DisabledPrivilege[]=1&EffectiveTime=600")
+    };
+    for user in ["a", "b"] {
+        assert_eq!(
+            call(emu.rtc(), &emu, "SetForbidUserRule", &rule(user)).await["Code"],
+            0
+        );
+    }
+    assert_eq!(
+        call(emu.rtc(), &emu, "SetForbidUserRule", &rule("c")).await["Code"],
+        50123
+    );
+    assert_eq!(emu.rtc().ban_rules().len(), 2);
+
+    let switched = reqwest::Client::new()
+        .post(format!("{}/_emulator/zego/settings", emu.rtc().url()))
+        .json(&serde_json::json!({"max_ban_rules": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert!(switched.status().is_success());
+    assert_eq!(
+        call(emu.rtc(), &emu, "SetForbidUserRule", &rule("c")).await["Code"],
+        0
+    );
+    emu.rtc().set_max_ban_rules(1);
+    assert_eq!(
+        call(emu.rtc(), &emu, "SetForbidUserRule", &rule("d")).await["Code"],
+        50123
+    );
+    assert_eq!(emu.rtc().ban_rules().len(), 3, "rules already set stay");
+}
+
+#[tokio::test]
 async fn rtc_side_calls_do_not_use_the_kick_quota_and_have_their_own() {
     let emu = start(ZegoConfig {
         rtc_rate_per_second: NonZeroU32::new(1),
