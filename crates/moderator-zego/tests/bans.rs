@@ -1,12 +1,17 @@
 //! Express RTC ban rules through the adapter against the emulator over loopback HTTP: set, list and
-//! delete; codes 9 and 50123; and the emulator refusing a banned user's login.
+//! delete; codes 9 and 50123 (and a ban through the engine past the rule limit); and the emulator
+//! refusing a banned user's login.
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::*;
-use moderator_core::{Adapter, BanSupport, ErrorKind, RetryStatus, RoomId, UserId, wall_clock_now};
+use moderator_core::{
+    Adapter, BanOutcome, BanRequest, BanSupport, Engine, ErrorKind, JoinCheck, MemoryBanStore,
+    Moderator, RetryStatus, RoomId, UserId, wall_clock_now,
+};
 use moderator_emulator::zego::ZegoConfig;
 use moderator_zego::{is_ban_rule_limit_reached, is_ban_rules_not_enabled};
 
@@ -230,4 +235,74 @@ async fn a_lapsed_rule_is_not_listed_and_lets_the_user_back_in() {
         adapter.ban_rules(&room).await.unwrap().is_empty(),
         "the adapter drops it"
     );
+}
+
+#[tokio::test]
+async fn the_rule_limit_falls_back_to_the_store_with_one_warning() {
+    // The limit at 2 rather than 200: three users ban with two rules and one 50123.
+    let emu = emulator(ZegoConfig {
+        rtc_max_ban_rules: 2,
+        ..ZegoConfig::default()
+    })
+    .await;
+    emu.rtc().seed_room("live", ["a", "b", "c", "fan"]);
+    let store = Arc::new(MemoryBanStore::new());
+    let moderator: Arc<dyn Moderator> = Arc::new(
+        Engine::builder(rtc(&emu).build().unwrap())
+            .ban_store(store.clone())
+            .build(),
+    );
+    let report = moderator
+        .ban(&BanRequest::new("live", ["a", "b", "c"]).for_duration(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+
+    assert!(report.all_banned(), "{report:?}");
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let warning = &report.warnings[0];
+    assert!(
+        warning.contains("no native ban rule for 1 of 3 users")
+            && warning.contains("50123")
+            && warning.contains("limit of 200 active ban rules"),
+        "{warning}"
+    );
+    let native: Vec<bool> = report
+        .users
+        .iter()
+        .map(|entry| match entry.outcome {
+            BanOutcome::Banned { native, .. } => native,
+            ref other => panic!("{}: {other:?}", entry.user.as_str()),
+        })
+        .collect();
+    assert_eq!(native.iter().filter(|n| **n).count(), 2, "{report:?}");
+    let rules = emu.rtc().ban_rules();
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    let set_calls = emu
+        .rtc()
+        .controls()
+        .requests()
+        .iter()
+        .filter(|request| value(request, "Action") == "SetForbidUserRule")
+        .count();
+    assert_eq!(set_calls, 3, "two rules set, one refused, no retry");
+
+    let room = RoomId::new("live");
+    for user in ["a", "b", "c"] {
+        assert!(
+            matches!(
+                moderator.check(&room, &UserId::new(user)).await.unwrap(),
+                JoinCheck::Banned { .. }
+            ),
+            "{user}"
+        );
+    }
+    assert_eq!(
+        moderator.check(&room, &UserId::new("fan")).await.unwrap(),
+        JoinCheck::Allowed
+    );
+    assert_eq!(moderator.bans(&room).await.unwrap().len(), 3);
+    // Removed all the same, the one without a rule too.
+    assert_eq!(emu.rtc().members("live"), Some(vec!["fan".to_owned()]));
+    let kicked: Vec<String> = emu.rtc().kicks().into_iter().map(|k| k.user).collect();
+    assert_eq!(kicked.len(), 3, "{kicked:?}");
 }
