@@ -47,14 +47,24 @@ async fn one_call_removes_a_user_from_chat_and_video_and_reports_each_room() {
     let providers: Vec<_> = reports.iter().map(|r| r.provider).collect();
     assert_eq!(providers, ["zego-zim", "zego-rtc", "mock"]);
     let chat = reports[0].result.as_ref().expect("ZIM was sent");
-    assert!(matches!(chat.outcome(&"raider".into()), Some(Outcome::Disconnected)));
+    assert!(matches!(
+        chat.outcome(&"raider".into()),
+        Some(Outcome::Disconnected)
+    ));
     // ZIM checked presence first: the absent account was never put in a kick.
-    assert!(matches!(chat.outcome(&"already-gone".into()), Some(Outcome::NotInRoom)));
+    assert!(matches!(
+        chat.outcome(&"already-gone".into()),
+        Some(Outcome::NotInRoom)
+    ));
     let video = reports[1].result.as_ref().expect("RTC was sent");
     assert!(video.all_gone());
     let failed = reports[2].result.as_ref().expect("the mock was sent");
     assert_eq!(failed.summary().failed, 2);
-    assert!(failed.failures().all(|(_, e)| e.kind() == ErrorKind::Unauthenticated));
+    assert!(
+        failed
+            .failures()
+            .all(|(_, e)| e.kind() == ErrorKind::Unauthenticated)
+    );
 
     assert_eq!(zego.zim().members("match-42"), Some(vec!["fan".to_owned()]));
     assert_eq!(zego.rtc().members("match-42"), Some(vec!["fan".to_owned()]));
