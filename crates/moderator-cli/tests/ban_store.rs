@@ -4,23 +4,14 @@
 //! the bans, lifts included.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use moderator_emulator::Emulator;
 use moderator_state::testing::RedisServer;
 
 mod common;
-use common::{TempDir, configured, json_lines, run, stderr, stdout};
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
+use common::bans::{IvsCalls, issued, lines_of, listed, refused, room_args, run_expecting};
+use common::{TempDir, configured, run, stdout};
 
 /// The binary against the emulator with `home` as its home directory and no `--store`: the data
 /// directory is the home's (no `XDG_DATA_HOME`), so the ban store is the default file under it.
@@ -35,7 +26,7 @@ fn bans_at(emulator: &Emulator, home: &Path, room: &str) -> Command {
     at_home(
         emulator,
         home,
-        &["bans", "--provider", "ivschat", "--room", room, "--json"],
+        &room_args("bans", "ivschat", room, &[], &["--json"]),
     )
 }
 
@@ -59,15 +50,6 @@ fn store_files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// The users `bans --json` lists.
-fn listed(output: &Output) -> Vec<String> {
-    let lines = json_lines(output);
-    let (_summary, bans) = lines.split_last().expect("a summary line");
-    bans.iter()
-        .map(|ban| ban["user"].as_str().expect("a user").to_owned())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn without_store_the_ban_outlives_the_process_in_the_homes_data_directory() {
     let emulator = Emulator::start().await.expect("emulators start");
@@ -76,24 +58,14 @@ async fn without_store_the_ban_outlives_the_process_in_the_homes_data_directory(
     let ivs = emulator.ivschat();
     let room = ivs.room_arn("lobby");
     ivs.seed_room(&room, ["troll", "regular"]);
+    let token_for_troll = room_args("token", "ivschat", &room, &["troll"], &[]);
 
     let ban = at_home(
         &emulator,
         home.path(),
-        &[
-            "ban",
-            "--provider",
-            "ivschat",
-            "--room",
-            &room,
-            "--user",
-            "troll",
-            "--reason",
-            "spam",
-        ],
+        &room_args("ban", "ivschat", &room, &["troll"], &["--reason", "spam"]),
     );
-    let output = run(ban).await;
-    assert_exit(&output, 0);
+    run_expecting(ban, 0).await;
     assert_eq!(ivs.members(&room), Some(vec!["regular".to_owned()]));
     let files = store_files(home.path());
     assert_eq!(files.len(), 1, "one store file under the home: {files:?}");
@@ -104,61 +76,21 @@ async fn without_store_the_ban_outlives_the_process_in_the_homes_data_directory(
     );
 
     // A second process on the same host (same home): the ban is there.
-    let output = run(bans_at(&emulator, home.path(), &room)).await;
-    assert_exit(&output, 0);
+    let output = run_expecting(bans_at(&emulator, home.path(), &room), 0).await;
     assert_eq!(listed(&output), ["troll"]);
 
-    let calls = ivs.controls().counters().requests;
-    let tokens = ivs.token_controls().counters().requests;
-    let refused = at_home(
-        &emulator,
-        home.path(),
-        &[
-            "token",
-            "--provider",
-            "ivschat",
-            "--room",
-            &room,
-            "--user",
-            "troll",
-        ],
-    );
-    let output = run(refused).await;
-    assert_exit(&output, 1);
-    assert!(stdout(&output).is_empty(), "no token: {}", stdout(&output));
+    let calls = IvsCalls::of(ivs);
+    let error = refused(&run(at_home(&emulator, home.path(), &token_for_troll)).await);
     assert!(
-        stderr(&output).contains("refused") && stderr(&output).contains("spam"),
-        "{}",
-        stderr(&output)
+        error.contains("refused") && error.contains("spam"),
+        "{error}"
     );
-    assert_eq!(ivs.controls().counters().requests, calls);
-    assert_eq!(
-        ivs.token_controls().counters().requests,
-        tokens,
-        "no token call"
-    );
-    assert!(ivs.chat_tokens().is_empty());
+    calls.assert_none_since(ivs);
 
     // Another home (another host's default store): no ban there.
-    let output = run(bans_at(&emulator, other_home.path(), &room)).await;
-    assert_exit(&output, 0);
+    let output = run_expecting(bans_at(&emulator, other_home.path(), &room), 0).await;
     assert!(listed(&output).is_empty(), "{}", stdout(&output));
-    let issued = at_home(
-        &emulator,
-        other_home.path(),
-        &[
-            "token",
-            "--provider",
-            "ivschat",
-            "--room",
-            &room,
-            "--user",
-            "troll",
-        ],
-    );
-    let output = run(issued).await;
-    assert_exit(&output, 0);
-    assert!(!stdout(&output).trim().is_empty());
+    issued(&run(at_home(&emulator, other_home.path(), &token_for_troll)).await);
     assert_eq!(ivs.chat_tokens().len(), 1);
     // Still banned at the first home.
     assert_eq!(
@@ -190,72 +122,44 @@ async fn two_hosts_share_bans_and_lifts_through_redis() {
         command.env("MODERATOR_BAN_STORE", &url);
         command
     };
-    let token_args = [
-        "token",
-        "--provider",
-        "ivschat",
-        "--room",
-        &room,
-        "--user",
-        "troll",
-    ];
+    let token_for_troll = room_args("token", "ivschat", &room, &["troll"], &[]);
 
-    let output = run(on_a(&[
-        "ban",
-        "--provider",
-        "ivschat",
-        "--room",
-        &room,
-        "--user",
-        "troll",
-        "--duration",
-        "1h",
-        "--reason",
-        "raid",
-    ]))
+    run_expecting(
+        on_a(&room_args(
+            "ban",
+            "ivschat",
+            &room,
+            &["troll"],
+            &["--duration", "1h", "--reason", "raid"],
+        )),
+        0,
+    )
     .await;
-    assert_exit(&output, 0);
     assert_eq!(ivs.members(&room), Some(vec!["regular".to_owned()]));
 
-    let tokens = ivs.token_controls().counters().requests;
-    let output = run(on_b(&token_args)).await;
-    assert_exit(&output, 1);
-    assert!(stderr(&output).contains("raid"), "{}", stderr(&output));
-    assert_eq!(ivs.token_controls().counters().requests, tokens);
-    let output = run(on_b(&[
-        "bans",
-        "--provider",
-        "ivschat",
-        "--room",
-        &room,
-        "--json",
-    ]))
+    let calls = IvsCalls::of(ivs);
+    let error = refused(&run(on_b(&token_for_troll)).await);
+    assert!(error.contains("raid"), "{error}");
+    calls.assert_none_since(ivs);
+    let output = run_expecting(
+        on_b(&room_args("bans", "ivschat", &room, &[], &["--json"])),
+        0,
+    )
     .await;
-    assert_exit(&output, 0);
     assert_eq!(listed(&output), ["troll"]);
 
-    let output = run(on_b(&[
-        "unban",
-        "--provider",
-        "ivschat",
-        "--room",
-        &room,
-        "--user",
-        "troll",
-    ]))
+    let output = run_expecting(
+        on_b(&room_args("unban", "ivschat", &room, &["troll"], &[])),
+        0,
+    )
     .await;
-    assert_exit(&output, 0);
     assert!(
-        stdout(&output)
-            .lines()
-            .any(|l| l.starts_with("lifted") && l.ends_with("troll")),
+        lines_of(&stdout(&output), "lifted").any(|l| l.ends_with("troll")),
         "{}",
         stdout(&output)
     );
 
-    let output = run(on_a(&token_args)).await;
-    assert_exit(&output, 0);
-    assert!(!stdout(&output).trim().is_empty());
+    issued(&run(on_a(&token_for_troll)).await);
     assert_eq!(ivs.chat_tokens().len(), 1, "the token was issued");
     // Neither host wrote a default store file: the bans were in Redis only.
     assert!(store_files(host_a.path()).is_empty());

@@ -7,6 +7,7 @@ use std::process::Output;
 use moderator_emulator::Emulator;
 
 mod common;
+use common::bans::{IvsCalls, issued, lines_of, listed, refused, room_args, run_expecting};
 use common::{TempDir, configured, json_lines, run, stderr, stdout};
 
 /// The command with `--store` pointing at this test's ban store file.
@@ -17,14 +18,9 @@ fn with_store(emulator: &Emulator, dir: &TempDir, args: &[&str]) -> std::process
     command
 }
 
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
+/// Runs `args` with this test's ban store and checks that the process ended with `code`.
+async fn run_with_store(emulator: &Emulator, dir: &TempDir, args: &[&str], code: i32) -> Output {
+    run_expecting(with_store(emulator, dir, args), code).await
 }
 
 fn now_unix() -> u64 {
@@ -41,30 +37,27 @@ async fn ban_then_bans_then_unban_on_rtc() {
     rtc.seed_room("stage", ["troll", "regular"]);
 
     let before = now_unix();
-    let ban = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
+        &room_args(
             "ban",
-            "--provider",
             "zego-rtc",
-            "--room",
             "stage",
-            "--user",
-            "troll",
-            "--user",
-            "raider",
-            "--duration",
-            "1h",
-            "--reason",
-            "spam",
-            "--by",
-            "alice",
-            "--json",
-        ],
-    );
-    let output = run(ban).await;
-    assert_exit(&output, 0);
+            &["troll", "raider"],
+            &[
+                "--duration",
+                "1h",
+                "--reason",
+                "spam",
+                "--by",
+                "alice",
+                "--json",
+            ],
+        ),
+        0,
+    )
+    .await;
     let lines = json_lines(&output);
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(lines[0]["user"], "troll");
@@ -92,13 +85,13 @@ async fn ban_then_bans_then_unban_on_rtc() {
         rtc.ban_rules()
     );
 
-    let listed = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &["bans", "--provider", "zego-rtc", "--room", "stage"],
-    );
-    let output = run(listed).await;
-    assert_exit(&output, 0);
+        &room_args("bans", "zego-rtc", "stage", &[], &[]),
+        0,
+    )
+    .await;
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "2 bans in stage on zego-rtc", "{text}");
@@ -109,49 +102,30 @@ async fn ban_then_bans_then_unban_on_rtc() {
         .expect("troll's ban");
     assert!(troll.contains("spam") && troll.contains("alice"), "{troll}");
 
-    let unban = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
-            "unban",
-            "--provider",
-            "zego-rtc",
-            "--room",
-            "stage",
-            "--user",
-            "troll",
-            "--user",
-            "nobody",
-        ],
-    );
-    let output = run(unban).await;
-    assert_exit(&output, 0);
+        &room_args("unban", "zego-rtc", "stage", &["troll", "nobody"], &[]),
+        0,
+    )
+    .await;
     let text = stdout(&output);
     assert!(
-        text.lines()
-            .any(|l| l.starts_with("lifted") && l.ends_with("troll")),
+        lines_of(&text, "lifted").any(|l| l.ends_with("troll")),
         "{text}"
     );
     assert!(
-        text.lines()
-            .any(|l| l.starts_with("not banned") && l.ends_with("nobody")),
+        lines_of(&text, "not banned").any(|l| l.ends_with("nobody")),
         "{text}"
     );
 
-    let listed = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
-            "bans",
-            "--provider",
-            "zego-rtc",
-            "--room",
-            "stage",
-            "--json",
-        ],
-    );
-    let output = run(listed).await;
-    assert_exit(&output, 0);
+        &room_args("bans", "zego-rtc", "stage", &[], &["--json"]),
+        0,
+    )
+    .await;
     let lines = json_lines(&output);
     let (summary, bans) = lines.split_last().expect("a summary");
     assert_eq!(summary["summary"]["bans"], 1, "{lines:?}");
@@ -167,50 +141,33 @@ async fn a_banned_user_gets_no_token_and_the_provider_is_not_called() {
     let room = ivs.room_arn("lobby");
     ivs.seed_room(&room, ["troll", "regular"]);
 
-    let ban = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
+        &room_args(
             "ban",
-            "--provider",
             "ivschat",
-            "--room",
             &room,
-            "--user",
-            "troll",
-            "--reason",
-            "hate speech",
-        ],
-    );
-    let output = run(ban).await;
-    assert_exit(&output, 0);
+            &["troll"],
+            &["--reason", "hate speech"],
+        ),
+        0,
+    )
+    .await;
     let text = stdout(&output);
     assert!(
-        text.lines()
-            .any(|l| l.starts_with("banned") && l.contains("troll") && l.contains("until lifted")),
+        lines_of(&text, "banned").any(|l| l.contains("troll") && l.contains("until lifted")),
         "{text}"
     );
     assert_eq!(ivs.members(&room), Some(vec!["regular".to_owned()]));
 
-    let calls = ivs.controls().counters().requests;
-    let tokens = ivs.token_controls().counters().requests;
-    let refused = with_store(
+    let calls = IvsCalls::of(ivs);
+    let token = with_store(
         &emulator,
         &dir,
-        &[
-            "token",
-            "--provider",
-            "ivschat",
-            "--room",
-            &room,
-            "--user",
-            "troll",
-        ],
+        &room_args("token", "ivschat", &room, &["troll"], &[]),
     );
-    let output = run(refused).await;
-    assert_exit(&output, 1);
-    assert!(stdout(&output).is_empty(), "no token: {}", stdout(&output));
-    let error = stderr(&output);
+    let error = refused(&run(token).await);
     assert_eq!(error.lines().count(), 1, "one line: {error}");
     assert!(
         error.contains("troll")
@@ -219,60 +176,42 @@ async fn a_banned_user_gets_no_token_and_the_provider_is_not_called() {
             && error.contains("hate speech"),
         "{error}"
     );
-    assert_eq!(
-        ivs.controls().counters().requests,
-        calls,
-        "the provider was not asked"
-    );
-    assert_eq!(ivs.token_controls().counters().requests, tokens);
-    assert!(ivs.chat_tokens().is_empty(), "no token was issued");
+    calls.assert_none_since(ivs);
 
-    let issued = with_store(
+    let token = with_store(
         &emulator,
         &dir,
-        &[
+        &room_args(
             "token",
-            "--provider",
             "ivschat",
-            "--room",
             &room,
-            "--user",
-            "regular",
-            "--capability",
-            "SEND_MESSAGE",
-            "--session-duration",
-            "30m",
-            // Debug traces of every crate: the token must still appear only on stdout.
-            "-vv",
-        ],
+            &["regular"],
+            &[
+                "--capability",
+                "SEND_MESSAGE",
+                "--session-duration",
+                "30m",
+                // Debug traces of every crate: the token must still appear only on stdout.
+                "-vv",
+            ],
+        ),
     );
-    let output = run(issued).await;
-    assert_exit(&output, 0);
-    let token = stdout(&output);
-    let token = token.trim();
-    assert!(!token.is_empty() && !token.contains(' '), "{token:?}");
+    let output = run(token).await;
+    let token = issued(&output);
+    assert!(!token.contains(' '), "{token:?}");
     assert_eq!(ivs.chat_tokens().len(), 1, "one token issued");
     assert!(
-        !stderr(&output).contains(token),
+        !stderr(&output).contains(&token),
         "the token is only on stdout"
     );
 
-    let json = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
-            "token",
-            "--provider",
-            "ivschat",
-            "--room",
-            &room,
-            "--user",
-            "regular",
-            "--json",
-        ],
-    );
-    let output = run(json).await;
-    assert_exit(&output, 0);
+        &room_args("token", "ivschat", &room, &["regular"], &["--json"]),
+        0,
+    )
+    .await;
     let lines = json_lines(&output);
     assert_eq!(lines.len(), 1);
     assert!(
@@ -290,68 +229,44 @@ async fn enablex_issues_tokens_and_refuses_them_after_a_ban() {
     let enablex = emulator.enablex();
     enablex.seed_room("stage", ["alice"]);
 
-    let issued = with_store(
+    let token = with_store(
         &emulator,
         &dir,
-        &[
+        &room_args(
             "token",
-            "--provider",
             "enablex",
-            "--room",
             "stage",
-            "--user",
-            "bob",
-            "--name",
-            "Bob",
-            "--role",
-            "participant",
-        ],
+            &["bob"],
+            &["--name", "Bob", "--role", "participant"],
+        ),
     );
-    let output = run(issued).await;
-    assert_exit(&output, 0);
-    assert!(!stdout(&output).trim().is_empty());
+    issued(&run(token).await);
 
-    let ban = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
+        &room_args(
             "ban",
-            "--provider",
             "enablex",
-            "--room",
             "stage",
-            "--user",
-            "bob",
-            "--duration",
-            "10m",
-            "--reason",
-            "spam",
-        ],
-    );
-    let output = run(ban).await;
-    assert_exit(&output, 0);
+            &["bob"],
+            &["--duration", "10m", "--reason", "spam"],
+        ),
+        0,
+    )
+    .await;
     assert!(
         stdout(&output).contains("not in room"),
         "{}",
         stdout(&output)
     );
 
-    let refused = with_store(
+    let token = with_store(
         &emulator,
         &dir,
-        &[
-            "token",
-            "--provider",
-            "enablex",
-            "--room",
-            "stage",
-            "--user",
-            "bob",
-        ],
+        &room_args("token", "enablex", "stage", &["bob"], &[]),
     );
-    let output = run(refused).await;
-    assert_exit(&output, 1);
-    let error = stderr(&output);
+    let error = refused(&run(token).await);
     assert_eq!(error.lines().count(), 1, "{error}");
     assert!(error.contains("bob") && error.contains("spam"), "{error}");
 }
@@ -364,33 +279,20 @@ async fn bad_ban_and_token_requests_exit_two_before_sending() {
     rtc.seed_room("stage", ["troll"]);
     for args in [
         // No users: an empty list never means everyone.
-        &["ban", "--provider", "zego-rtc", "--room", "stage"][..],
-        &[
+        room_args("ban", "zego-rtc", "stage", &[], &[]),
+        room_args(
             "ban",
-            "--provider",
             "zego-rtc",
-            "--room",
             "stage",
-            "--user",
-            "troll",
-            "--duration",
-            "soon",
-        ],
-        &["unban", "--provider", "zego-rtc", "--room", "stage"],
+            &["troll"],
+            &["--duration", "soon"],
+        ),
+        room_args("unban", "zego-rtc", "stage", &[], &[]),
         // ZEGO issues no tokens through moderator.
-        &[
-            "token",
-            "--provider",
-            "zego-rtc",
-            "--room",
-            "stage",
-            "--user",
-            "troll",
-        ],
-        &["token", "--provider", "ivschat", "--room", "stage"],
+        room_args("token", "zego-rtc", "stage", &["troll"], &[]),
+        room_args("token", "ivschat", "stage", &[], &[]),
     ] {
-        let output = run(with_store(&emulator, &dir, args)).await;
-        assert_exit(&output, 2);
+        let output = run_with_store(&emulator, &dir, &args, 2).await;
         assert!(
             stderr(&output).starts_with("error:")
                 || stderr(&output).starts_with("moderator: error:"),
@@ -409,35 +311,18 @@ async fn native_rules_not_enabled_is_one_warning_and_the_ban_still_holds() {
     let rtc = emulator.zego().rtc();
     rtc.seed_room("stage", ["troll", "raider"]);
     rtc.set_ban_rules_enabled(false);
-    let ban = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
-            "ban",
-            "--provider",
-            "zego-rtc",
-            "--room",
-            "stage",
-            "--user",
-            "troll",
-            "--user",
-            "raider",
-        ],
-    );
-    let output = run(ban).await;
-    assert_exit(&output, 0);
+        &room_args("ban", "zego-rtc", "stage", &["troll", "raider"], &[]),
+        0,
+    )
+    .await;
     let error = stderr(&output);
-    let warnings: Vec<&str> = error
-        .lines()
-        .filter(|l| l.starts_with("moderator: warning:"))
-        .collect();
+    let warnings: Vec<&str> = lines_of(&error, "moderator: warning:").collect();
     assert_eq!(warnings.len(), 1, "once, not per user: {error}");
     assert!(
-        stdout(&output)
-            .lines()
-            .filter(|l| l.starts_with("banned"))
-            .count()
-            == 2,
+        lines_of(&stdout(&output), "banned").count() == 2,
         "{}",
         stdout(&output)
     );
@@ -459,48 +344,34 @@ async fn a_ban_whose_kick_fails_exits_one_and_says_the_ban_is_recorded() {
             headers: vec![("content-type".to_owned(), "application/json".to_owned())],
         },
     );
-    let ban = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
+        &room_args(
             "ban",
-            "--provider",
             "zego-zim",
-            "--room",
             "lobby",
-            "--user",
-            "troll",
-            "--reason",
-            "spam",
-        ],
-    );
-    let output = run(ban).await;
-    assert_exit(&output, 1);
+            &["troll"],
+            &["--reason", "spam"],
+        ),
+        1,
+    )
+    .await;
     let text = stdout(&output);
     assert!(
-        text.lines()
-            .any(|l| l.starts_with("failed") && l.contains("troll") && l.contains("recorded")),
+        lines_of(&text, "failed").any(|l| l.contains("troll") && l.contains("recorded")),
         "{text}"
     );
     assert_eq!(zim.members("lobby"), Some(vec!["troll".to_owned()]));
     // Recorded all the same: the room's bans list the user.
-    let listed = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
-            "bans",
-            "--provider",
-            "zego-zim",
-            "--room",
-            "lobby",
-            "--json",
-        ],
-    );
-    let output = run(listed).await;
-    assert_exit(&output, 0);
-    let lines = json_lines(&output);
-    assert_eq!(lines.len(), 2, "{lines:?}");
-    assert_eq!(lines[0]["user"], "troll");
+        &room_args("bans", "zego-zim", "lobby", &[], &["--json"]),
+        0,
+    )
+    .await;
+    assert_eq!(listed(&output), ["troll"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -512,47 +383,33 @@ async fn hostile_reasons_and_ids_are_escaped_in_bans_and_in_the_refusal() {
     let hostile_user = "\u{1b}]0;owned\u{7}mallory";
     let hostile_reason = "\u{1b}[2J\u{1b}[Hcleared\r\n\u{202e}";
     ivs.seed_room(&room, [hostile_user]);
-    let ban = with_store(
+    let output = run_with_store(
         &emulator,
         &dir,
-        &[
+        &room_args(
             "ban",
-            "--provider",
             "ivschat",
-            "--room",
             &room,
-            "--user",
-            hostile_user,
-            "--reason",
-            hostile_reason,
-            "--by",
-            "\u{1b}[31mop",
-        ],
-    );
-    let output = run(ban).await;
-    assert_exit(&output, 0);
-    let listed = with_store(
+            &[hostile_user],
+            &["--reason", hostile_reason, "--by", "\u{1b}[31mop"],
+        ),
+        0,
+    )
+    .await;
+    let bans = run_with_store(
         &emulator,
         &dir,
-        &["bans", "--provider", "ivschat", "--room", &room],
-    );
-    let bans = run(listed).await;
-    assert_exit(&bans, 0);
-    let refused = with_store(
+        &room_args("bans", "ivschat", &room, &[], &[]),
+        0,
+    )
+    .await;
+    let token = with_store(
         &emulator,
         &dir,
-        &[
-            "token",
-            "--provider",
-            "ivschat",
-            "--room",
-            &room,
-            "--user",
-            hostile_user,
-        ],
+        &room_args("token", "ivschat", &room, &[hostile_user], &[]),
     );
-    let refusal = run(refused).await;
-    assert_exit(&refusal, 1);
+    let refusal = run(token).await;
+    refused(&refusal);
     for output in [&output, &bans, &refusal] {
         for text in [stdout(output), stderr(output)] {
             assert!(

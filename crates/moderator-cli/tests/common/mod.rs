@@ -10,6 +10,8 @@ use std::process::{Command, Output, Stdio};
 
 use moderator_emulator::Emulator;
 
+pub mod bans;
+
 /// The built `moderator` binary, with every provider, Redis and log variable of this environment
 /// removed, so that a test sets exactly what it means.
 pub fn moderator() -> Command {
