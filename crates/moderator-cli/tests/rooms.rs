@@ -7,6 +7,26 @@ use moderator_emulator::{Emulator, Fault};
 mod common;
 use common::{TempDir, configured, json_lines, run, stderr, stdout};
 
+/// `kick` fanned out: `--target <target>` for each of `targets`, `--user <user>` for each of
+/// `users`, then `rest`.
+fn kick_targets(
+    emulator: &Emulator,
+    home: &TempDir,
+    targets: &[&str],
+    users: &[&str],
+    rest: &[&str],
+) -> std::process::Command {
+    let mut command = configured(emulator, home.path(), &["kick"]);
+    for target in targets {
+        command.args(["--target", target]);
+    }
+    for user in users {
+        command.args(["--user", user]);
+    }
+    command.args(rest);
+    command
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn members_counts_first_then_lists_every_member_on_zim_and_rtc() {
     let emulator = Emulator::start().await.expect("emulators start");
@@ -134,21 +154,12 @@ async fn kick_fans_out_to_two_targets_and_exits_one_when_one_of_them_fails() {
             headers: vec![("content-type".to_owned(), "application/json".to_owned())],
         },
     );
-    let command = configured(
+    let command = kick_targets(
         &emulator,
-        home.path(),
-        &[
-            "kick",
-            "--target",
-            "zego-zim:lobby",
-            "--target",
-            "zego-rtc:stage",
-            "--user",
-            "a",
-            "--user",
-            "b",
-            "--json",
-        ],
+        &home,
+        &["zego-zim:lobby", "zego-rtc:stage"],
+        &["a", "b"],
+        &["--json"],
     );
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
@@ -188,18 +199,12 @@ async fn kick_fans_out_for_people_with_a_header_per_target_and_exits_zero() {
     let zego = emulator.zego();
     zego.zim().seed_room("lobby", ["a", "c"]);
     zego.rtc().seed_room("stage", ["a", "d"]);
-    let command = configured(
+    let command = kick_targets(
         &emulator,
-        home.path(),
-        &[
-            "kick",
-            "--target",
-            "zego-zim:lobby",
-            "--target",
-            "zego-rtc:stage",
-            "--user",
-            "a",
-        ],
+        &home,
+        &["zego-zim:lobby", "zego-rtc:stage"],
+        &["a"],
+        &[],
     );
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -217,19 +222,16 @@ async fn a_dry_run_over_two_targets_plans_each_with_zim_presence_calls_and_sends
     let emulator = Emulator::start().await.expect("emulators start");
     let home = TempDir::new("fan-out-dry-home");
     let zego = emulator.zego();
-    let args = [
-        "kick",
-        "--target",
-        "zego-zim:lobby",
-        "--target",
-        "zego-rtc:stage",
-        "--user",
-        "a",
-        "--user",
-        "b",
-        "--dry-run",
-    ];
-    let output = run(configured(&emulator, home.path(), &args)).await;
+    let dry_run = || {
+        kick_targets(
+            &emulator,
+            &home,
+            &["zego-zim:lobby", "zego-rtc:stage"],
+            &["a", "b"],
+            &["--dry-run"],
+        )
+    };
+    let output = run(dry_run()).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
     let (zim, rtc) = text.split_once("\n\n").expect("one plan per target");
@@ -247,7 +249,7 @@ async fn a_dry_run_over_two_targets_plans_each_with_zim_presence_calls_and_sends
         "RTC kicks absent users harmlessly: {rtc}"
     );
 
-    let mut skipped = configured(&emulator, home.path(), &args);
+    let mut skipped = dry_run();
     skipped.arg("--no-presence-check");
     let output = run(skipped).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -269,20 +271,12 @@ async fn a_bad_user_for_one_target_stops_every_target_before_sending() {
     zego.rtc().seed_room("stage", ["a"]);
     // ZIM takes at most 32 bytes in a user id.
     let long = "x".repeat(40);
-    let command = configured(
+    let command = kick_targets(
         &emulator,
-        home.path(),
-        &[
-            "kick",
-            "--target",
-            "zego-rtc:stage",
-            "--target",
-            "zego-zim:lobby",
-            "--user",
-            "a",
-            "--user",
-            &long,
-        ],
+        &home,
+        &["zego-rtc:stage", "zego-zim:lobby"],
+        &["a", &long],
+        &[],
     );
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
