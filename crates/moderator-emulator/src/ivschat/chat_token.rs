@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::sigv4::format_iso8601;
 use super::validation::{self, Problems};
-use super::wire::{self, ErrorType};
+use super::wire;
 use super::{IssuedChatToken, Service};
 
 /// The capabilities the model's enum allows.
@@ -55,25 +55,20 @@ pub(super) async fn create_chat_token(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let request_id = service.next_request_id();
-    let controls = &service.token_controls;
+) -> Result<Response, Response> {
     let limit = service.config.create_chat_token_per_second;
-    if let Err(answer) = service
-        .gate(controls, limit, &uri, &headers, &body, &request_id)
-        .await
-    {
-        return answer;
-    }
-    let issued = match validate(&body) {
-        Ok(issued) => issued,
-        Err(answer) => {
-            controls.record_violation(ErrorType::Validation.name());
-            return wire::error(ErrorType::Validation, &request_id, answer);
-        }
-    };
+    let (request_id, issued) = service
+        .accept(
+            &service.token_controls,
+            limit,
+            &uri,
+            &headers,
+            &body,
+            validate,
+        )
+        .await?;
     if !service.rooms.exists(&issued.room) {
-        return wire::room_not_found(&request_id, &issued.room);
+        return Err(wire::room_not_found(&request_id, &issued.room));
     }
     let now = SystemTime::now();
     let minutes = issued
@@ -87,20 +82,17 @@ pub(super) async fn create_chat_token(
         "sessionExpirationTime": format_iso8601(session_ends),
     });
     service.record_token(issued);
-    wire::success_json(&request_id, &answer)
+    Ok(wire::success_json(&request_id, &answer))
 }
 
 /// The body against the model: what the token grants, or the `ValidationException` body.
 fn validate(body: &[u8]) -> Result<IssuedChatToken, Value> {
     let request: CreateChatTokenRequest = validation::parse(body)?;
     let mut problems = Problems::default();
-    problems.length(
-        "roomIdentifier",
+    problems.room_and_user(
         request.room_identifier.as_deref(),
-        128,
-        true,
+        request.user_id.as_deref(),
     );
-    problems.length("userId", request.user_id.as_deref(), 128, true);
     problems.room_pattern("roomIdentifier", request.room_identifier.as_deref());
     let capabilities = request.capabilities.unwrap_or_default();
     for (at, capability) in capabilities.iter().enumerate() {
@@ -159,20 +151,8 @@ fn random_token(request_id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::validation::testing::{ROOM, fields};
     use super::*;
-
-    const ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/abc-DEF-1";
-
-    fn fields(answer: &Value) -> Vec<String> {
-        answer["fieldList"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .map(|f| f["name"].as_str().unwrap_or_default().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
 
     #[test]
     fn a_full_request_passes_as_sent() {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::validation::{self, Problems};
-use super::wire::{self, ErrorType};
+use super::wire;
 use super::{Disconnection, Service};
 use crate::Removal;
 
@@ -36,24 +36,12 @@ pub(super) async fn disconnect_user(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let request_id = service.next_request_id();
-    let controls = &service.controls;
+) -> Result<Response, Response> {
     let limit = service.config.requests_per_second;
-    if let Err(answer) = service
-        .gate(controls, limit, &uri, &headers, &body, &request_id)
-        .await
-    {
-        return answer;
-    }
-    let valid = match validate(&body) {
-        Ok(valid) => valid,
-        Err(answer) => {
-            controls.record_violation(ErrorType::Validation.name());
-            return wire::error(ErrorType::Validation, &request_id, answer);
-        }
-    };
-    match service.rooms.remove(&valid.room, &valid.user) {
+    let (request_id, valid) = service
+        .accept(&service.controls, limit, &uri, &headers, &body, validate)
+        .await?;
+    Ok(match service.rooms.remove(&valid.room, &valid.user) {
         Removal::NoRoom => wire::room_not_found(&request_id, &valid.room),
         // IVS answers the same whether or not the user was connected.
         removal => {
@@ -65,20 +53,17 @@ pub(super) async fn disconnect_user(
             });
             wire::success(&request_id)
         }
-    }
+    })
 }
 
 /// The body against the model: the request, or the `ValidationException` body to answer.
 fn validate(body: &[u8]) -> Result<Valid, Value> {
     let request: DisconnectUserRequest = validation::parse(body)?;
     let mut problems = Problems::default();
-    problems.length(
-        "roomIdentifier",
+    problems.room_and_user(
         request.room_identifier.as_deref(),
-        128,
-        true,
+        request.user_id.as_deref(),
     );
-    problems.length("userId", request.user_id.as_deref(), 128, true);
     problems.length("reason", request.reason.as_deref(), 256, false);
     problems.room_pattern("roomIdentifier", request.room_identifier.as_deref());
     problems.into_answer()?;
@@ -97,20 +82,8 @@ fn validate(body: &[u8]) -> Result<Valid, Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::validation::testing::{ROOM, fields};
     use super::*;
-
-    const ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/abc-DEF-1";
-
-    fn fields(answer: &Value) -> Vec<String> {
-        answer["fieldList"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .map(|f| f["name"].as_str().unwrap_or_default().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
 
     #[test]
     fn valid_requests_pass() {

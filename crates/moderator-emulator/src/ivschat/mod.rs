@@ -221,22 +221,26 @@ impl Service {
             .clone()
     }
 
-    /// What every operation does before reading its body: admission through `controls` (faults,
-    /// latency, the quota of `limit` per second), then SigV4. `Err` is the answer to send.
-    async fn gate(
+    /// What every operation does before acting on a request: a request id, admission through
+    /// `controls` (faults, latency, the quota of `limit` per second), SigV4, then the model's field
+    /// rules by `validate` (a broken body is a violation in `controls`, answered with
+    /// `ValidationException`). `Ok` is the request id and the valid request; `Err` the answer to
+    /// send.
+    async fn accept<T>(
         &self,
         controls: &Controls,
         limit: Option<NonZeroU32>,
         uri: &Uri,
         headers: &HeaderMap,
         body: &Bytes,
-        request_id: &str,
-    ) -> Result<(), Response> {
+        validate: fn(&[u8]) -> Result<T, serde_json::Value>,
+    ) -> Result<(String, T), Response> {
+        let request_id = self.next_request_id();
         match controls.admit("POST", uri.path()).await {
             Admission::Proceed => {}
             Admission::Throttled { .. } => {
                 return Err(wire::throttled(
-                    request_id,
+                    &request_id,
                     body,
                     limit.map_or(0, NonZeroU32::get),
                 ));
@@ -250,14 +254,21 @@ impl Service {
             headers,
             body,
         };
-        sigv4::verify(&signed, &self.expected(), SystemTime::now()).map_err(|rejection| {
+        if let Err(rejection) = sigv4::verify(&signed, &self.expected(), SystemTime::now()) {
             controls.record_violation(rejection.error_type.name());
-            wire::error(
+            return Err(wire::error(
                 rejection.error_type,
-                request_id,
+                &request_id,
                 serde_json::json!({ "message": rejection.message }),
-            )
-        })
+            ));
+        }
+        match validate(body) {
+            Ok(valid) => Ok((request_id, valid)),
+            Err(answer) => {
+                controls.record_violation(ErrorType::Validation.name());
+                Err(wire::error(ErrorType::Validation, &request_id, answer))
+            }
+        }
     }
 }
 

@@ -200,13 +200,10 @@ async fn bad_fields_are_a_validation_exception_with_a_field_list() {
     assert_eq!(answer.error(), Some("ValidationException"));
     let body = answer.json();
     assert_eq!(body["reason"], "FIELD_VALIDATION_FAILED");
-    let names: Vec<&str> = body["fieldList"]
-        .as_array()
-        .expect("fieldList")
-        .iter()
-        .filter_map(|f| f["name"].as_str())
-        .collect();
-    assert_eq!(names, ["userId", "roomIdentifier"]);
+    assert_eq!(
+        super::validation::testing::fields(&body),
+        ["userId", "roomIdentifier"]
+    );
     assert_eq!(ivs.controls().counters().violations, 1);
 }
 

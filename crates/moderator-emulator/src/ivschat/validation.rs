@@ -51,6 +51,13 @@ impl Problems {
         }
     }
 
+    /// The members every operation takes, `roomIdentifier` and `userId`: both required, of
+    /// 1..=128 characters (the room's pattern is checked apart, after the other members).
+    pub(super) fn room_and_user(&mut self, room: Option<&str>, user: Option<&str>) {
+        self.length("roomIdentifier", room, 128, true);
+        self.length("userId", user, 128, true);
+    }
+
     /// A non-empty room identifier must match [`ROOM_PATTERN`] (an empty one is a length problem).
     pub(super) fn room_pattern(&mut self, name: &str, value: Option<&str>) {
         if let Some(room) = value
@@ -115,6 +122,27 @@ pub(super) fn is_room_arn(value: &str) -> bool {
         && resource
             .strip_prefix("room/")
             .is_some_and(|id| word(id, |c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// What the operations' tests share: a room ARN that passes, the broken fields an answer lists.
+#[cfg(test)]
+pub(super) mod testing {
+    use serde_json::Value;
+
+    /// A room identifier the model accepts.
+    pub(crate) const ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/abc-DEF-1";
+
+    /// The names in a `ValidationException` body's `fieldList`, in order (none without a list).
+    pub(crate) fn fields(answer: &Value) -> Vec<String> {
+        answer["fieldList"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|f| f["name"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
