@@ -130,3 +130,17 @@ pub enum TokenDecision {
         reason: Option<String>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let token = Token::new("AQICAH-very-secret").expiring_at(Some(SystemTime::UNIX_EPOCH));
+        let shown = format!("{token:?} {:?}", TokenDecision::Issued(token.clone()));
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+        assert_eq!(token.secret(), "AQICAH-very-secret");
+    }
+}
