@@ -7,14 +7,10 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use moderator_core::{Adapter, ErrorKind, Member, RoomId, TokenOptions, UserId};
 use moderator_emulator::enablex::{EnablexEmulator, RosterWithholding};
 use moderator_enablex::{DEFAULT_MODERATOR_REF, ENABLEX_CAPABILITIES, Enablex};
 use serde_json::{Value, json};
-use socketio2_client::{Client, ClientConfig, Event};
-use tokio::sync::mpsc::Receiver;
 
 use common::*;
 
@@ -24,23 +20,6 @@ fn adapter(emulator: &EnablexEmulator) -> Enablex {
 
 fn ids(user: &str) -> (RoomId, UserId) {
     (RoomId::new(ROOM), UserId::new(user))
-}
-
-/// Joins the room on a real socket with a token the adapter issued.
-async fn join_with(emulator: &EnablexEmulator, token: &str) -> (Client, Receiver<Event>) {
-    let mut token: Value = serde_json::from_slice(&STANDARD.decode(token).unwrap()).unwrap();
-    token["version"] = json!("2.0.0");
-    token["hostType"] = json!("web");
-    let (client, mut events) = Client::connect(&emulator.signalling_url(), ClientConfig::default())
-        .await
-        .unwrap();
-    let ack = client
-        .emit_with_ack("token", vec![token], Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(ack[0]["result"], 0, "{ack:?}");
-    assert_eq!(events.recv().await.unwrap().name, "room-connected");
-    (client, events)
 }
 
 #[tokio::test]

@@ -128,8 +128,13 @@ pub async fn participant(emulator: &EnablexEmulator, user_ref: &str) -> (Client,
         .json()
         .await
         .unwrap();
-    let mut token: Value =
-        serde_json::from_slice(&STANDARD.decode(body["token"].as_str().unwrap()).unwrap()).unwrap();
+    join_with(emulator, body["token"].as_str().unwrap()).await
+}
+
+/// Joins the room on a real socket with `token` (as EnableX issues it, base64 JSON), as a web
+/// client of SDK 2.0.0 would; the room says it is connected.
+pub async fn join_with(emulator: &EnablexEmulator, token: &str) -> (Client, Receiver<Event>) {
+    let mut token: Value = serde_json::from_slice(&STANDARD.decode(token).unwrap()).unwrap();
     token["version"] = json!("2.0.0");
     token["hostType"] = json!("web");
     let (client, mut events) = Client::connect(&emulator.signalling_url(), ClientConfig::default())
