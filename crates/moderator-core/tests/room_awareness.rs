@@ -37,6 +37,24 @@ fn strict_zim(room: &str, present: &[String]) -> MockAdapter {
     mock
 }
 
+/// The user the requests add who is in no room.
+const GONE: &str = "gone-1";
+
+/// `users`, then [`GONE`].
+fn and_one_gone(users: &[String]) -> Vec<String> {
+    let mut users = users.to_vec();
+    users.push(GONE.to_owned());
+    users
+}
+
+/// [`GONE`] was reported not in the room.
+fn assert_gone_is_not_in_room(report: &moderator_core::Report) {
+    assert!(matches!(
+        report.outcome(&UserId::new(GONE)),
+        Some(Outcome::NotInRoom)
+    ));
+}
+
 fn count(report: &moderator_core::Report, wanted: fn(&Outcome) -> bool) -> usize {
     report.users().iter().filter(|u| wanted(&u.outcome)).count()
 }
@@ -76,7 +94,7 @@ async fn a_raid_list_with_absent_users_costs_a_listing_plus_the_kicks() {
 async fn a_small_request_asks_about_its_users_instead_of_listing() {
     let present = ids("present", 300);
     let mock = strict_zim("stage", &present);
-    let users = vec![present[0].clone(), "gone-1".to_owned(), present[1].clone()];
+    let users = vec![present[0].clone(), GONE.to_owned(), present[1].clone()];
     let moderator = mock.moderator();
     let plan = moderator
         .plan(&DisconnectRequest::new("stage", users.clone()))
@@ -89,10 +107,7 @@ async fn a_small_request_asks_about_its_users_instead_of_listing() {
         .disconnect(&DisconnectRequest::new("stage", users))
         .await
         .unwrap();
-    assert!(matches!(
-        report.outcome(&UserId::new("gone-1")),
-        Some(Outcome::NotInRoom)
-    ));
+    assert_gone_is_not_in_room(&report);
     assert_eq!(count(&report, |o| matches!(o, Outcome::Disconnected)), 2);
     let side = mock.side_calls();
     assert_eq!(side.len(), 1);
@@ -133,16 +148,12 @@ async fn a_user_leaving_between_check_and_kick_is_resolved_by_a_second_check_not
 async fn with_the_check_off_the_kick_goes_first_and_a_failed_batch_is_checked_after() {
     let present = ids("present", 8);
     let mock = strict_zim("stage", &present);
-    let mut users = present.clone();
-    users.push("gone-1".to_owned());
+    let users = and_one_gone(&present);
     let moderator = mock.moderator();
     let request = DisconnectRequest::new("stage", users).without_presence_check();
     assert!(moderator.plan(&request).unwrap().presence.is_none());
     let report = moderator.disconnect(&request).await.unwrap();
-    assert!(matches!(
-        report.outcome(&UserId::new("gone-1")),
-        Some(Outcome::NotInRoom)
-    ));
+    assert_gone_is_not_in_room(&report);
     // Nothing before the first kick; the failing batch is then checked instead of halved:
     // 1 kick + 1 check + 1 kick.
     assert_eq!(mock.calls().len(), 2);
@@ -163,17 +174,13 @@ async fn when_presence_cannot_be_read_halving_is_the_last_resort() {
         10,
         Error::new(ErrorKind::PermissionDenied, "no"),
     );
-    let mut users = present.clone();
-    users.push("gone-1".to_owned());
+    let users = and_one_gone(&present);
     let report = mock
         .moderator()
         .disconnect(&DisconnectRequest::new("stage", users))
         .await
         .unwrap();
-    assert!(matches!(
-        report.outcome(&UserId::new("gone-1")),
-        Some(Outcome::NotInRoom)
-    ));
+    assert_gone_is_not_in_room(&report);
     assert_eq!(count(&report, |o| matches!(o, Outcome::Disconnected)), 8);
     assert!(mock.calls().len() > 2, "split to pin the absent user");
 }
@@ -322,17 +329,13 @@ async fn in_a_large_room_a_few_users_are_asked_about_after_one_page() {
     // 20,000 members are 40 pages (about 2 s at 20/s); 30 users are 3 queries (0.4 s at 5/s).
     let members = ids("member", 20_000);
     let mock = strict_zim("arena", &members);
-    let mut users: Vec<String> = members[..29].to_vec();
-    users.push("gone-1".to_owned());
+    let users = and_one_gone(&members[..29]);
     let report = mock
         .moderator()
         .disconnect(&DisconnectRequest::new("arena", users))
         .await
         .unwrap();
-    assert!(matches!(
-        report.outcome(&UserId::new("gone-1")),
-        Some(Outcome::NotInRoom)
-    ));
+    assert_gone_is_not_in_room(&report);
     let side: Vec<_> = mock.side_calls().into_iter().map(|c| c.api).collect();
     assert_eq!(side, ["members_page", "presence", "presence", "presence"]);
     assert_eq!(mock.calls().len(), 1);
