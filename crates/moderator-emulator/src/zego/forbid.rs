@@ -117,15 +117,7 @@ impl Rules {
     pub(super) fn all(&self) -> Vec<ForbidRule> {
         self.map()
             .iter()
-            .map(|(key, (rule, secs))| ForbidRule {
-                rule_type: key.rule_type,
-                ip: key.ip.clone(),
-                room: key.room.clone(),
-                user: key.user.clone(),
-                privileges: rule.privileges.clone(),
-                effective_secs: *secs,
-                expire_time: self.clock.unix_secs(rule.expires),
-            })
+            .map(|(key, (rule, secs))| self.view(key, rule, *secs))
             .collect()
     }
 
@@ -140,15 +132,20 @@ impl Rules {
                 4 => key.room == room && key.user == user,
                 _ => false,
             })
-            .map(|(key, (rule, secs))| ForbidRule {
-                rule_type: key.rule_type,
-                ip: key.ip.clone(),
-                room: key.room.clone(),
-                user: key.user.clone(),
-                privileges: rule.privileges.clone(),
-                effective_secs: *secs,
-                expire_time: self.clock.unix_secs(rule.expires),
-            })
+            .map(|(key, (rule, secs))| self.view(key, rule, *secs))
+    }
+
+    /// A held rule as the emulator shows it.
+    fn view(&self, key: &Key, rule: &Rule, effective_secs: u64) -> ForbidRule {
+        ForbidRule {
+            rule_type: key.rule_type,
+            ip: key.ip.clone(),
+            room: key.room.clone(),
+            user: key.user.clone(),
+            privileges: rule.privileges.clone(),
+            effective_secs,
+            expire_time: self.clock.unix_secs(rule.expires),
+        }
     }
 }
 
