@@ -198,3 +198,46 @@ async fn rtc_listing_is_throttled_per_room() {
         (ErrorKind::Throttled, Some("207"))
     );
 }
+
+/// Through the engine: a presence check that asks (a few users in a large room) stays under
+/// `QueryRoomMembers`' 5/s per room at the emulator, which counts calls on arrival, and the kick that
+/// follows names only the present users.
+#[tokio::test]
+async fn the_engines_presence_queries_stay_under_the_per_room_limit() {
+    use moderator_core::{DisconnectRequest, Engine, Moderator, Outcome};
+    let emu = emulator(ZegoConfig::default()).await;
+    // 30,000 members: listing would be 60 pages (3 s at 20/s); 40 users are 4 queries (0.6 s at 5/s).
+    let members: Vec<String> = (0..30_000).map(|i| format!("m{i}")).collect();
+    emu.zim().seed_room("arena", members.iter().cloned());
+    let moderator = Engine::builder(zim(&emu).build().unwrap())
+        // A busy 2-core CI machine delays some calls on loopback; a wider window absorbs it.
+        .pacing_margin(std::time::Duration::from_millis(50))
+        .build();
+    let mut request_users: Vec<String> = members[..38].to_vec();
+    request_users.extend(["gone-1".to_owned(), "gone-2".to_owned()]);
+    let report = moderator
+        .disconnect(&DisconnectRequest::new("arena", request_users))
+        .await
+        .unwrap();
+    assert_eq!(report.summary().disconnected, 38);
+    assert_eq!(report.summary().not_in_room, 2);
+    let log = emu.zim().controls().requests();
+    let queries = log
+        .iter()
+        .filter(|r| r.target.contains("QueryRoomMembers"))
+        .count();
+    let pages = log
+        .iter()
+        .filter(|r| r.target.contains("QueryRoomUserList"))
+        .count();
+    assert_eq!(
+        (pages, queries),
+        (1, 4),
+        "one page to learn the room's size, then asking"
+    );
+    assert_eq!(emu.zim().controls().counters().throttled, 0);
+    assert!(matches!(
+        report.outcome(&UserId::new("gone-1")),
+        Some(Outcome::NotInRoom)
+    ));
+}

@@ -95,10 +95,13 @@ impl<A: Adapter> Engine<A> {
         let mut throttles = 0;
         loop {
             let attempt = async {
-                if let Some(pacer) = &own {
+                // The kick's quota first, the API's own limit last: the own limit (5/s per room for
+                // ZIM presence) is the stricter one, and a grant taken right before sending holds
+                // at the provider, where calls are counted on arrival.
+                if let Some(pacer) = kick {
                     pacer.acquire().await?;
                 }
-                if let Some(pacer) = kick {
+                if let Some(pacer) = &own {
                     pacer.acquire().await?;
                 }
                 let sent_at = Instant::now();
