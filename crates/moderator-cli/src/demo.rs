@@ -154,6 +154,7 @@ pub async fn run() -> Result<ExitCode, Failure> {
     println!(
         "\nzego-rtc and ivschat answer success for users who are not in the room, so they report them disconnected."
     );
+    all_ok &= crate::demo_bans::run(&emulator).await?;
     Ok(if all_ok {
         ExitCode::SUCCESS
     } else {

@@ -12,6 +12,8 @@ mod connect;
 #[cfg(feature = "emulators")]
 mod demo;
 #[cfg(feature = "emulators")]
+mod demo_bans;
+#[cfg(feature = "emulators")]
 mod emulate;
 #[cfg(feature = "emulators")]
 mod emulated;

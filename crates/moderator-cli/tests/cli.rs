@@ -182,6 +182,20 @@ fn demo_prints_a_correct_table() {
             .expect(provider);
         assert!(row.ends_with("ok"), "{row}");
     }
+    // The second part: members, a native ban refusing the login, the join gate refusing a token.
+    for step in [
+        "zego-zim: members",
+        "zego-rtc: ban raider",
+        "ivschat: ban troll",
+        "ivschat: friend",
+    ] {
+        let row = stdout.lines().find(|l| l.starts_with(step)).expect(step);
+        assert!(row.ends_with("  ok"), "{row}");
+    }
+    assert!(
+        stdout.contains("login refused")
+            && stdout.contains("token refused (0 CreateChatToken calls)")
+    );
 }
 
 #[test]
