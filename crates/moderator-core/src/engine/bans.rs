@@ -403,16 +403,20 @@ impl<A: Adapter> Engine<A> {
         let store = self.ban_store()?;
         let scope = self.ban_scope(room);
         let now = wall_clock_now();
-        let before: HashMap<UserId, BanEntry> = store
-            .list(&scope, now)
-            .await?
-            .into_iter()
-            .map(|entry| (entry.user.clone(), entry))
-            .collect();
+        let native = self.native();
+        // Which rules this library set, read before the entries go; only where rules exist.
+        let before: HashMap<UserId, BanEntry> = match native {
+            Some(_) => store
+                .list(&scope, now)
+                .await?
+                .into_iter()
+                .map(|entry| (entry.user.clone(), entry))
+                .collect(),
+            None => HashMap::new(),
+        };
         let lifted = store.remove(&scope, &users, now).await?;
         let mut calls = 0;
         let mut outcomes = Vec::with_capacity(users.len());
-        let native = self.native();
         for (user, was_banned) in users.into_iter().zip(lifted) {
             let mut outcome = if was_banned {
                 UnbanOutcome::Lifted
@@ -501,10 +505,7 @@ impl<A: Adapter> Engine<A> {
         let provider = self.adapter.provider();
         self.unsupported_bans()?;
         validate::check_room(provider, &self.caps, room)?;
-        self.caps.user_id.check(user.as_str()).map_err(|problem| {
-            Error::invalid_input(format!("user id {:?} {problem}", user.as_str()))
-                .with_provider(provider)
-        })?;
+        validate::check_user(provider, &self.caps, user, "user id")?;
         let store = self.ban_store()?;
         let scope = self.ban_scope(room);
         let now = wall_clock_now();

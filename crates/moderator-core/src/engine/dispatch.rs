@@ -523,15 +523,7 @@ impl<A: Adapter> Engine<A> {
                     return;
                 }
                 debug!(%error, batch_size = job.users.len(), "splitting a batch whose failure names no user");
-                let (left, right) = job.users.split_at(job.users.len() / 2);
-                for half in [right, left] {
-                    // The batch's error belongs to one unknown user: it is no half's last error.
-                    let half = Job {
-                        last_error: None,
-                        ..job.next(half.to_vec(), &error)
-                    };
-                    retry.queue.ready.push_front(half);
-                }
+                retry.queue.push_halves(&job, &error, job.attempt + 1);
             }
         }
     }
@@ -568,15 +560,8 @@ fn absorb_check(
             if job.users.len() == 1 {
                 return progress.settle(&job.users, &error);
             }
-            let (left, right) = job.users.split_at(job.users.len() / 2);
-            for half in [right, left] {
-                let half = Job {
-                    last_error: None,
-                    attempt: job.attempt,
-                    ..job.next(half.to_vec(), &error)
-                };
-                queue.ready.push_front(half);
-            }
+            // The check job already counts as the next attempt for these users.
+            queue.push_halves(&job, &error, job.attempt);
             return;
         }
     };
@@ -639,6 +624,19 @@ impl Queue {
         }
         for job in due.into_iter().rev() {
             self.ready.push_front(job);
+        }
+    }
+
+    /// Splits `job`'s users into two jobs at the front of the queue, carrying them as call
+    /// `attempt`. The batch's error belongs to one unknown user: it is no half's last error.
+    fn push_halves(&mut self, job: &Job, error: &Error, attempt: u32) {
+        let (left, right) = job.users.split_at(job.users.len() / 2);
+        for half in [right, left] {
+            self.ready.push_front(Job {
+                last_error: None,
+                attempt,
+                ..job.next(half.to_vec(), error)
+            });
         }
     }
 

@@ -26,14 +26,7 @@ pub(crate) fn validate<'a, A: Adapter>(
     }
     check_room(provider, caps, request.room())?;
     for (index, user) in request.users().iter().enumerate() {
-        caps.user_id.check(user.as_str()).map_err(|problem| {
-            Error::invalid_input(format!(
-                "user id #{} {:?} {problem}",
-                index + 1,
-                user.as_str()
-            ))
-            .with_provider(provider)
-        })?;
+        check_user(provider, caps, user, &format!("user id #{}", index + 1))?;
     }
     let reason = reason_to_send(provider, caps, request.reason())?;
     adapter.check(request)?;
@@ -55,6 +48,19 @@ pub(crate) fn check_room(
 ) -> Result<(), Error> {
     caps.room_id.check(room.as_str()).map_err(|problem| {
         Error::invalid_input(format!("room id {:?} {problem}", room.as_str()))
+            .with_provider(provider)
+    })
+}
+
+/// Checks one user id against the provider's rule; `label` names it in the error ("user id #3").
+pub(crate) fn check_user(
+    provider: &'static str,
+    caps: &Capabilities,
+    user: &UserId,
+    label: &str,
+) -> Result<(), Error> {
+    caps.user_id.check(user.as_str()).map_err(|problem| {
+        Error::invalid_input(format!("{label} {:?} {problem}", user.as_str()))
             .with_provider(provider)
     })
 }

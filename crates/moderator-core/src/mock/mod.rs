@@ -273,6 +273,15 @@ impl State {
         }
     }
 
+    /// Whether `user` is not in `room`: set absent, or not a member of a seeded room.
+    fn is_absent(&self, room: &RoomId, user: &UserId) -> bool {
+        self.absent.contains(user)
+            || self
+                .rooms
+                .get(room)
+                .is_some_and(|members| !members.contains(user))
+    }
+
     /// For unattributed mode: the first user-caused permanent problem in the batch, without applying it.
     fn first_user_problem(&self, room: &RoomId, users: &[UserId]) -> Option<Error> {
         users.iter().find_map(|user| {
@@ -282,12 +291,7 @@ impl State {
             {
                 return Some(error.clone());
             }
-            let absent = self.absent.contains(user)
-                || self
-                    .rooms
-                    .get(room)
-                    .is_some_and(|members| !members.contains(user));
-            absent.then(|| {
+            self.is_absent(room, user).then(|| {
                 Error::new(
                     ErrorKind::NotInRoom,
                     "a user in this call is not in the room",

@@ -132,12 +132,7 @@ impl MockAdapter {
         Ok(users
             .iter()
             .map(|user| {
-                let absent = state.absent.contains(user)
-                    || state
-                        .rooms
-                        .get(room)
-                        .is_some_and(|members| !members.contains(user));
-                if absent {
+                if state.is_absent(room, user) {
                     Presence::Absent
                 } else {
                     Presence::Present
