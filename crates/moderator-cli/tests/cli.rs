@@ -6,7 +6,9 @@ use std::process::{Command, Stdio};
 use moderator_emulator::Emulator;
 
 mod common;
-use common::{json_lines, moderator, run, run_with_input, without_aws_environment, zim_kick};
+use common::{
+    enablex_kick_all, json_lines, moderator, run, run_with_input, without_aws_environment, zim_kick,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kick_prints_json_outcomes_and_exits_zero() {
@@ -125,20 +127,8 @@ async fn kick_all_needs_confirmation_and_support() {
     let enablex = emulator.enablex();
     enablex.seed_room("stage", ["a", "b"]);
     let base = |extra: &[&str]| {
-        let mut command = moderator();
-        command
-            .env("ENABLEX_APP_ID", enablex.app_id())
-            .env("ENABLEX_APP_KEY", enablex.app_key())
-            .args([
-                "kick-all",
-                "--provider",
-                "enablex",
-                "--room",
-                "stage",
-                "--endpoint",
-            ])
-            .arg(enablex.api_url())
-            .args(extra);
+        let mut command = enablex_kick_all(&emulator, "stage");
+        command.args(extra);
         command
     };
     let refused = run(base(&[])).await;

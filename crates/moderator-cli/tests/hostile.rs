@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use moderator_emulator::{Emulator, Fault};
 
 mod common;
-use common::{moderator, run, without_aws_environment, zim_kick};
+use common::{enablex_kick_all, moderator, run, without_aws_environment, zim_kick};
 
 /// An id that, printed raw, sets the terminal title, turns the text red, rings the bell, moves the
 /// cursor home and reverses what follows (Trojan Source).
@@ -81,24 +81,6 @@ fn ivs_kick(emulator: &Emulator) -> Command {
     if let Some(token) = ivs.session_token() {
         command.env("AWS_SESSION_TOKEN", token);
     }
-    command
-}
-
-fn enablex_kick_all(emulator: &Emulator, room: &str) -> Command {
-    let enablex = emulator.enablex();
-    let mut command = moderator();
-    command
-        .env("ENABLEX_APP_ID", enablex.app_id())
-        .env("ENABLEX_APP_KEY", enablex.app_key())
-        .args([
-            "kick-all",
-            "--provider",
-            "enablex",
-            "--room",
-            room,
-            "--endpoint",
-        ])
-        .arg(enablex.api_url());
     command
 }
 

@@ -130,6 +130,26 @@ pub fn enablex_env(command: &mut Command, emulator: &Emulator) {
         .env("ENABLEX_API_URL", enablex.api_url());
 }
 
+/// `moderator kick-all` of `room` on the EnableX emulator, its credentials in the environment and
+/// its URL given with `--endpoint`.
+pub fn enablex_kick_all(emulator: &Emulator, room: &str) -> Command {
+    let enablex = emulator.enablex();
+    let mut command = moderator();
+    command
+        .env("ENABLEX_APP_ID", enablex.app_id())
+        .env("ENABLEX_APP_KEY", enablex.app_key())
+        .args([
+            "kick-all",
+            "--provider",
+            "enablex",
+            "--room",
+            room,
+            "--endpoint",
+        ])
+        .arg(enablex.api_url());
+    command
+}
+
 /// The binary with every provider configured against `emulator`, running `args`.
 pub fn configured(emulator: &Emulator, home: &std::path::Path, args: &[&str]) -> Command {
     let mut command = moderator();
