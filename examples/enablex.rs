@@ -10,9 +10,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use moderator::enablex::EnablexBuilder;
-use moderator::{DisconnectRequest, Engine, Moderator, Outcome, RoomId};
-use moderator_emulator::enablex::{EnablexConfig, EnablexEmulator};
+use room_moderator::enablex::EnablexBuilder;
+use room_moderator::{DisconnectRequest, Engine, Moderator, Outcome, RoomId};
+use room_moderator_emulator::enablex::{EnablexConfig, EnablexEmulator};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

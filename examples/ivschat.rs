@@ -7,9 +7,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use moderator::ivschat::IvsChatBuilder;
-use moderator::{DisconnectRequest, Engine, Moderator, Report};
-use moderator_emulator::ivschat::{IvsChatConfig, IvsChatEmulator};
+use room_moderator::ivs::IvsChatBuilder;
+use room_moderator::{DisconnectRequest, Engine, Moderator, Report};
+use room_moderator_emulator::ivschat::{IvsChatConfig, IvsChatEmulator};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use moderator::{
+use room_moderator::{
     DisconnectRequest, Error, Moderator, ModeratorExt, Outcome, Reason, RoomId, UserId,
 };
 
@@ -81,7 +81,7 @@ impl SpamGuard {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let mock = moderator::mock::MockAdapter::new();
+    let mock = room_moderator::mock::MockAdapter::new();
     let guard = SpamGuard::new(Arc::new(mock.moderator()), 3);
     for _ in 0..3 {
         println!("{:?}", guard.report_spam("lobby", "spammer").await?);
@@ -93,8 +93,8 @@ async fn main() -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use moderator::mock::{CallScript, MockAdapter};
-    use moderator::{Capabilities, ErrorKind};
+    use room_moderator::mock::{CallScript, MockAdapter};
+    use room_moderator::{Capabilities, ErrorKind};
 
     /// ZEGO ZIM's shape: 50 users per call, 20 calls per second.
     const ZIM_LIKE: Capabilities = Capabilities::new(50).with_rate_per_second(20);

@@ -7,7 +7,7 @@
 //!
 //! `cargo run --example token_endpoint --features mock` serves it on 127.0.0.1:3000 over the mock
 //! (`raider` is banned); `cargo test --example token_endpoint --features mock` runs its tests. In
-//! production build the moderator with `moderator::Builder::new(Provider::IvsChat)` (or EnableX) and
+//! production build the moderator with `room_moderator::Builder::new(Provider::IvsChat)` (or EnableX) and
 //! point `MODERATOR_BAN_STORE` at the store your moderators use.
 
 use std::sync::Arc;
@@ -17,8 +17,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use moderator::mock::MockAdapter;
-use moderator::{BanRequest, ErrorKind, Moderator, RoomId, TokenDecision, TokenOptions, UserId};
+use room_moderator::mock::MockAdapter;
+use room_moderator::{
+    BanRequest, ErrorKind, Moderator, RoomId, TokenDecision, TokenOptions, UserId,
+};
 
 /// The query string of a token request.
 #[derive(serde::Deserialize)]

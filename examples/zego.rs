@@ -7,9 +7,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
-use moderator::{DisconnectRequest, Engine, Moderator, Report};
-use moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
+use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
+use room_moderator::{DisconnectRequest, Engine, Moderator, Report};
+use room_moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

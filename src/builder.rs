@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
-use moderator_core::AdapterBuilder;
-use moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
+use room_moderator_core::AdapterBuilder;
+use room_moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
 
 use crate::Provider;
 
@@ -13,8 +13,8 @@ use crate::Provider;
 /// provider's environment variables (see [`Provider::env_vars`]).
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), moderator::Error> {
-/// use moderator::{Builder, DisconnectRequest, Provider};
+/// # async fn run() -> Result<(), room_moderator::Error> {
+/// use room_moderator::{Builder, DisconnectRequest, Provider};
 /// let moderator = Builder::new(Provider::ZegoZim).build().await?;
 /// let report = moderator.disconnect(&DisconnectRequest::new("lobby", ["spammer"])).await?;
 /// # let _ = report; Ok(()) }
@@ -114,7 +114,7 @@ impl Builder {
     /// other process and host that uses it for the same provider account, instead of in this process
     /// only. Without this, `MODERATOR_REDIS_URL` is read. Needs the `redis` feature. While Redis
     /// cannot be reached, this process paces itself at half the quota (see
-    /// `moderator_state::Unreachable`).
+    /// `room_moderator_state::Unreachable`).
     pub fn with_redis(mut self, url: impl Into<String>) -> Self {
         self.redis = Some(url.into());
         self
@@ -133,8 +133,8 @@ impl Builder {
     /// [`build`](Self::build) with [`ErrorKind::Config`](crate::ErrorKind::Config).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), moderator::Error> {
-    /// use moderator::{Builder, Provider};
+    /// # async fn run() -> Result<(), room_moderator::Error> {
+    /// use room_moderator::{Builder, Provider};
     /// let moderator = Builder::new(Provider::ZegoRtc)
     ///     .ban_store("redis://bans.internal:6379/2")
     ///     .build()
@@ -157,13 +157,25 @@ impl Builder {
     pub async fn build(self) -> Result<Arc<dyn Moderator>, Error> {
         match self.provider {
             #[cfg(feature = "zego")]
-            Provider::ZegoZim => self.build_with::<moderator_zego::ZegoZimBuilder>().await,
+            Provider::ZegoZim => {
+                self.build_with::<room_moderator_zego::ZegoZimBuilder>()
+                    .await
+            }
             #[cfg(feature = "zego")]
-            Provider::ZegoRtc => self.build_with::<moderator_zego::ZegoRtcBuilder>().await,
+            Provider::ZegoRtc => {
+                self.build_with::<room_moderator_zego::ZegoRtcBuilder>()
+                    .await
+            }
             #[cfg(feature = "ivschat")]
-            Provider::IvsChat => self.build_with::<moderator_ivschat::IvsChatBuilder>().await,
+            Provider::IvsChat => {
+                self.build_with::<room_moderator_ivs::IvsChatBuilder>()
+                    .await
+            }
             #[cfg(feature = "enablex")]
-            Provider::Enablex => self.build_with::<moderator_enablex::EnablexBuilder>().await,
+            Provider::Enablex => {
+                self.build_with::<room_moderator_enablex::EnablexBuilder>()
+                    .await
+            }
             #[allow(unreachable_patterns)]
             provider => Err(provider.not_compiled()),
         }
@@ -197,9 +209,10 @@ impl Builder {
                 .ok()
                 .filter(|url| !url.trim().is_empty())
         });
-        let bans = ban_store(ban_url.as_deref())
-            .map_err(|error| error.with_provider(moderator_core::Adapter::provider(&adapter)))?;
-        let mut engine = moderator_core::Engine::builder(adapter);
+        let bans = ban_store(ban_url.as_deref()).map_err(|error| {
+            error.with_provider(room_moderator_core::Adapter::provider(&adapter))
+        })?;
+        let mut engine = room_moderator_core::Engine::builder(adapter);
         if let Some(pacer) = shared {
             engine = engine.pacer(pacer);
         }
@@ -224,21 +237,21 @@ impl Builder {
     feature = "redis",
     any(feature = "zego", feature = "ivschat", feature = "enablex")
 ))]
-fn shared_pacer<A: moderator_core::Adapter>(
+fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
     url: &str,
-) -> Result<Option<Arc<dyn moderator_core::Pacer>>, Error> {
+) -> Result<Option<Arc<dyn room_moderator_core::Pacer>>, Error> {
     let Some(rate) = adapter.capabilities().requests_per_second else {
         return Ok(None);
     };
-    let key = adapter
-        .quota_key()
-        .unwrap_or_else(|| moderator_core::QuotaKey::new(adapter.provider(), "default", "calls"));
-    let pacer = moderator_state::RedisPacer::connect(
+    let key = adapter.quota_key().unwrap_or_else(|| {
+        room_moderator_core::QuotaKey::new(adapter.provider(), "default", "calls")
+    });
+    let pacer = room_moderator_state::RedisPacer::connect(
         url,
         &key,
         rate,
-        moderator_state::RedisPacerOptions::default(),
+        room_moderator_state::RedisPacerOptions::default(),
     )
     .map_err(|error| error.with_provider(adapter.provider()))?;
     Ok(Some(Arc::new(pacer)))
@@ -248,10 +261,10 @@ fn shared_pacer<A: moderator_core::Adapter>(
     not(feature = "redis"),
     any(feature = "zego", feature = "ivschat", feature = "enablex")
 ))]
-fn shared_pacer<A: moderator_core::Adapter>(
+fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
     _url: &str,
-) -> Result<Option<Arc<dyn moderator_core::Pacer>>, Error> {
+) -> Result<Option<Arc<dyn room_moderator_core::Pacer>>, Error> {
     Err(Error::config(
         "a Redis URL is set (with_redis or MODERATOR_REDIS_URL) but the `redis` feature of the moderator crate is not compiled in",
     )
@@ -268,15 +281,15 @@ fn shared_pacer<A: moderator_core::Adapter>(
 )]
 pub(crate) fn ban_store(
     url: Option<&str>,
-) -> Result<Option<Arc<dyn moderator_core::BanStore>>, Error> {
+) -> Result<Option<Arc<dyn room_moderator_core::BanStore>>, Error> {
     if url.is_none() && !cfg!(feature = "sqlite") {
         return Ok(None);
     }
-    match moderator_state::open_ban_store(url) {
+    match room_moderator_state::open_ban_store(url) {
         Ok(store) => Ok(Some(store)),
-        Err(error) if error.kind() == moderator_core::ErrorKind::Unavailable => Ok(Some(Arc::new(
-            moderator_state::UnavailableBanStore::new(error),
-        ))),
+        Err(error) if error.kind() == room_moderator_core::ErrorKind::Unavailable => Ok(Some(
+            Arc::new(room_moderator_state::UnavailableBanStore::new(error)),
+        )),
         Err(error) => Err(error),
     }
 }
@@ -289,13 +302,13 @@ pub(crate) fn ban_store(
 )]
 pub(crate) fn ban_store(
     url: Option<&str>,
-) -> Result<Option<Arc<dyn moderator_core::BanStore>>, Error> {
+) -> Result<Option<Arc<dyn room_moderator_core::BanStore>>, Error> {
     match url.map(str::trim) {
         None => Ok(None),
         Some(url)
             if url.eq_ignore_ascii_case("memory:") || url.eq_ignore_ascii_case("memory://") =>
         {
-            Ok(Some(Arc::new(moderator_core::MemoryBanStore::new())))
+            Ok(Some(Arc::new(room_moderator_core::MemoryBanStore::new())))
         }
         Some(_) => Err(Error::config(
             "a ban store URL is set (Builder::ban_store or MODERATOR_BAN_STORE) but neither the `sqlite` nor the `redis` feature of the moderator crate is compiled in; only memory: is available",
@@ -312,7 +325,7 @@ pub async fn from_env() -> Result<Arc<dyn Moderator>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use moderator_core::ErrorKind;
+    use room_moderator_core::ErrorKind;
 
     #[test]
     fn memory_is_always_available() {

@@ -1,4 +1,4 @@
-//! `moderator`: remove users from live chat and video rooms through one provider-agnostic trait.
+//! `room-moderator`: remove users from live chat and video rooms through one provider-agnostic trait.
 //!
 //! Applications depend on [`Moderator`] (usually as `Arc<dyn Moderator>`); adapters for ZEGOCLOUD,
 //! Amazon IVS Chat and EnableX are compiled in by the `zego`, `ivschat` and `enablex` features. The
@@ -7,7 +7,7 @@
 //! | feature | adapter | provider call |
 //! |---|---|---|
 //! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, RTC `KickoutUser` |
-//! | `ivschat` | [`ivschat::IvsChat`] | IVS Chat `DisconnectUser` |
+//! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` |
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
 //! | `mock` | [`mock::MockAdapter`] | none: records and replays |
 //!
@@ -28,38 +28,38 @@ mod builder;
 mod provider;
 
 pub use builder::{Builder, from_env};
-pub use moderator_core::*;
 pub use provider::Provider;
+pub use room_moderator_core::*;
 
 /// Ban stores on real storage (the SQLite file, Redis) and choosing one from a URL.
 #[cfg(any(feature = "sqlite", feature = "redis"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "redis"))))]
-pub use moderator_state::{UnavailableBanStore, open_ban_store};
+pub use room_moderator_state::{UnavailableBanStore, open_ban_store};
 
 /// Bans in Redis, shared by several hosts.
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use moderator_state::RedisBanStore;
+pub use room_moderator_state::RedisBanStore;
 
 /// Bans in an SQLite file, shared by the processes of one host.
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use moderator_state::{SqliteBanStore, default_ban_store_path};
+pub use room_moderator_state::{SqliteBanStore, default_ban_store_path};
 
 /// ZEGOCLOUD adapters (ZIM chat rooms and Express RTC rooms).
 #[cfg(feature = "zego")]
 #[cfg_attr(docsrs, doc(cfg(feature = "zego")))]
-pub use moderator_zego as zego;
+pub use room_moderator_zego as zego;
 
 /// Amazon IVS Chat adapter.
 #[cfg(feature = "ivschat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ivschat")))]
-pub use moderator_ivschat as ivschat;
+pub use room_moderator_ivs as ivs;
 
 /// EnableX adapter.
 #[cfg(feature = "enablex")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]
-pub use moderator_enablex as enablex;
+pub use room_moderator_enablex as enablex;
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.
 #[cfg(all(

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use moderator_core::{Capabilities, EnvVar, Error};
+use room_moderator_core::{Capabilities, EnvVar, Error};
 
 /// The providers `moderator` can talk to. Which are usable depends on the compiled features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -51,7 +51,7 @@ impl Provider {
     /// whether the value is secret); empty when its feature is not compiled in.
     ///
     /// ```
-    /// use moderator::Provider;
+    /// use room_moderator::Provider;
     /// for var in Provider::ZegoZim.env_vars() {
     ///     println!("{:<24} {}{}", var.name, var.meaning, if var.secret { " (secret)" } else { "" });
     /// }
@@ -59,13 +59,13 @@ impl Provider {
     pub fn env_vars(self) -> &'static [EnvVar] {
         match self {
             #[cfg(feature = "zego")]
-            Provider::ZegoZim => moderator_zego::ZIM_ENV_VARS,
+            Provider::ZegoZim => room_moderator_zego::ZIM_ENV_VARS,
             #[cfg(feature = "zego")]
-            Provider::ZegoRtc => moderator_zego::RTC_ENV_VARS,
+            Provider::ZegoRtc => room_moderator_zego::RTC_ENV_VARS,
             #[cfg(feature = "ivschat")]
-            Provider::IvsChat => moderator_ivschat::ENV_VARS,
+            Provider::IvsChat => room_moderator_ivs::ENV_VARS,
             #[cfg(feature = "enablex")]
-            Provider::Enablex => moderator_enablex::ENV_VARS,
+            Provider::Enablex => room_moderator_enablex::ENV_VARS,
             #[allow(unreachable_patterns)]
             _ => &[],
         }
@@ -75,13 +75,13 @@ impl Provider {
     pub fn capabilities(self) -> Option<Capabilities> {
         match self {
             #[cfg(feature = "zego")]
-            Provider::ZegoZim => Some(moderator_zego::ZIM_CAPABILITIES),
+            Provider::ZegoZim => Some(room_moderator_zego::ZIM_CAPABILITIES),
             #[cfg(feature = "zego")]
-            Provider::ZegoRtc => Some(moderator_zego::RTC_CAPABILITIES),
+            Provider::ZegoRtc => Some(room_moderator_zego::RTC_CAPABILITIES),
             #[cfg(feature = "ivschat")]
-            Provider::IvsChat => Some(moderator_ivschat::IVSCHAT_CAPABILITIES),
+            Provider::IvsChat => Some(room_moderator_ivs::IVSCHAT_CAPABILITIES),
             #[cfg(feature = "enablex")]
-            Provider::Enablex => Some(moderator_enablex::ENABLEX_CAPABILITIES),
+            Provider::Enablex => Some(room_moderator_enablex::ENABLEX_CAPABILITIES),
             #[allow(unreachable_patterns)]
             _ => None,
         }

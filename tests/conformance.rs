@@ -11,13 +11,13 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moderator::enablex::EnablexBuilder;
-use moderator::ivschat::IvsChatBuilder;
-use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
-use moderator::{
+use room_moderator::enablex::EnablexBuilder;
+use room_moderator::ivs::IvsChatBuilder;
+use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
+use room_moderator::{
     DisconnectRequest, Engine, ErrorKind, Moderator, Outcome, ReasonSupport, Report, RetryPolicy,
 };
-use moderator_emulator::{Controls, Emulator, Fault};
+use room_moderator_emulator::{Controls, Emulator, Fault};
 
 /// Attempts the engine may make for one user; temporary faults are retried up to this.
 const MAX_ATTEMPTS: u32 = 3;
@@ -212,7 +212,7 @@ fn judge(report: &Report, users: &[String], expect: &Expect) -> Seen {
             && !error
                 .kind()
                 .default_status()
-                .eq(&moderator::RetryStatus::Temporary)
+                .eq(&room_moderator::RetryStatus::Temporary)
             && entry.attempts > 1
         {
             ok = false;

@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
-use moderator::mock::MockAdapter;
-use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
-use moderator::{
+use room_moderator::mock::MockAdapter;
+use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
+use room_moderator::{
     AdapterExt, Error, ErrorKind, Moderator, Outcome, Target, UserId, disconnect_everywhere,
 };
-use moderator_emulator::Emulator;
+use room_moderator_emulator::Emulator;
 
 #[tokio::test]
 async fn one_call_removes_a_user_from_chat_and_video_and_reports_each_room() {

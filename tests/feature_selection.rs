@@ -39,7 +39,7 @@ fn tree(args: &[&str]) -> Vec<String> {
 }
 
 fn facade(features: &str) -> Vec<String> {
-    let mut args = vec!["--package", "moderator", "--no-default-features"];
+    let mut args = vec!["--package", "room-moderator", "--no-default-features"];
     if !features.is_empty() {
         args.extend(["--features", features]);
     }
@@ -60,9 +60,15 @@ fn with_prefix<'a>(names: &'a [String], prefixes: &[&str]) -> Vec<&'a String> {
 #[test]
 fn zego_alone_compiles_no_aws_crate_and_no_other_adapter() {
     let names = facade("zego");
-    assert!(names.iter().any(|n| n == "moderator-zego"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "room-moderator-zego"),
+        "{names:?}"
+    );
     assert_eq!(
-        with_prefix(&names, &["aws-", "moderator-ivschat", "moderator-enablex"]),
+        with_prefix(
+            &names,
+            &["aws-", "room-moderator-ivs", "room-moderator-enablex"]
+        ),
         Vec::<&String>::new()
     );
 }
@@ -70,9 +76,15 @@ fn zego_alone_compiles_no_aws_crate_and_no_other_adapter() {
 #[test]
 fn enablex_alone_compiles_no_aws_crate() {
     let names = facade("enablex");
-    assert!(names.iter().any(|n| n == "moderator-enablex"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "room-moderator-enablex"),
+        "{names:?}"
+    );
     assert_eq!(
-        with_prefix(&names, &["aws-", "moderator-ivschat", "moderator-zego"]),
+        with_prefix(
+            &names,
+            &["aws-", "room-moderator-ivs", "room-moderator-zego"]
+        ),
         Vec::<&String>::new()
     );
 }
@@ -85,9 +97,9 @@ fn no_feature_compiles_no_adapter_and_no_transport() {
             &names,
             &[
                 "aws-",
-                "moderator-zego",
-                "moderator-ivschat",
-                "moderator-enablex",
+                "room-moderator-zego",
+                "room-moderator-ivs",
+                "room-moderator-enablex",
                 "reqwest"
             ]
         ),
@@ -97,7 +109,7 @@ fn no_feature_compiles_no_adapter_and_no_transport() {
 
 #[test]
 fn the_core_depends_on_no_http_client_redis_or_aws_crate() {
-    let names = tree(&["--package", "moderator-core", "--all-features"]);
+    let names = tree(&["--package", "room-moderator-core", "--all-features"]);
     assert_eq!(
         with_prefix(&names, &["aws-", "reqwest", "hyper", "redis"]),
         Vec::<&String>::new()

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use moderator::enablex::EnablexBuilder;
-use moderator::ivschat::IvsChatBuilder;
-use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
-use moderator::{AdapterExt, DisconnectRequest, ErrorKind, Moderator, Outcome};
+use room_moderator::enablex::EnablexBuilder;
+use room_moderator::ivs::IvsChatBuilder;
+use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
+use room_moderator::{AdapterExt, DisconnectRequest, ErrorKind, Moderator, Outcome};
 
 const IVS_ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3j4k5L6";
 

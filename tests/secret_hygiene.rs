@@ -11,11 +11,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use moderator::enablex::EnablexBuilder;
-use moderator::ivschat::IvsChatBuilder;
-use moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
-use moderator::{DisconnectRequest, Engine, Moderator, RetryPolicy, RoomId};
-use moderator_emulator::{Emulator, EmulatorConfig, Fault};
+use room_moderator::enablex::EnablexBuilder;
+use room_moderator::ivs::IvsChatBuilder;
+use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
+use room_moderator::{DisconnectRequest, Engine, Moderator, RetryPolicy, RoomId};
+use room_moderator_emulator::{Emulator, EmulatorConfig, Fault};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -99,7 +99,7 @@ fn assert_absent(secrets: &[(&str, String)], place: &str, text: &str) {
 }
 
 /// `Debug` and `Display` of an error, with its source chain.
-fn describe(error: &moderator::Error) -> String {
+fn describe(error: &room_moderator::Error) -> String {
     let mut text = format!("{error}\n{error:?}\n");
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -110,10 +110,10 @@ fn describe(error: &moderator::Error) -> String {
 }
 
 /// Every outcome of a report, in `Debug` and `Display`.
-fn describe_report(report: &moderator::Report) -> String {
+fn describe_report(report: &room_moderator::Report) -> String {
     let mut text = format!("{report:?}\n");
     for entry in report.users() {
-        if let moderator::Outcome::Failed(error) = &entry.outcome {
+        if let room_moderator::Outcome::Failed(error) = &entry.outcome {
             text.push_str(&describe(error));
         }
     }
@@ -347,7 +347,9 @@ async fn enablex_app_key_and_tokens_stay_secret() {
 
 /// Every token the adapter sent back in a `token` event: its `tokenId`, and the base64 text the REST
 /// API returned (the emulator encodes the object's JSON text, which the object re-serializes to).
-fn issued_tokens(frames: &[moderator_emulator::enablex::ReceivedFrame]) -> Vec<(String, String)> {
+fn issued_tokens(
+    frames: &[room_moderator_emulator::enablex::ReceivedFrame],
+) -> Vec<(String, String)> {
     let mut tokens = Vec::new();
     for frame in frames.iter().filter(|frame| frame.event == "token") {
         let objects = match frame.data.as_array() {

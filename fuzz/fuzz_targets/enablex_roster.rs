@@ -6,11 +6,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
-        let missing = moderator_enablex::fuzzing::roster(None);
+        let missing = room_moderator_enablex::fuzzing::roster(None);
         assert!(missing.is_err(), "a missing userList read as a room");
         return;
     };
-    match moderator_enablex::fuzzing::roster(Some(&value)) {
+    match room_moderator_enablex::fuzzing::roster(Some(&value)) {
         Ok(connections) => {
             let list = value.as_array().expect("a roster comes from a list");
             assert!(connections <= list.len());

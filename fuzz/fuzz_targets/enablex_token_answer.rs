@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         body.as_bytes()
     };
-    match moderator_enablex::fuzzing::token_answer(status, retry_after, request_id, body) {
+    match room_moderator_enablex::fuzzing::token_answer(status, retry_after, request_id, body) {
         Ok(token) => {
             assert!((200..300).contains(&status), "a token under HTTP {status}");
             assert!(!token.trim().is_empty(), "a blank token");

@@ -3,14 +3,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moderator_core::{Capabilities, IdRule};
+use room_moderator_core::{Capabilities, IdRule};
 
 fn rules() -> Vec<IdRule> {
     let caps: [Capabilities; 4] = [
-        moderator_zego::ZIM_CAPABILITIES,
-        moderator_zego::RTC_CAPABILITIES,
-        moderator_ivschat::IVSCHAT_CAPABILITIES,
-        moderator_enablex::ENABLEX_CAPABILITIES,
+        room_moderator_zego::ZIM_CAPABILITIES,
+        room_moderator_zego::RTC_CAPABILITIES,
+        room_moderator_ivs::IVSCHAT_CAPABILITIES,
+        room_moderator_enablex::ENABLEX_CAPABILITIES,
     ];
     let mut rules: Vec<IdRule> = caps.iter().flat_map(|c| [c.room_id, c.user_id]).collect();
     rules.push(IdRule::ANY);

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &[u8]| {
-    match moderator_ivschat::fuzzing::check_success_body(body) {
+    match room_moderator_ivs::fuzzing::check_success_body(body) {
         Ok(()) => assert!(
             body.iter().all(u8::is_ascii_whitespace)
                 || matches!(

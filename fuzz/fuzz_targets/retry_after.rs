@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let now: SystemTime = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    let parsed = moderator_core::parse_retry_after(value, now);
+    let parsed = room_moderator_core::parse_retry_after(value, now);
     let trimmed = value.trim();
     if let Ok(seconds) = trimmed.parse::<u64>()
         && trimmed.bytes().all(|b| b.is_ascii_digit())

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         u16::from_be_bytes([high, low]) % 1000
     };
-    match moderator_zego::fuzzing::decode_answer(rtc, status, body) {
+    match room_moderator_zego::fuzzing::decode_answer(rtc, status, body) {
         Ok(()) => {
             assert!((200..300).contains(&status), "success under HTTP {status}");
             let value: serde_json::Value =

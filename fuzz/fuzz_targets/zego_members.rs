@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let rtc = selector & 1 == 1;
     let status = if selector & 2 == 0 { 200 } else { 500 };
-    if let Ok(page) = moderator_zego::fuzzing::decode_members_page(rtc, status, body) {
+    if let Ok(page) = room_moderator_zego::fuzzing::decode_members_page(rtc, status, body) {
         assert_eq!(status, 200, "a page from HTTP {status}");
         if let Some(next) = &page.next {
             assert!(!next.is_empty() && next != "0", "an end marker read as a cursor: {next:?}");

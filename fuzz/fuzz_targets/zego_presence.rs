@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moderator_core::UserId;
+use room_moderator_core::UserId;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&[count], body)) = data.split_first_chunk::<1>() else {
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let users: Vec<UserId> = (0..usize::from(count % 10) + 1)
         .map(|i| UserId::new(format!("u{i}")))
         .collect();
-    if let Ok(presence) = moderator_zego::fuzzing::decode_presence(&users, 200, body) {
+    if let Ok(presence) = room_moderator_zego::fuzzing::decode_presence(&users, 200, body) {
         assert_eq!(presence.len(), users.len(), "not one answer per user");
     }
 });

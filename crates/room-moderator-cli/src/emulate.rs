@@ -1,0 +1,91 @@
+//! `moderator emulate`: serve the provider emulators for local development.
+
+use std::process::ExitCode;
+
+use room_moderator_emulator::{Emulator, EmulatorConfig};
+
+use crate::Failure;
+use crate::args::EmulateArgs;
+
+/// Starts the emulators, prints how to reach them, and serves until Ctrl-C.
+pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
+    let mut seeds = Vec::new();
+    for seed in &args.seed {
+        let Some((room, users)) = seed.split_once('=') else {
+            return Err(Failure::Usage(format!(
+                "--seed {seed:?}: expected ROOM=user1,user2"
+            )));
+        };
+        let users: Vec<String> = users
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned)
+            .collect();
+        seeds.push((room.to_owned(), users));
+    }
+    let mut config = EmulatorConfig::default();
+    config.host = args.host;
+    config.base_port = args.port;
+    let emulator = Emulator::start_with(config).await.map_err(Failure::Io)?;
+    let zego = emulator.zego();
+    let ivs = emulator.ivschat();
+    let enablex = emulator.enablex();
+    for controls in [
+        zego.zim().controls(),
+        zego.rtc().controls(),
+        ivs.controls(),
+        enablex.controls(),
+    ] {
+        if let Some(latency) = args.latency {
+            controls.set_latency(latency.into());
+        }
+        if let Some(share) = args.foreign_load {
+            controls.set_foreign_load(share);
+        }
+    }
+    for (room, users) in &seeds {
+        zego.zim().seed_room(room, users.iter().cloned());
+        zego.rtc().seed_room(room, users.iter().cloned());
+        ivs.seed_room(&ivs.room_arn(room), users.iter().cloned());
+        enablex.seed_room(room, users.iter().cloned());
+    }
+
+    println!("moderator emulators are listening (Ctrl-C to stop)\n");
+    println!("zego-zim  ZEGO_ENDPOINT={}", zego.zim().url());
+    println!("zego-rtc  ZEGO_ENDPOINT={}", zego.rtc().url());
+    println!(
+        "          ZEGO_APP_ID={} ZEGO_SERVER_SECRET={}",
+        zego.app_id(),
+        zego.server_secret()
+    );
+    println!(
+        "          both at once (kick --target zego-zim:ROOM --target zego-rtc:ROOM): ZEGO_ZIM_ENDPOINT={} ZEGO_RTC_ENDPOINT={}",
+        zego.zim().url(),
+        zego.rtc().url()
+    );
+    println!("ivschat   AWS_ENDPOINT_URL_IVSCHAT={}", ivs.base_url());
+    println!(
+        "          AWS_REGION={} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={}",
+        ivs.region(),
+        ivs.access_key_id(),
+        ivs.secret_access_key()
+    );
+    println!("          rooms are ARNs: {}", ivs.room_arn("ROOM"));
+    println!("enablex   ENABLEX_API_URL={}", enablex.api_url());
+    println!(
+        "          ENABLEX_APP_ID={} ENABLEX_APP_KEY={}",
+        enablex.app_id(),
+        enablex.app_key()
+    );
+    println!(
+        "\nadmin API on every port: /_emulator/rooms/{{room}}, /_emulator/faults, /_emulator/requests, /_emulator/counters, /_emulator/settings, /_emulator/reset"
+    );
+    for (room, users) in &seeds {
+        println!("seeded room {room} with {} users", users.len());
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    tokio::signal::ctrl_c().await.map_err(Failure::Io)?;
+    Ok(ExitCode::SUCCESS)
+}

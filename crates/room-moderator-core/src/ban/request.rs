@@ -1,0 +1,85 @@
+//! What to ban: these users from this room, for how long and why.
+
+use std::time::Duration;
+
+use crate::{RoomId, UserId};
+
+/// A request to ban users from one room (remove them now and keep them out).
+///
+/// ```
+/// use std::time::Duration;
+/// use room_moderator_core::BanRequest;
+/// let request = BanRequest::new("lobby", ["raider-1", "raider-2"])
+///     .for_duration(Duration::from_secs(3600))
+///     .with_reason("raid")
+///     .by("alice@trust-and-safety");
+/// assert_eq!(request.duration(), Some(Duration::from_secs(3600)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BanRequest {
+    room: RoomId,
+    users: Vec<UserId>,
+    duration: Option<Duration>,
+    reason: Option<String>,
+    by: Option<String>,
+}
+
+impl BanRequest {
+    /// A ban of `users` from `room` until lifted. The list must not be empty.
+    pub fn new(
+        room: impl Into<RoomId>,
+        users: impl IntoIterator<Item = impl Into<UserId>>,
+    ) -> Self {
+        BanRequest {
+            room: room.into(),
+            users: users.into_iter().map(Into::into).collect(),
+            duration: None,
+            reason: None,
+            by: None,
+        }
+    }
+
+    /// The ban ends after `duration` (at least one second).
+    pub fn for_duration(mut self, duration: Duration) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
+    /// Why; kept with the ban, shown by `bans` and `check`, and sent with the kick where the
+    /// provider carries a reason.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Who asked (an operator, a rule name); kept with the ban.
+    pub fn by(mut self, who: impl Into<String>) -> Self {
+        self.by = Some(who.into());
+        self
+    }
+
+    /// The room.
+    pub fn room(&self) -> &RoomId {
+        &self.room
+    }
+
+    /// The users, as given.
+    pub fn users(&self) -> &[UserId] {
+        &self.users
+    }
+
+    /// How long, `None` for until lifted.
+    pub fn duration(&self) -> Option<Duration> {
+        self.duration
+    }
+
+    /// Why, if given.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    /// Who asked, if given.
+    pub fn requested_by(&self) -> Option<&str> {
+        self.by.as_deref()
+    }
+}

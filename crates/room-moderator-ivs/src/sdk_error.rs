@@ -1,0 +1,288 @@
+//! Every way an IVS Chat call (`disconnect_user()`, `create_chat_token()`) can fail, as our [`Error`],
+//! keeping the AWS error code and request id. One mapping for every operation: the operations differ
+//! only in which modeled errors they declare ([`OperationError`]).
+//!
+//! | `SdkError` | kind |
+//! |---|---|
+//! | `ServiceError` | the status, refined by the code ([`crate::codes`]) |
+//! | `TimeoutError` | `Timeout` |
+//! | `DispatchFailure` | `Config` for credentials or a refused endpoint; else core's transport mapping (`Timeout` if it timed out, else `Transport`) |
+//! | `ResponseError` | `Transport` if the connection broke while reading (core's mapping); else `Protocol` |
+//! | `ConstructionFailure` | `InvalidInput` for a bad input; else `Config` |
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_ivschat::config::http::HttpResponse;
+use aws_sdk_ivschat::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ivschat::operation::RequestId;
+use aws_sdk_ivschat::operation::create_chat_token::CreateChatTokenError;
+use aws_sdk_ivschat::operation::disconnect_user::DisconnectUserError;
+use aws_sdk_ivschat::types::error::{
+    ResourceNotFoundException, ThrottlingException, ValidationException,
+};
+use room_moderator_core::toolkit::{FailedAnswer, Symptoms, TransportFailure, transport_error};
+use room_moderator_core::{Error, ErrorKind};
+use tracing::debug;
+
+use crate::PROVIDER;
+use crate::codes;
+use crate::endpoint::RefusedEndpoint;
+use crate::success_body::UnexpectedSuccessBody;
+
+/// A modeled error of one operation, as the shared mapping reads it.
+pub(crate) enum Modeled<'a> {
+    AccessDenied,
+    PendingVerification,
+    ResourceNotFound(&'a ResourceNotFoundException),
+    Throttling(&'a ThrottlingException),
+    Validation(&'a ValidationException),
+    /// Not modeled by this operation (the SDK's `Unhandled`): the code comes from the metadata.
+    Other,
+}
+
+impl Modeled<'_> {
+    /// The error's name, as IVS sends it in `x-amzn-ErrorType`.
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Modeled::AccessDenied => Some("AccessDeniedException"),
+            Modeled::PendingVerification => Some("PendingVerification"),
+            Modeled::ResourceNotFound(_) => Some("ResourceNotFoundException"),
+            Modeled::Throttling(_) => Some("ThrottlingException"),
+            Modeled::Validation(_) => Some("ValidationException"),
+            Modeled::Other => None,
+        }
+    }
+}
+
+/// The error type of one IVS Chat operation.
+pub(crate) trait OperationError:
+    ProvideErrorMetadata + RequestId + StdError + Send + Sync + 'static
+{
+    /// The operation's name, for logs.
+    const OPERATION: &'static str;
+
+    /// Which modeled error this is.
+    fn modeled(&self) -> Modeled<'_>;
+}
+
+impl OperationError for DisconnectUserError {
+    const OPERATION: &'static str = "DisconnectUser";
+
+    fn modeled(&self) -> Modeled<'_> {
+        match self {
+            DisconnectUserError::AccessDeniedException(_) => Modeled::AccessDenied,
+            DisconnectUserError::PendingVerification(_) => Modeled::PendingVerification,
+            DisconnectUserError::ResourceNotFoundException(e) => Modeled::ResourceNotFound(e),
+            DisconnectUserError::ThrottlingException(e) => Modeled::Throttling(e),
+            DisconnectUserError::ValidationException(e) => Modeled::Validation(e),
+            _ => Modeled::Other,
+        }
+    }
+}
+
+/// CreateChatToken declares no `ThrottlingException` in the service model, though its quota (200
+/// TPS) is enforced: a 429 arrives as `Unhandled` with code `ThrottlingException` and maps by code
+/// and status like any other.
+impl OperationError for CreateChatTokenError {
+    const OPERATION: &'static str = "CreateChatToken";
+
+    fn modeled(&self) -> Modeled<'_> {
+        match self {
+            CreateChatTokenError::AccessDeniedException(_) => Modeled::AccessDenied,
+            CreateChatTokenError::PendingVerification(_) => Modeled::PendingVerification,
+            CreateChatTokenError::ResourceNotFoundException(e) => Modeled::ResourceNotFound(e),
+            CreateChatTokenError::ValidationException(e) => Modeled::Validation(e),
+            _ => Modeled::Other,
+        }
+    }
+}
+
+/// Our error for a failed IVS Chat call.
+pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) -> Error {
+    let (error, raw) = match &err {
+        SdkError::ServiceError(service) => (
+            from_service_error(service.err(), service.raw()),
+            Some(service.raw()),
+        ),
+        SdkError::TimeoutError(_) => (
+            transport_error(PROVIDER, TransportFailure::Timeout, ""),
+            None,
+        ),
+        SdkError::DispatchFailure(failure) => {
+            let error =
+                if has_source::<RefusedEndpoint>(&err) || has_source::<CredentialsError>(&err) {
+                    Error::config(format!("the call could not be made: {}", short_cause(&err)))
+                } else {
+                    // A dispatch failure never got an answer: the request did not get through.
+                    let failure = TransportFailure::from_symptoms(Symptoms {
+                        timed_out: failure.is_timeout(),
+                        connect: true,
+                        body: false,
+                    });
+                    transport_error(PROVIDER, failure, short_cause(&err))
+                };
+            (error, None)
+        }
+        SdkError::ResponseError(response) => {
+            let status = response.raw().status().as_u16();
+            let broken =
+                !has_source::<UnexpectedSuccessBody>(&err) && has_source::<std::io::Error>(&err);
+            let error = if broken {
+                transport_error(PROVIDER, TransportFailure::Body, short_cause(&err))
+            } else {
+                Error::protocol(format!(
+                    "unusable answer (HTTP {status}): {}",
+                    short_cause(&err)
+                ))
+            };
+            (error, Some(response.raw()))
+        }
+        SdkError::ConstructionFailure(_) => {
+            let kind = if has_source::<BuildError>(&err) {
+                ErrorKind::InvalidInput
+            } else {
+                ErrorKind::Config
+            };
+            (
+                Error::new(
+                    kind,
+                    format!("the request could not be built: {}", short_cause(&err)),
+                ),
+                None,
+            )
+        }
+        _ => (
+            Error::protocol(format!("unexpected SDK error: {}", short_cause(&err))),
+            None,
+        ),
+    };
+    debug!(
+        operation = E::OPERATION,
+        error = %DisplayErrorContext(&err),
+        "IVS Chat call failed (full SDK error)"
+    );
+    let mut error = error.with_provider(PROVIDER);
+    if error.request_id().is_none()
+        && let Some(id) = raw.and_then(header_request_id)
+    {
+        error = error.with_request_id(id);
+    }
+    error.with_source(err)
+}
+
+/// An answer with an error status: kind from the status and code (core's rule), message from the
+/// typed error.
+fn from_service_error<E: OperationError>(err: &E, raw: &HttpResponse) -> Error {
+    let status = raw.status().as_u16();
+    let code = error_code(err);
+    let said = describe(err);
+    let mut error = FailedAnswer {
+        status,
+        code,
+        known: codes::known(code),
+        said: &said,
+    }
+    .into_error(PROVIDER);
+    if let Some(id) = err
+        .request_id()
+        .map(str::to_owned)
+        .or_else(|| header_request_id(raw))
+    {
+        error = error.with_request_id(id);
+    }
+    if let Some(wait) = retry_after(raw) {
+        error = error.with_retry_after(wait);
+    }
+    error
+}
+
+/// The code as sent, or the modeled error's name when the metadata lacks it (an error built in code,
+/// as test doubles do).
+fn error_code<E: OperationError>(err: &E) -> Option<&str> {
+    err.code().or(err.modeled().code())
+}
+
+/// What IVS said, with the structured members the typed errors carry (empty when it said nothing:
+/// the row's or the status's meaning is in the message anyway).
+fn describe<E: OperationError>(err: &E) -> String {
+    let said = err.message().unwrap_or_default().to_owned();
+    match err.modeled() {
+        Modeled::Validation(e) => {
+            let fields = e
+                .field_list()
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), f.message()))
+                .collect::<Vec<_>>();
+            if fields.is_empty() {
+                format!("{said} (reason {})", e.reason().as_str())
+            } else {
+                format!(
+                    "{said} (reason {}; fields: {})",
+                    e.reason().as_str(),
+                    fields.join("; ")
+                )
+            }
+        }
+        Modeled::ResourceNotFound(e) if !said.contains(e.resource_id()) => {
+            format!(
+                "{said} ({} {:?})",
+                e.resource_type().as_str(),
+                e.resource_id()
+            )
+        }
+        Modeled::Throttling(e) => {
+            format!("{said} (limit {} per second)", e.limit())
+        }
+        _ => said,
+    }
+}
+
+/// `x-amzn-RequestId` (or the older `x-amz-request-id`) from an answer the SDK did not parse.
+fn header_request_id(raw: &HttpResponse) -> Option<String> {
+    let headers = raw.headers();
+    headers
+        .get("x-amzn-requestid")
+        .or_else(|| headers.get("x-amz-request-id"))
+        .map(str::to_owned)
+}
+
+/// IVS does not document `Retry-After`, but a proxy in front may send one; honour it if it does.
+fn retry_after(raw: &HttpResponse) -> Option<Duration> {
+    let value = raw.headers().get("retry-after")?;
+    room_moderator_core::parse_retry_after(value, std::time::SystemTime::now())
+}
+
+/// The innermost cause of an SDK error, on one line and at most [`MAX_CAUSE`] characters: the SDK's
+/// full chain (with its `Debug` detail) goes to debug-level logs only, so that an error's `Display`
+/// stays one readable line.
+pub(crate) fn short_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string().replace(['\n', '\r'], " ");
+    match text.char_indices().nth(MAX_CAUSE) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+/// Longest cause kept in an error message.
+const MAX_CAUSE: usize = 200;
+
+/// Whether an error of type `T` is anywhere in `err`'s source chain.
+fn has_source<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<T>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests;

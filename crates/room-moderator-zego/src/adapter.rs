@@ -1,0 +1,333 @@
+//! The adapter: one signed GET per batch, its answer decoded into what happened to each user.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use reqwest::header::RETRY_AFTER;
+use room_moderator_core::toolkit::{
+    CappedBody, MAX_BODY, Symptoms, TransportFailure, transport_error,
+};
+use room_moderator_core::{
+    Adapter, BanRule, Batch, BatchResult, Capabilities, Error, ErrorKind, MemberPage, Outcome,
+    Presence, QuotaKey, RoomId, UserId, parse_retry_after, wall_clock_now,
+};
+use tracing::debug;
+use url::Url;
+
+use crate::api::Api;
+use crate::builder::ZegoBuilder;
+use crate::codes::Blame;
+use crate::product::{
+    Product, ProductOptions, RTC_MAX_RULE_DURATION, RTC_MEMBERS, Rtc, Service, ZIM_MEMBERS,
+    ZIM_PRESENCE, Zim,
+};
+use crate::request::{Query, kick_query, kick_url};
+use crate::response::{Answer, Decoded, decode, decode_api};
+use crate::signer::Signer;
+use crate::{rooms, rules};
+
+/// A ZEGO kick adapter for one product; use the aliases [`ZegoZim`] and [`ZegoRtc`].
+///
+/// Turn it into a [`Moderator`](room_moderator_core::Moderator) with
+/// [`Engine::new`](room_moderator_core::Engine::new), which adds validation, batching (50 users per ZIM call,
+/// 5 per RTC call), pacing to the documented rate, retries and splitting.
+///
+/// What a call's answer means for its users:
+/// - `Code` 0: every user is [`Outcome::Disconnected`]. Express RTC also answers success for users who
+///   were not in the room (ZEGO FAQ "kick-nonexistent-user-error"), so for RTC `Disconnected` means
+///   "not in the room any more", never [`Outcome::NotInRoom`].
+/// - ZIM 660300002 / 660300012 ("user not in the room"): on a one-user call, that user is
+///   [`Outcome::NotInRoom`]. On a larger call the answer does not say which user, so it is
+///   [`BatchResult::Unattributed`] and the engine splits the batch until each user has an outcome.
+///   Whether ZEGO removed the other users of that call first is UNVERIFIED; if it did, they are
+///   reported `NotInRoom` by the split calls (they are gone either way).
+/// - Every other code: the same error for the whole call, kind from the code table.
+pub struct ZegoAdapter<P: Product> {
+    http: reqwest::Client,
+    endpoint: Url,
+    signer: Signer,
+    options: P::Options,
+}
+
+/// The ZIM (in-app chat) adapter: `KickoutRoomUser`.
+pub type ZegoZim = ZegoAdapter<Zim>;
+/// The Express RTC (audio/video) adapter: `KickoutUser`.
+pub type ZegoRtc = ZegoAdapter<Rtc>;
+
+impl<P: Product> ZegoAdapter<P> {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        endpoint: Url,
+        signer: Signer,
+        options: P::Options,
+    ) -> Self {
+        ZegoAdapter {
+            http,
+            endpoint,
+            signer,
+            options,
+        }
+    }
+
+    /// A builder for this product (same as `ZegoZimBuilder::default()` / `ZegoRtcBuilder::default()`).
+    pub fn builder() -> ZegoBuilder<P> {
+        ZegoBuilder::default()
+    }
+
+    /// Builds the adapter from the environment; see [`ZegoBuilder::from_env`].
+    pub fn from_env() -> Result<Self, Error> {
+        ZegoBuilder::from_env().build()
+    }
+
+    /// Where requests go.
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    /// The AppId requests are signed for.
+    pub fn app_id(&self) -> u32 {
+        self.signer.app_id()
+    }
+
+    /// Signs and sends one call of `api` with `params` after the public parameters, and decodes the
+    /// answer. `Err` only when no complete answer arrived (timeout, connection, body).
+    async fn call(&self, api: Api, params: &[(&str, &str)]) -> Result<Decoded, Error> {
+        let signed = self.signer.sign_now();
+        let mut query = Query::signed(api.action(), &signed);
+        for (key, value) in params {
+            query.push(key, value);
+        }
+        // IsTest (RTC) is a public parameter of every RTC call; FromUserId (ZIM) names the operator
+        // of a removal only.
+        if P::SERVICE == Service::Rtc {
+            let mut extra = Vec::new();
+            self.options.params(&mut extra);
+            for (key, value) in &extra {
+                query.push(key, value);
+            }
+        }
+        let (status, retry_after, body) =
+            self.fetch(kick_url(&self.endpoint, query.as_str())).await?;
+        Ok(decode_api(api, status, retry_after, &body))
+    }
+
+    fn unsupported(&self, message: &'static str) -> Error {
+        Error::new(ErrorKind::Unsupported, message).with_provider(P::SERVICE.provider())
+    }
+
+    /// Sends the GET and reads status, `Retry-After` and at most [`MAX_BODY`] bytes of body.
+    async fn fetch(&self, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), Error> {
+        let provider = P::SERVICE.provider();
+        let failed = |e: reqwest::Error| reqwest_error(provider, e);
+        let mut response = self.http.get(url).send().await.map_err(failed)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, SystemTime::now()));
+        let mut body = CappedBody::new(MAX_BODY);
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
+            if body.push(&chunk) {
+                break;
+            }
+        }
+        Ok((status, retry_after, body.into_bytes()))
+    }
+}
+
+#[async_trait]
+impl<P: Product> Adapter for ZegoAdapter<P> {
+    fn provider(&self) -> &'static str {
+        P::SERVICE.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        P::SERVICE.capabilities()
+    }
+
+    /// ZEGO's rates are per AppID (zego.md); the endpoint is part of the key so that an emulator and
+    /// the real service, or two regions, are not paced as one.
+    fn quota_key(&self) -> Option<QuotaKey> {
+        Some(QuotaKey::new(
+            P::SERVICE.provider(),
+            format!("{}@{}", self.app_id(), self.endpoint.as_str()),
+            P::SERVICE.action(),
+        ))
+    }
+
+    /// The AppID, for both products.
+    fn account(&self) -> String {
+        self.app_id().to_string()
+    }
+
+    /// ZIM `QueryRoomUserList` (`Mode` 0, `Limit` 500 on every page, `NextFlag` from the last page)
+    /// or Express RTC `DescribeUserList` (`Mode` 0, `Limit` 200, `Marker`).
+    async fn members_page(&self, room: &RoomId, cursor: Option<&str>) -> Result<MemberPage, Error> {
+        match P::SERVICE {
+            Service::Zim => {
+                let limit = ZIM_MEMBERS.per_call.to_string();
+                let mut params = vec![("RoomId", room.as_str()), ("Mode", "0")];
+                if let Some(cursor) = cursor {
+                    params.push(("NextFlag", cursor));
+                }
+                params.push(("Limit", &limit));
+                rooms::zim_user_list(self.call(Api::QueryRoomUserList, &params).await?)
+            }
+            Service::Rtc => {
+                let limit = RTC_MEMBERS.per_call.to_string();
+                let mut params = vec![("RoomId", room.as_str()), ("Mode", "0"), ("Limit", &limit)];
+                if let Some(cursor) = cursor {
+                    params.push(("Marker", cursor));
+                }
+                rooms::rtc_user_list(self.call(Api::DescribeUserList, &params).await?)
+            }
+        }
+    }
+
+    /// ZIM `QueryRoomMembers` (up to 10 users); Express RTC needs none (its kick answers success
+    /// for absent users) and has none here.
+    async fn presence(&self, room: &RoomId, users: &[UserId]) -> Result<Vec<Presence>, Error> {
+        if P::SERVICE != Service::Zim {
+            return Err(self.unsupported("this provider cannot say who is in a room"));
+        }
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        if users.len() > ZIM_PRESENCE.per_call.get() {
+            return Err(Error::invalid_input(format!(
+                "QueryRoomMembers takes at most {} users; {} given",
+                ZIM_PRESENCE.per_call,
+                users.len()
+            ))
+            .with_provider(P::SERVICE.provider()));
+        }
+        let mut params = vec![("RoomId", room.as_str())];
+        params.extend(users.iter().map(|user| ("UserId[]", user.as_str())));
+        rooms::zim_presence(users, self.call(Api::QueryRoomMembers, &params).await?)
+    }
+
+    /// Express RTC `SetForbidUserRule`: `RuleType` 4 (this user in this room), `DisabledPrivilege[]`
+    /// 1 (login), `EffectiveTime` in whole seconds (rounded up), 1..=86400. Answers
+    /// `Data.ExpireTime`. Code 9 (not enabled for the AppID) and 50123 (200 rules in force) are
+    /// permanent errors the engine recognises: see [`is_ban_rules_not_enabled`] and
+    /// [`is_ban_rule_limit_reached`].
+    ///
+    /// [`is_ban_rules_not_enabled`]: crate::is_ban_rules_not_enabled
+    /// [`is_ban_rule_limit_reached`]: crate::is_ban_rule_limit_reached
+    async fn set_ban_rule(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        duration: Duration,
+    ) -> Result<Option<SystemTime>, Error> {
+        if P::SERVICE != Service::Rtc {
+            return Err(self.unsupported("this provider has no native ban rules"));
+        }
+        let secs = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+        if secs == 0 || duration > RTC_MAX_RULE_DURATION {
+            return Err(Error::invalid_input(format!(
+                "a ban rule lasts 1 to {} seconds; {duration:?} asked",
+                RTC_MAX_RULE_DURATION.as_secs()
+            ))
+            .with_provider(P::SERVICE.provider()));
+        }
+        let secs = secs.to_string();
+        let params = [
+            ("RuleType", rules::ROOM_USER),
+            ("RoomId", room.as_str()),
+            ("UserId", user.as_str()),
+            ("DisabledPrivilege[]", rules::LOGIN),
+            ("EffectiveTime", secs.as_str()),
+        ];
+        rules::set_answer(self.call(Api::SetForbidUserRule, &params).await?)
+    }
+
+    /// Express RTC `DelForbidUserRule` (`RuleType` 4, `RoomId`, `UserId`).
+    async fn delete_ban_rule(&self, room: &RoomId, user: &UserId) -> Result<(), Error> {
+        if P::SERVICE != Service::Rtc {
+            return Err(self.unsupported("this provider has no native ban rules"));
+        }
+        let params = [
+            ("RuleType", rules::ROOM_USER),
+            ("RoomId", room.as_str()),
+            ("UserId", user.as_str()),
+        ];
+        self.call(Api::DelForbidUserRule, &params)
+            .await?
+            .into_success()
+            .map(drop)
+    }
+
+    /// Express RTC `DescribeForbidUserRules` (`RuleType` 4): the login rules of `room` still in
+    /// force on the engine's clock ([`wall_clock_now`]).
+    async fn ban_rules(&self, room: &RoomId) -> Result<Vec<BanRule>, Error> {
+        if P::SERVICE != Service::Rtc {
+            return Err(self.unsupported("this provider has no native ban rules"));
+        }
+        let decoded = self
+            .call(
+                Api::DescribeForbidUserRules,
+                &[("RuleType", rules::ROOM_USER)],
+            )
+            .await?;
+        rules::room_rules(decoded, room, wall_clock_now())
+    }
+
+    async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
+        // A fresh nonce and timestamp for every call: the engine calls again for each retry.
+        let signed = self.signer.sign_now();
+        let mut extra = Vec::new();
+        self.options.params(&mut extra);
+        let query = kick_query(P::SERVICE.action(), &signed, &batch, &extra);
+        let url = kick_url(&self.endpoint, &query);
+        let answer = match self.fetch(url).await {
+            Ok((status, retry_after, body)) => decode(P::SERVICE, status, retry_after, &body),
+            Err(error) => return BatchResult::Whole(error),
+        };
+        let users = batch.users.len();
+        match answer {
+            Answer::Success => {
+                debug!(users, "removed");
+                BatchResult::all(users, Outcome::Disconnected)
+            }
+            Answer::Failure { error, blame } => {
+                debug!(%error, ?blame, users, "call failed");
+                match blame {
+                    Blame::Call => BatchResult::Whole(error),
+                    Blame::SomeUser if users == 1 => {
+                        BatchResult::PerUser(vec![if error.kind() == ErrorKind::NotInRoom {
+                            Outcome::NotInRoom
+                        } else {
+                            Outcome::Failed(error)
+                        }])
+                    }
+                    Blame::SomeUser => BatchResult::Unattributed(error),
+                }
+            }
+        }
+    }
+}
+
+/// A failure before a complete answer arrived. The URL is dropped from the error: it holds a signature.
+fn reqwest_error(provider: &'static str, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    let failure = TransportFailure::from_symptoms(Symptoms {
+        timed_out: error.is_timeout(),
+        connect: error.is_connect(),
+        body: error.is_body() || error.is_decode(),
+    });
+    transport_error(provider, failure, &error).with_source(error)
+}
+
+impl<P: Product> fmt::Debug for ZegoAdapter<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ZegoAdapter")
+            .field("service", &P::SERVICE)
+            .field("endpoint", &self.endpoint.as_str())
+            .field("signer", &self.signer)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
