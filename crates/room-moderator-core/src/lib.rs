@@ -44,17 +44,17 @@ pub use ban::{
 };
 pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport};
 pub use engine::{
-    AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, MAX_MEMBERS, Pacer,
-    PresencePlan, QUERY_FIRST_CALLS, QuotaKey, RENEW_WITHIN, RatePacer, RetryPolicy,
+    AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, MAX_MEMBERS, Operation,
+    Pacer, PresencePlan, QUERY_FIRST_CALLS, QuotaKey, RENEW_WITHIN, RatePacer, RetryPolicy,
 };
 pub use error::{Error, ErrorKind, RetryStatus};
 pub use fan_out::{Target, TargetReport, disconnect_everywhere};
 pub use id::{Reason, RoomId, UserId};
 pub use loopback::is_loopback_host;
 pub use members::{AbsentUsers, ApiLimits, Member, MemberPage, Presence, RoomClear};
+pub use moderator::{Moderator, ModeratorExt, RoomCleared};
 pub use plan::Plan;
 pub use report::{Outcome, Report, Summary, UserReport};
 pub use request::{DisconnectRequest, DisconnectRequestBuilder};
 pub use retry_after::parse_retry_after;
-pub use moderator::{Moderator, ModeratorExt, RoomCleared};
 pub use toolkit::{AdapterBuilder, EnvVar};
