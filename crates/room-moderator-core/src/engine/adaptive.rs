@@ -39,6 +39,11 @@ const BETA: f64 = 0.9;
 /// a few percent of their calls, fast enough to take back a quota others stopped using within seconds.
 const GROWTH_PER_RATE: f64 = 1.0 / 400.0;
 
+/// Throttled probes in a row (with nothing accepted) that may go out one right after another's
+/// answer: about one wave of concurrent calls meeting a quota someone else just spent. A provider
+/// still throttling after that gets one call a second until it accepts one.
+const QUICK_PROBES: u32 = 8;
+
 /// The longest sleep between looks at a limit that is growing back.
 const RECHECK: Duration = Duration::from_millis(250);
 
@@ -90,6 +95,8 @@ struct Cut {
     k: f64,
     /// While probing for an unknown share: calls sent after the cut and accepted.
     probe: Option<u32>,
+    /// Throttled probes in a row, nothing accepted.
+    refused_probes: u32,
 }
 
 impl AdaptivePacer {
@@ -204,12 +211,15 @@ impl AdaptivePacer {
             .map_or(self.max_rate, |limit| limit as f64);
         let accepted = state.accepted.count_before(sent_at);
         if accepted == 0 {
-            // Nothing granted in the window: the share is unknown. Probe for it (the module docs).
-            // On the way in, only the calls sent from now on count (those before were refused
-            // under the old limit); a probe that is throttled again keeps its window, so a provider
-            // that throttles for good gets one call a second.
-            let probing = state.cut.is_some_and(|cut| cut.probe.is_some());
-            if !probing {
+            // Nothing granted in the window: the share is unknown. Probe for it (the module docs),
+            // one call at a time: only the calls sent from now on count (those before were
+            // refused). After QUICK_PROBES refused probes in a row the window is kept, so a
+            // provider that throttles for good gets one call a second.
+            let refused_probes = match state.cut {
+                Some(cut) if cut.probe.is_some() => cut.refused_probes.saturating_add(1),
+                _ => 1,
+            };
+            if refused_probes <= QUICK_PROBES {
                 let capacity = state.sent.capacity();
                 state.sent = SlidingWindow::new(state.sent.span(), capacity);
             }
@@ -218,6 +228,7 @@ impl AdaptivePacer {
                 granted: 1.0,
                 k: 0.0,
                 probe: Some(0),
+                refused_probes,
             });
             info!(pacer = %self.name, from = current, "throttled with nothing granted: probing for the free share from one call");
             return;
@@ -231,6 +242,7 @@ impl AdaptivePacer {
             granted,
             k,
             probe: None,
+            refused_probes: 0,
         });
         info!(pacer = %self.name, from = current, to = after, "throttled by the provider: cutting the rate");
     }
@@ -330,14 +342,28 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_throttled_start_probes_from_one_call_and_doubles_each_round_trip() {
         let pacer = pacer(100);
-        // Another job spent the quota: the first calls are throttled before anything was granted,
-        // and while that lasts one call a second goes out.
+        // Another job spent the quota: the first calls are throttled before anything was granted.
+        // A wave of them goes out one after another's answer; then one call a second.
         let throttled_from = Instant::now();
+        for _ in 0..QUICK_PROBES {
+            pacer.acquire().await.unwrap();
+            pacer.feedback(Instant::now(), Answer::Throttled);
+        }
+        assert!(
+            throttled_from.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            throttled_from.elapsed()
+        );
+        let slow_from = Instant::now();
         for _ in 0..3 {
             pacer.acquire().await.unwrap();
             pacer.feedback(Instant::now(), Answer::Throttled);
         }
-        assert!(throttled_from.elapsed() >= Duration::from_secs(1));
+        assert!(
+            slow_from.elapsed() >= Duration::from_secs(2),
+            "{:?}",
+            slow_from.elapsed()
+        );
         assert_eq!(
             pacer.current_limit(),
             Some(1),

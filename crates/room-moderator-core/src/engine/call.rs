@@ -285,6 +285,11 @@ impl<A: Adapter> Engine<A> {
         calls: u32,
         throttled: u32,
     ) -> Called<T> {
+        let error = if error.provider().is_none() {
+            error.with_provider(self.adapter.provider())
+        } else {
+            error
+        };
         let error = if error.is_temporary() || calls > 1 {
             let elapsed = started.elapsed();
             super::persistent(error).noting(&format!(
