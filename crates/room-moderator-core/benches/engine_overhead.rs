@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p room-moderator-core --features mock --bench engine_overhead`
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use room_moderator_core::mock::{CallScript, MockAdapter};
 use room_moderator_core::{DisconnectRequest, Engine, Error, ErrorKind, Moderator};
