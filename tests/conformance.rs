@@ -208,11 +208,10 @@ fn judge(report: &Report, users: &[String], expect: &Expect) -> Seen {
     let mut ok = reported == distinct.iter().map(|u| u.as_str()).collect::<Vec<_>>();
     ok &= max_attempts <= MAX_ATTEMPTS;
     for entry in report.users() {
+        // A permanent failure is never retried; a temporary one (a 5xx, a throttle, an answer
+        // that is not the provider's) ends persistent after its retries.
         if let Outcome::Failed(error) = &entry.outcome
-            && !error
-                .kind()
-                .default_status()
-                .eq(&room_moderator::RetryStatus::Temporary)
+            && error.status() == room_moderator::RetryStatus::Permanent
             && entry.attempts > 1
         {
             ok = false;

@@ -10,7 +10,13 @@
 //! errors, capabilities and plans serialize to a stable JSON shape (the `json` module).
 //!
 //! Adapter authors: [`toolkit`] holds what every adapter needs around its transport (the status table,
-//! code classification, endpoint policy, body limits, transport errors, the builder contract).
+//! code classification, endpoint policy, body limits, transport errors, the builder contract, and with
+//! the `http` feature the reqwest glue).
+//!
+//! Where things live: the trait and its answers (`moderator.rs`, `report.rs`, `plan.rs`,
+//! `request.rs`, `members.rs`), the adapter primitive (`adapter.rs`, `capabilities.rs`), errors
+//! (`error.rs`, `retry_after.rs`), bans and tokens as data (`ban/`), and the engine (`engine/`, whose
+//! module docs hold the map of every flow and the one call path each provider call takes).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -276,7 +276,10 @@ mod tests {
         ] {
             let (error, _) = failure(decode(Service::Zim, 200, None, bad));
             assert_eq!(error.kind(), ErrorKind::Protocol, "{bad:?}");
-            assert!(!error.is_temporary());
+            assert!(
+                error.is_temporary(),
+                "not ZEGO's answer: sent again, like a 5xx"
+            );
         }
     }
 

@@ -1,9 +1,28 @@
 //! The engine: turns an [`Adapter`] into a [`Moderator`].
 //!
-//! validate -> de-duplicate -> chunk to the capability -> pace (adaptive, over the documented rate)
-//! -> send with bounded concurrency -> classify -> re-send throttled calls, retry temporary failures
-//! (only the users still unresolved), stop on failures that concern the whole request -> split
-//! batches whose failure names no user -> assemble the report -> audit.
+//! # The map
+//!
+//! Every public operation is a flow; every provider call a flow makes goes through the one call path.
+//!
+//! | operation | flow (file) | provider calls it makes |
+//! |---|---|---|
+//! | `disconnect` | validate (`validate.rs`) -> presence check where an absent user fails a call (`presence.rs`) -> the dispatch loop (`dispatch.rs`): batches in flight, retries, splits, fail-fast, one outcome per user | kick batches; presence queries or member pages |
+//! | `disconnect_all` | one call (`mod.rs` `clear_room`) or list and kick (`rooms.rs` `list_and_kick`, then `disconnect`'s flow) | kick-all; member pages, kick batches |
+//! | `members` | every page, each member once, bounded (`rooms.rs`) | member pages |
+//! | `ban`, `unban`, `bans`, `check`, `issue_token` | the store first, native rules and their renewal, the kick, the join gate (`bans.rs`) | ban rules, the rule list, kick batches, tokens |
+//!
+//! The machinery under the flows:
+//!
+//! - **The one call path** (`call.rs`): wait for the pacers, send under the operation's deadline, feed
+//!   the answer to the pacers, and ask the one retry decision ([`RetryPolicy`], `next_step`) what next.
+//!   Kick batches go through it from the dispatch loop; every other call through `Engine::call`,
+//!   reached by way of `side_calls.rs`, which picks the pacers of each side API.
+//! - **Pacing** (`pacer.rs`, `window.rs`, `adaptive.rs`, `quota.rs`): the documented rate as "at most N
+//!   in any sliding second", the adaptive layer that treats throttling as backpressure (cubic growth,
+//!   slow-start probing after a throttled start), and one adaptive pacer per provider account and API
+//!   in the process.
+//! - **Deadlines** (`deadline.rs`): every operation has one ([`Operation`]).
+//! - **Hooks** (`audit.rs`): one outcome per user to the [`AuditHook`].
 
 mod adaptive;
 mod audit;
