@@ -148,7 +148,7 @@ fn check_token_target(room: &RoomId, user: &UserId) -> Result<(), Error> {
         })
         .and_then(|()| check_room(room))?;
     USER_ID_RULE.check(user.as_str()).map_err(|problem| {
-        // The user id is not quoted: it is sensitive (ivschat.md).
+        // The user id is not quoted: it is sensitive (docs/providers/ivschat.md).
         Error::invalid_input(format!("user id {problem}")).with_provider(PROVIDER)
     })
 }
@@ -163,7 +163,7 @@ impl Adapter for IvsChat {
         IVSCHAT_CAPABILITIES
     }
 
-    /// DisconnectUser's 100 TPS are per AWS account and region (ivschat.md); the account is not
+    /// DisconnectUser's 100 TPS are per AWS account and region (docs/providers/ivschat.md); the account is not
     /// known without an extra call, so region and endpoint name the quota.
     fn quota_key(&self) -> Option<QuotaKey> {
         Some(QuotaKey::new(

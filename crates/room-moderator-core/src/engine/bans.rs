@@ -1,5 +1,5 @@
 //! Bans through the engine: the store first (nothing is sent if it cannot be written), native rules
-//! where the provider has them (ZEGO Express RTC `SetForbidUserRule`: `ban.md` §1.2), the kick, the
+//! where the provider has them (ZEGO Express RTC `SetForbidUserRule`: docs/providers/bans.md §1.2), the kick, the
 //! join gate and token issuing.
 //!
 //! Native rules last at most a day on ZEGO (`EffectiveTime` 1..86400 s). A longer or permanent ban is

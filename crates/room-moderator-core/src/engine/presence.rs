@@ -1,5 +1,5 @@
 //! Presence checks before kicking, on providers where a kick naming an absent user fails the whole
-//! call without saying who (ZIM `KickoutRoomUser`, 660300002: `presence.md`).
+//! call without saying who (ZIM `KickoutRoomUser`, 660300002: docs/providers/presence.md).
 //!
 //! Two ways to learn who is there, and the engine takes the cheaper for the request's size:
 //! - ask about the users themselves (ZIM `QueryRoomMembers`: 10 users a call, 5/s per room), or

@@ -1,7 +1,7 @@
 //! `POST /CreateChatToken`: admission (faults, 200 TPS), SigV4, the model's field rules, the room,
 //! then a fresh random token with its expiry times.
 //!
-//! Follows `providers/ban.md` (CreateChatToken, from the service model and the API reference):
+//! Follows docs/providers/bans.md §2.1 (CreateChatToken, from the service model and the API reference):
 //! `roomIdentifier` (the room ARN) and `userId` (1..128) required; `capabilities` a list of
 //! `SEND_MESSAGE | DISCONNECT_USER | DELETE_MESSAGE`; `sessionDurationInMinutes` 1..180, default 60;
 //! `attributes` a string map of at most 1 KB; answer `{token, tokenExpirationTime,

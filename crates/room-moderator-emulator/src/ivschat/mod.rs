@@ -77,7 +77,7 @@ pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
 pub const SIGNING_NAME: &str = "ivschat";
 /// DisconnectUser's quota per account and region, not adjustable (IVS Chat service quotas).
 pub const DISCONNECT_USER_PER_SECOND: u32 = 100;
-/// CreateChatToken's quota per account and region (`providers/ban.md`).
+/// CreateChatToken's quota per account and region (docs/providers/bans.md §2.1).
 pub const CREATE_CHAT_TOKEN_PER_SECOND: u32 = 200;
 
 /// IVS Chat emulator settings. The defaults are the documented limits and the fixed test credentials.

@@ -70,7 +70,7 @@ pub enum PartialBatch {
 }
 
 /// How ZIM `QueryRoomMembers` spells its answer: ZEGO's docs changed the field names in 2025 and
-/// which the live server sends is UNVERIFIED (presence.md). In JSON: `"current"` or `"legacy"`.
+/// which the live server sends is UNVERIFIED (docs/providers/presence.md). In JSON: `"current"` or `"legacy"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MembersSpelling {
@@ -81,7 +81,7 @@ pub enum MembersSpelling {
     Legacy,
 }
 
-/// What `NextFlag` says on the last page of ZIM `QueryRoomUserList`: the docs say both (presence.md).
+/// What `NextFlag` says on the last page of ZIM `QueryRoomUserList`: the docs say both (docs/providers/presence.md).
 /// In JSON: `"empty"` or `"zero"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
