@@ -405,6 +405,54 @@ impl FromStr for FaultSpec {
     }
 }
 
+impl fmt::Display for FaultTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FaultTarget::Api(api) => f.write_str(api.name()),
+            FaultTarget::Listener(listener) => f.write_str(listener.name()),
+        }
+    }
+}
+
+/// The text form where the fault has one (what [`FaultSpec::parse_fault`] reads), else a description.
+impl fmt::Display for FaultSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first = |mode: &str| match self.times {
+            Times::Always => mode.to_owned(),
+            Times::Next(n) => format!("{mode}-first:{n}"),
+        };
+        write!(f, "{}=", self.target)?;
+        match &self.fault {
+            Fault::Throttle { retry_after } => {
+                f.write_str(&first("throttle"))?;
+                if let Some(seconds) = retry_after {
+                    write!(f, ":retry-after={seconds}")?;
+                }
+                Ok(())
+            }
+            Fault::Status {
+                status,
+                body,
+                headers,
+            } => {
+                f.write_str(&first("body"))?;
+                let header = |name: &str| {
+                    headers
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.as_str())
+                };
+                if let Some(seconds) = header("retry-after") {
+                    write!(f, ":retry-after={seconds}")?;
+                }
+                let content_type = header("content-type").unwrap_or("text/plain");
+                write!(f, ":{status}:{content_type}:{body}")
+            }
+            other => write!(f, "{} ({other:?})", first("fault")),
+        }
+    }
+}
+
 impl FaultSpec {
     /// The rule for one listener's [`Controls`](crate::Controls).
     pub fn rule(&self) -> FaultRule {
@@ -477,6 +525,18 @@ mod tests {
         };
         assert!(body.is_empty());
         assert!(headers.contains(&("retry-after".to_owned(), "1".to_owned())));
+    }
+
+    #[test]
+    fn specs_print_as_they_are_written() {
+        for text in [
+            "zim-kick=throttle",
+            "ivs=throttle-first:10:retry-after=1",
+            "rtc-ban=body:retry-after=1:429:text/plain:Too Many Requests",
+            "zim-kick=body-first:3:200:application/json:{\"ok\": true}",
+        ] {
+            assert_eq!(parse(text).to_string(), text);
+        }
     }
 
     #[test]
