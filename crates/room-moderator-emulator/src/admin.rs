@@ -212,9 +212,8 @@ fn fault_rule(admin: &Admin, mut body: Value) -> Result<(Controls, FaultRule), S
 async fn post_faults(State(admin): State<Admin>, Json(body): Json<Value>) -> impl IntoResponse {
     match fault_rule(&admin, body) {
         Ok((controls, rule)) => {
-            if rule.times == Times::Next(0) {
-                StatusCode::NO_CONTENT.into_response()
-            } else if controls.add_fault(rule) {
+            // `"count": 0` asks for nothing, and is answered like any accepted rule.
+            if rule.times == Times::Next(0) || controls.add_fault(rule) {
                 StatusCode::NO_CONTENT.into_response()
             } else {
                 (

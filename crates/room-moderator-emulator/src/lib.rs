@@ -7,6 +7,12 @@
 //! answers the documented codes, enforces the documented rate limit, and has [`Controls`] for latency,
 //! scripted faults, a request log and counters.
 //!
+//! Faults can be aimed at one API and last for good or for a number of calls ([`faults`]): throttle
+//! every `CreateChatToken`, throttle the first ten ZIM kicks, answer a captive proxy's HTML page with
+//! HTTP 200. From Rust with [`Emulator::add_fault`] or [`Controls::add_fault`], over HTTP with
+//! `POST /_emulator/faults` ([`admin`]), and from the command line with
+//! `moderator emulate --fault zim-kick=throttle-first:10`.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let emulator = room_moderator_emulator::Emulator::start().await?;
@@ -18,7 +24,7 @@
 
 pub mod admin;
 mod controls;
-mod faults;
+pub mod faults;
 mod rooms;
 mod server;
 
