@@ -7,6 +7,12 @@
 //! answers the documented codes, enforces the documented rate limit, and has [`Controls`] for latency,
 //! scripted faults, a request log and counters.
 //!
+//! Faults can be aimed at one API and last for good or for a number of calls ([`faults`]): throttle
+//! every `CreateChatToken`, throttle the first ten ZIM kicks, answer a captive proxy's HTML page with
+//! HTTP 200. From Rust with [`Emulator::add_fault`] or [`Controls::add_fault`], over HTTP with
+//! `POST /_emulator/faults` ([`admin`]), and from the command line with
+//! `moderator emulate --fault zim-kick=throttle-first:10`.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let emulator = room_moderator_emulator::Emulator::start().await?;
@@ -18,6 +24,7 @@
 
 pub mod admin;
 mod controls;
+pub mod faults;
 mod rooms;
 mod server;
 
@@ -31,7 +38,11 @@ pub mod zego;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-pub use controls::{Admission, Controls, Counters, Fault, LoggedRequest, fault_response};
+pub use controls::{
+    Admission, Controls, Counters, Fault, LOG_CAPACITY, LoggedRequest, MAX_FAULT_RULES,
+    fault_response,
+};
+pub use faults::{Api, FaultRule, FaultSpec, FaultTarget, Listener, MAX_BODY, Times};
 pub use rooms::{MemberRooms, Removal, RoomDirectory};
 pub use server::Server;
 
@@ -124,5 +135,85 @@ impl Emulator {
     #[cfg(feature = "enablex")]
     pub fn enablex(&self) -> &enablex::EnablexEmulator {
         &self.enablex
+    }
+
+    /// The controls that admit calls of `api`: where a fault rule for it goes, and whose counters
+    /// count its calls (IVS Chat's CreateChatToken has its own; every other API shares its
+    /// listener's). `None` when its provider is not compiled in.
+    pub fn controls_for(&self, api: Api) -> Option<&Controls> {
+        match api.listener() {
+            #[cfg(feature = "zego")]
+            Listener::Zim => Some(self.zego.zim().controls()),
+            #[cfg(feature = "zego")]
+            Listener::Rtc => Some(self.zego.rtc().controls()),
+            #[cfg(feature = "ivschat")]
+            Listener::Ivschat if api == Api::IvsToken => Some(self.ivschat.token_controls()),
+            #[cfg(feature = "ivschat")]
+            Listener::Ivschat => Some(self.ivschat.controls()),
+            #[cfg(feature = "enablex")]
+            Listener::Enablex => Some(self.enablex.controls()),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// Adds the fault rule `spec` (`"zim-kick=throttle-first:10".parse()?`) to the controls of its
+    /// API, or of every API of its listener. `Err` says why not: its provider is not compiled in, or
+    /// the controls already hold [`MAX_FAULT_RULES`] rules.
+    pub fn add_fault(&self, spec: &FaultSpec) -> Result<(), String> {
+        let apis: Vec<Api> = match spec.target {
+            FaultTarget::Api(api) => vec![api],
+            FaultTarget::Listener(listener) => Api::ALL
+                .into_iter()
+                .filter(|api| api.listener() == listener)
+                .collect(),
+        };
+        // One rule per distinct controls: a listener's APIs mostly share one.
+        let mut targets: Vec<&Controls> = Vec::new();
+        for api in apis {
+            let controls = self
+                .controls_for(api)
+                .ok_or_else(|| format!("{api}: its provider is not compiled into this emulator"))?;
+            if !targets.iter().any(|seen| seen.same_as(controls)) {
+                targets.push(controls);
+            }
+        }
+        for controls in targets {
+            if !controls.add_fault(spec.rule()) {
+                return Err(format!(
+                    "{:?}: {MAX_FAULT_RULES} fault rules are held already",
+                    spec.target
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(all(test, feature = "zego", feature = "ivschat", feature = "enablex"))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_spec_lands_in_the_controls_of_its_api_or_of_its_whole_listener() {
+        let emulator = Emulator::start().await.unwrap();
+        let add = |text: &str| emulator.add_fault(&text.parse().unwrap());
+        add("ivs-token=throttle").unwrap();
+        assert_eq!(emulator.ivschat().token_controls().faults().len(), 1);
+        assert!(emulator.ivschat().controls().faults().is_empty());
+        add("ivs=throttle-first:3").unwrap();
+        assert_eq!(emulator.ivschat().token_controls().faults().len(), 2);
+        assert_eq!(emulator.ivschat().controls().faults().len(), 1);
+        add("rtc-ban=body:200:text/html:<html>").unwrap();
+        add("rtc=throttle").unwrap();
+        assert_eq!(emulator.zego().rtc().controls().faults().len(), 2);
+        assert!(emulator.zego().zim().controls().faults().is_empty());
+        add("enablex-drop=throttle").unwrap();
+        assert_eq!(emulator.enablex().controls().faults().len(), 1);
+        assert!(
+            emulator
+                .controls_for(Api::ZimKick)
+                .is_some_and(|c| c.same_as(emulator.zego().zim().controls()))
+        );
     }
 }

@@ -53,7 +53,7 @@ pub use recording::{MAX_RECORDED_FRAMES, ReceivedFrame};
 pub use state::{Connection, CreatedToken, DropRecord, SignallingFault};
 pub use withhold::RosterWithholding;
 
-use crate::{Controls, RoomDirectory, Server};
+use crate::{Api, Controls, RoomDirectory, Server};
 use state::State;
 
 /// The APP ID the emulator accepts by default (a fixed test credential).
@@ -157,7 +157,18 @@ impl EnablexEmulator {
                 put(rest::withhold_roster).delete(rest::stop_withholding_roster),
             )
             .with_state(service)
-            .merge(crate::admin::router(controls.clone(), rooms))
+            .merge(crate::admin::router(
+                controls.clone(),
+                rooms,
+                [
+                    Api::EnablexToken,
+                    Api::EnablexUsers,
+                    Api::EnablexJoin,
+                    Api::EnablexDrop,
+                ]
+                .map(|api| (api, controls.clone()))
+                .into(),
+            ))
             .layer(layer);
         let server = Server::start(addr, router).await?;
         let _ = bound.set(server.addr());

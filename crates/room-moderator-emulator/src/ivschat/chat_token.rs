@@ -27,6 +27,7 @@ use super::sigv4::format_iso8601;
 use super::validation::{self, Problems};
 use super::wire;
 use super::{IssuedChatToken, Service};
+use crate::Api;
 
 /// The capabilities the model's enum allows.
 pub(super) const CAPABILITIES: [&str; 3] = ["SEND_MESSAGE", "DISCONNECT_USER", "DELETE_MESSAGE"];
@@ -59,6 +60,7 @@ pub(super) async fn create_chat_token(
     let limit = service.config.create_chat_token_per_second;
     let (request_id, issued) = service
         .accept(
+            Api::IvsToken,
             &service.token_controls,
             limit,
             &uri,

@@ -17,8 +17,9 @@
 //! issued (room, user, capabilities, session duration, attributes; never the token) with
 //! [`IvsChatEmulator::chat_tokens`]. Over HTTP: `GET /_emulator/ivschat/chat-tokens` (the tokens
 //! issued), `GET /_emulator/ivschat/chat-tokens/counters`, `GET /_emulator/ivschat/chat-tokens/requests`;
-//! `POST /_emulator/reset` clears them too. The admin `faults` and `settings` routes act on
-//! DisconnectUser only.
+//! `POST /_emulator/reset` clears them too. The admin `settings` route acts on DisconnectUser only,
+//! and so does the `faults` route unless it names an API: `{"api": "ivs-token", ...}` aims a fault at
+//! CreateChatToken.
 //!
 //! Fixed test credentials: access key [`DEFAULT_ACCESS_KEY_ID`] (`AKIDEMULATOR`), secret
 //! [`DEFAULT_SECRET_ACCESS_KEY`] (`emulator-secret`), no session token, region [`DEFAULT_REGION`]
@@ -63,7 +64,7 @@ use serde::Serialize;
 
 pub use wire::{ErrorType, SCRIPTED_REQUEST_ID, error_fault};
 
-use crate::{Admission, Controls, MemberRooms, RoomDirectory, Server, fault_response};
+use crate::{Admission, Api, Controls, MemberRooms, RoomDirectory, Server, fault_response};
 
 /// The access key id the emulator accepts by default (a fixed test credential).
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIDEMULATOR";
@@ -221,13 +222,15 @@ impl Service {
             .clone()
     }
 
-    /// What every operation does before acting on a request: a request id, admission through
-    /// `controls` (faults, latency, the quota of `limit` per second), SigV4, then the model's field
+    /// What every operation does before acting on a request: a request id, admission of a call of
+    /// `api` through `controls` (faults, latency, the quota of `limit` per second), SigV4, then the model's field
     /// rules by `validate` (a broken body is a violation in `controls`, answered with
     /// `ValidationException`). `Ok` is the request id and the valid request; `Err` the answer to
     /// send.
+    #[allow(clippy::too_many_arguments)]
     async fn accept<T>(
         &self,
+        api: Api,
         controls: &Controls,
         limit: Option<NonZeroU32>,
         uri: &Uri,
@@ -236,7 +239,7 @@ impl Service {
         validate: fn(&[u8]) -> Result<T, serde_json::Value>,
     ) -> Result<(String, T), Response> {
         let request_id = self.next_request_id();
-        match controls.admit("POST", uri.path()).await {
+        match controls.admit(Some(api), "POST", uri.path()).await {
             Admission::Proceed => {}
             Admission::Throttled { .. } => {
                 return Err(wire::throttled(
@@ -353,8 +356,12 @@ impl IvsChatEmulator {
             )
             .with_state(service.clone())
             .merge(crate::admin::router(
-                controls,
+                controls.clone(),
                 Arc::new(AdminRooms(service.clone())),
+                vec![
+                    (Api::IvsKick, controls),
+                    (Api::IvsToken, service.token_controls.clone()),
+                ],
             ));
         let server = Server::start(addr, router).await?;
         Ok(IvsChatEmulator { server, service })
