@@ -1,4 +1,5 @@
-//! The provider-agnostic core of `room-moderator`.
+//! The provider-agnostic core of [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/), which re-exports
+//! all of it: applications depend on the facade, adapter authors on this crate.
 //!
 //! Applications depend on the [`Moderator`] trait. Adapters implement the one-call [`Adapter`]
 //! primitive, and the [`Engine`] turns an adapter into a `Moderator`: validation, de-duplication,

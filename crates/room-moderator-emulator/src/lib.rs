@@ -1,4 +1,4 @@
-//! Wire-faithful local emulators of the providers `room-moderator` talks to: ZEGOCLOUD (ZIM and Express
+//! Wire-faithful local emulators of the providers [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/) talks to: ZEGOCLOUD (ZIM and Express
 //! RTC), Amazon IVS Chat and EnableX. None of them offers a sandbox, so these are how the adapters, the
 //! CLI demo and application teams test against something that speaks the real protocol.
 //!

@@ -2,6 +2,10 @@
 //! [DisconnectUser](https://docs.aws.amazon.com/ivs/latest/ChatAPIReference/API_DisconnectUser.html),
 //! on the official `aws-sdk-ivschat` (which signs with SigV4 and speaks restJson1).
 //!
+//! Applications usually reach this crate through the facade, [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/)
+//! with its `ivschat` feature, as `room_moderator::ivs`; its front page has the install line, a first
+//! removal and the other providers.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use room_moderator_core::{AdapterExt, DisconnectRequest, Moderator};
