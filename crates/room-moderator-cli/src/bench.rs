@@ -164,8 +164,8 @@ impl Target<'_> {
     /// An engine in this process, with default settings, as an application would hold it.
     async fn moderator(&self) -> Result<Arc<dyn Moderator>, Failure> {
         Ok(match self.provider {
-            BenchProvider::ZegoZim => engine(emulated::zim(self.emulator)?),
-            BenchProvider::ZegoRtc => engine(emulated::rtc(self.emulator)?),
+            BenchProvider::ZegoZim => engine(emulated::zim(self.emulator).await?),
+            BenchProvider::ZegoRtc => engine(emulated::rtc(self.emulator).await?),
             BenchProvider::Ivschat => engine(emulated::ivschat(self.emulator).await?),
         })
     }

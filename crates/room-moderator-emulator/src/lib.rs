@@ -13,10 +13,16 @@
 //! `POST /_emulator/faults` ([`admin`]), and from the command line with
 //! `moderator emulate --fault zim-kick=throttle-first:10`.
 //!
+//! Each provider's emulator hands out the variables that point its adapter at it
+//! ([`Emulator::vars`], or `zego().zim_vars()`, `ivschat().vars()`, ...), for the adapter builders'
+//! `with_vars` and the facade's `Builder::with_vars`.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let emulator = room_moderator_emulator::Emulator::start().await?;
-//! # let _ = emulator;
+//! for (name, value) in emulator.vars("zego-zim") {
+//!     println!("{name}={value}");
+//! }
 //! # Ok(()) }
 //! ```
 
@@ -137,6 +143,35 @@ impl Emulator {
         &self.enablex
     }
 
+    /// The emulator of the provider named `name` as the adapters name themselves (`zego-zim`,
+    /// `zego-rtc`, `ivschat`, `enablex`; case-insensitive), if it is compiled in.
+    #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+    pub fn provider(&self, name: &str) -> Option<ProviderEmulator<'_>> {
+        let name = name.trim().to_ascii_lowercase();
+        match name.as_str() {
+            #[cfg(feature = "zego")]
+            "zego-zim" => Some(ProviderEmulator::ZegoZim(&self.zego)),
+            #[cfg(feature = "zego")]
+            "zego-rtc" => Some(ProviderEmulator::ZegoRtc(&self.zego)),
+            #[cfg(feature = "ivschat")]
+            "ivschat" => Some(ProviderEmulator::IvsChat(&self.ivschat)),
+            #[cfg(feature = "enablex")]
+            "enablex" => Some(ProviderEmulator::Enablex(&self.enablex)),
+            _ => None,
+        }
+    }
+
+    /// The `(name, value)` pairs that point the adapter of provider `name` at its emulator (empty
+    /// for a provider not compiled in): credentials and endpoint.
+    pub fn vars(&self, name: &str) -> Vec<(&'static str, String)> {
+        #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+        if let Some(provider) = self.provider(name) {
+            return provider.vars();
+        }
+        let _ = name;
+        Vec::new()
+    }
+
     /// The controls that admit calls of `api`: where a fault rule for it goes, and whose counters
     /// count its calls (IVS Chat's CreateChatToken has its own; every other API shares its
     /// listener's). `None` when its provider is not compiled in.
@@ -187,6 +222,96 @@ impl Emulator {
             }
         }
         Ok(())
+    }
+}
+
+/// One provider's emulator, chosen by name ([`Emulator::provider`]), driven the same way whatever the
+/// provider: its variables, controls, rooms.
+#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum ProviderEmulator<'e> {
+    /// ZEGO ZIM.
+    #[cfg(feature = "zego")]
+    ZegoZim(&'e zego::ZegoEmulator),
+    /// ZEGO Express RTC.
+    #[cfg(feature = "zego")]
+    ZegoRtc(&'e zego::ZegoEmulator),
+    /// Amazon IVS Chat.
+    #[cfg(feature = "ivschat")]
+    IvsChat(&'e ivschat::IvsChatEmulator),
+    /// EnableX.
+    #[cfg(feature = "enablex")]
+    Enablex(&'e enablex::EnablexEmulator),
+}
+
+#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+impl ProviderEmulator<'_> {
+    /// The variables that point the provider's adapter here.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim_vars(),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc_vars(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.vars(),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.vars(),
+        }
+    }
+
+    /// Latency, faults, the request log and counters.
+    pub fn controls(&self) -> &Controls {
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim().controls(),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc().controls(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.controls(),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.controls(),
+        }
+    }
+
+    /// The room id an adapter sends for the room `name` (IVS Chat: its ARN; the name elsewhere).
+    pub fn room_id(&self, name: &str) -> String {
+        match self {
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.room_arn(name),
+            #[allow(unreachable_patterns)]
+            _ => name.to_owned(),
+        }
+    }
+
+    /// Creates `room` (as [`room_id`](Self::room_id) names it) with `users` in it.
+    pub fn seed_room(&self, room: &str, users: &[String]) {
+        let users = users.iter().cloned();
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim().seed_room(room, users),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc().seed_room(room, users),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.seed_room(room, users),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.seed_room(room, users),
+        }
+    }
+
+    /// The users in `room`, or `None` for an unknown room.
+    pub fn members(&self, room: &str) -> Option<Vec<String>> {
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim().members(room),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc().members(room),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.members(room),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.members(room),
+        }
     }
 }
 

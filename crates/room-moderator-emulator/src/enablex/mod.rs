@@ -213,6 +213,16 @@ impl EnablexEmulator {
         &self.config.app_key
     }
 
+    /// The variables that point the EnableX adapter here (`ENABLEX_APP_ID`, `ENABLEX_APP_KEY`,
+    /// `ENABLEX_API_URL`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ENABLEX_APP_ID", self.app_id().to_owned()),
+            ("ENABLEX_APP_KEY", self.app_key().to_owned()),
+            ("ENABLEX_API_URL", self.api_url()),
+        ]
+    }
+
     /// Latency, faults, request log (REST calls and signalling events, the latter with method `SIO`)
     /// and counters.
     pub fn controls(&self) -> &Controls {

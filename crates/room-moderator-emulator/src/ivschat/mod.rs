@@ -451,6 +451,22 @@ impl IvsChatEmulator {
     pub fn config(&self) -> &IvsChatConfig {
         &self.service.config
     }
+
+    /// The variables that point the IVS Chat adapter here (`AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` when one is required,
+    /// `AWS_ENDPOINT_URL_IVSCHAT`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("AWS_REGION", self.region().to_owned()),
+            ("AWS_ACCESS_KEY_ID", self.access_key_id().to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key().to_owned()),
+        ];
+        if let Some(token) = self.session_token() {
+            vars.push(("AWS_SESSION_TOKEN", token.to_owned()));
+        }
+        vars.push(("AWS_ENDPOINT_URL_IVSCHAT", self.base_url()));
+        vars
+    }
 }
 
 #[cfg(test)]

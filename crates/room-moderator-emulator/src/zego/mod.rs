@@ -201,6 +201,26 @@ impl ZegoEmulator {
     pub fn config(&self) -> &ZegoConfig {
         &self.config
     }
+
+    /// The variables that point the ZIM adapter here (`ZEGO_APP_ID`, `ZEGO_SERVER_SECRET`,
+    /// `ZEGO_ZIM_ENDPOINT`), for its builder's `with_vars`.
+    pub fn zim_vars(&self) -> Vec<(&'static str, String)> {
+        self.vars("ZEGO_ZIM_ENDPOINT", &self.zim)
+    }
+
+    /// The variables that point the Express RTC adapter here (`ZEGO_APP_ID`, `ZEGO_SERVER_SECRET`,
+    /// `ZEGO_RTC_ENDPOINT`), for its builder's `with_vars`.
+    pub fn rtc_vars(&self) -> Vec<(&'static str, String)> {
+        self.vars("ZEGO_RTC_ENDPOINT", &self.rtc)
+    }
+
+    fn vars(&self, endpoint: &'static str, service: &ZegoService) -> Vec<(&'static str, String)> {
+        vec![
+            ("ZEGO_APP_ID", self.app_id().to_string()),
+            ("ZEGO_SERVER_SECRET", self.server_secret().to_owned()),
+            (endpoint, service.url()),
+        ]
+    }
 }
 
 #[cfg(test)]
