@@ -1,5 +1,5 @@
 //! Wire-faithful local emulators of the providers `room-moderator` talks to: ZEGOCLOUD (ZIM and Express
-//! RTC), Amazon IVS Chat and EnableX. None of them offers a sandbox, so these are how the adapters, the
+//! RTC), Amazon IVS Chat, EnableX and LiveKit (RoomService). None of them offers a sandbox, so these are how the adapters, the
 //! CLI demo and application teams test against something that speaks the real protocol.
 //!
 //! Each provider listens on its own port, keeps rooms and members in memory (seeded through the Rust
@@ -25,6 +25,8 @@ mod server;
 pub mod enablex;
 #[cfg(feature = "ivschat")]
 pub mod ivschat;
+#[cfg(feature = "livekit")]
+pub mod livekit;
 #[cfg(feature = "zego")]
 pub mod zego;
 
@@ -41,8 +43,8 @@ pub use server::Server;
 pub struct EmulatorConfig {
     /// Address to listen on; loopback by default.
     pub host: IpAddr,
-    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat and EnableX listen on
-    /// `base_port`, `+1`, `+2` and `+3`.
+    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX and LiveKit listen on
+    /// `base_port`, `+1`, `+2`, `+3` and `+4`.
     pub base_port: u16,
     /// ZEGO settings.
     #[cfg(feature = "zego")]
@@ -53,6 +55,9 @@ pub struct EmulatorConfig {
     /// EnableX settings.
     #[cfg(feature = "enablex")]
     pub enablex: enablex::EnablexConfig,
+    /// LiveKit settings.
+    #[cfg(feature = "livekit")]
+    pub livekit: livekit::LiveKitConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -66,6 +71,8 @@ impl Default for EmulatorConfig {
             ivschat: ivschat::IvsChatConfig::default(),
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexConfig::default(),
+            #[cfg(feature = "livekit")]
+            livekit: livekit::LiveKitConfig::default(),
         }
     }
 }
@@ -79,6 +86,8 @@ pub struct Emulator {
     ivschat: ivschat::IvsChatEmulator,
     #[cfg(feature = "enablex")]
     enablex: enablex::EnablexEmulator,
+    #[cfg(feature = "livekit")]
+    livekit: livekit::LiveKitEmulator,
 }
 
 impl Emulator {
@@ -105,6 +114,8 @@ impl Emulator {
             ivschat: ivschat::IvsChatEmulator::start(config.ivschat, addr(2)).await?,
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexEmulator::start(config.enablex, addr(3)).await?,
+            #[cfg(feature = "livekit")]
+            livekit: livekit::LiveKitEmulator::start(config.livekit, addr(4)).await?,
         })
     }
 
@@ -124,5 +135,11 @@ impl Emulator {
     #[cfg(feature = "enablex")]
     pub fn enablex(&self) -> &enablex::EnablexEmulator {
         &self.enablex
+    }
+
+    /// The LiveKit emulator.
+    #[cfg(feature = "livekit")]
+    pub fn livekit(&self) -> &livekit::LiveKitEmulator {
+        &self.livekit
     }
 }
