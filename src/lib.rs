@@ -1,7 +1,8 @@
 //! `room-moderator`: remove users from live chat and video rooms through one provider-agnostic trait.
 //!
 //! Applications depend on [`Moderator`] (usually as `Arc<dyn Moderator>`); adapters for ZEGOCLOUD,
-//! Amazon IVS Chat and EnableX are compiled in by the `zego`, `ivschat` and `enablex` features. The
+//! Amazon IVS Chat, EnableX and LiveKit are compiled in by the `zego`, `ivschat`, `enablex` and
+//! `livekit` features. The
 //! `mock` feature adds [`mock::MockAdapter`] for unit-testing moderation logic.
 //!
 //! | feature | adapter | provider call |
@@ -9,10 +10,11 @@
 //! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, RTC `KickoutUser` |
 //! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` |
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
+//! | `livekit` | [`livekit::LiveKit`] | RoomService `RemoveParticipant` (Twirp JSON) |
 //! | `mock` | [`mock::MockAdapter`] | none: records and replays |
 //!
 //! Pick the provider in code with its adapter's builder, or at run time with [`Builder`] /
-//! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex`).
+//! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex|livekit`).
 //!
 //! Bans are kept in a ban store: by default an SQLite file under the user's data directory (feature
 //! `sqlite`, on by default), or the store named by [`Builder::ban_store`] / `MODERATOR_BAN_STORE`
@@ -60,6 +62,11 @@ pub use room_moderator_ivs as ivs;
 #[cfg(feature = "enablex")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]
 pub use room_moderator_enablex as enablex;
+
+/// LiveKit adapter.
+#[cfg(feature = "livekit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "livekit")))]
+pub use room_moderator_livekit as livekit;
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.
 #[cfg(all(
