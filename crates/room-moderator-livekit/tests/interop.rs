@@ -142,11 +142,17 @@ async fn the_official_node_sdk_drives_the_emulator_and_accepts_our_tokens() {
     );
     assert_eq!(seen["after"], json!(["alice", "agent-1"]));
     assert_eq!(seen["absent"], json!({"status": 404, "code": "not_found"}));
-    assert_eq!(seen["unknownRoom"], json!({"status": 404, "code": "not_found"}));
+    assert_eq!(
+        seen["unknownRoom"],
+        json!({"status": 404, "code": "not_found"})
+    );
     // A wrong secret: the middleware's text/plain 401, which the SDK reads without a code.
     assert_eq!(seen["wrongSecret"], json!({"status": 401, "code": null}));
     let removals = livekit.removals();
-    assert!(removals.iter().all(|r| !r.protobuf), "the Node SDK sends JSON");
+    assert!(
+        removals.iter().all(|r| !r.protobuf),
+        "the Node SDK sends JSON"
+    );
     assert_eq!(removals.len(), 2);
 
     // Our join token, verified by the SDK's TokenVerifier (signature, issuer, exp).
