@@ -11,182 +11,77 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use room_moderator::enablex::EnablexBuilder;
-use room_moderator::ivs::IvsChatBuilder;
-use room_moderator::livekit::LiveKitBuilder;
-use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
 use room_moderator::{
-    DisconnectRequest, Engine, ErrorKind, Moderator, Outcome, ReasonSupport, Report, RetryPolicy,
+    Builder, DisconnectRequest, ErrorKind, Moderator, Outcome, Provider, ReasonSupport, Report,
+    RetryPolicy,
 };
-use room_moderator_emulator::{Controls, Emulator, Fault};
+use room_moderator_emulator::{Controls, Emulator, Fault, ProviderEmulator};
 
 /// Attempts the engine may make for one user; temporary faults are retried up to this.
 const MAX_ATTEMPTS: u32 = 3;
 /// Each call's timeout; the emulator's `Delay` fault waits longer.
 const CALL_TIMEOUT: Duration = Duration::from_millis(400);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Provider {
-    ZegoZim,
-    ZegoRtc,
-    IvsChat,
-    Enablex,
-    LiveKit,
-}
-
-impl Provider {
-    const ALL: [Provider; 5] = [
-        Provider::ZegoZim,
-        Provider::ZegoRtc,
-        Provider::IvsChat,
-        Provider::Enablex,
-        Provider::LiveKit,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Provider::ZegoZim => "zego-zim",
-            Provider::ZegoRtc => "zego-rtc",
-            Provider::IvsChat => "ivschat",
-            Provider::Enablex => "enablex",
-            Provider::LiveKit => "livekit",
-        }
-    }
-
-    /// Whether the provider says a user was not in the room (RTC and IVS answer success for them:
-    /// documented, so the engine cannot tell).
-    fn tells_absence(self) -> bool {
-        matches!(
-            self,
-            Provider::ZegoZim | Provider::Enablex | Provider::LiveKit
-        )
-    }
+/// Whether the provider says a user was not in the room (RTC and IVS answer success for them:
+/// documented, so the engine cannot tell).
+fn tells_absence(provider: Provider) -> bool {
+    matches!(
+        provider,
+        Provider::ZegoZim | Provider::Enablex | Provider::LiveKit
+    )
 }
 
 /// One provider's emulator, as the suite drives it.
 struct Subject<'a> {
     provider: Provider,
-    emulator: &'a Emulator,
+    emulator: ProviderEmulator<'a>,
 }
 
 impl Subject<'_> {
     fn room(&self, name: &str) -> String {
-        match self.provider {
-            Provider::IvsChat => self.emulator.ivschat().room_arn(name),
-            _ => name.to_owned(),
-        }
+        self.emulator.room_id(name)
     }
 
     fn seed(&self, room: &str, users: &[String]) {
-        let users = users.iter().cloned();
-        match self.provider {
-            Provider::ZegoZim => self.emulator.zego().zim().seed_room(room, users),
-            Provider::ZegoRtc => self.emulator.zego().rtc().seed_room(room, users),
-            Provider::IvsChat => self.emulator.ivschat().seed_room(room, users),
-            Provider::Enablex => self.emulator.enablex().seed_room(room, users),
-            Provider::LiveKit => self.emulator.livekit().seed_room(room, users),
-        }
+        self.emulator.seed_room(room, users);
     }
 
     fn members(&self, room: &str) -> Vec<String> {
-        match self.provider {
-            Provider::ZegoZim => self.emulator.zego().zim().members(room),
-            Provider::ZegoRtc => self.emulator.zego().rtc().members(room),
-            Provider::IvsChat => self.emulator.ivschat().members(room),
-            Provider::Enablex => self.emulator.enablex().members(room),
-            Provider::LiveKit => self.emulator.livekit().members(room),
-        }
-        .unwrap_or_default()
+        self.emulator.members(room).unwrap_or_default()
     }
 
     fn controls(&self) -> &Controls {
-        match self.provider {
-            Provider::ZegoZim => self.emulator.zego().zim().controls(),
-            Provider::ZegoRtc => self.emulator.zego().rtc().controls(),
-            Provider::IvsChat => self.emulator.ivschat().controls(),
-            Provider::Enablex => self.emulator.enablex().controls(),
-            Provider::LiveKit => self.emulator.livekit().controls(),
-        }
+        self.emulator.controls()
     }
 
-    /// The provider's moderator, with the suite's retry policy and call timeout; `wrong` uses
-    /// credentials the emulator refuses.
+    /// The provider's moderator, wired as an application wires it (the facade's run-time
+    /// [`Builder`] over the emulator's variables), with the suite's retry policy and call timeout;
+    /// `wrong` replaces every secret with one the emulator refuses.
     async fn moderator(&self, wrong: bool) -> Arc<dyn Moderator> {
         let retry = RetryPolicy::default()
             .with_max_attempts(MAX_ATTEMPTS)
             .with_backoff(Duration::from_millis(2), Duration::from_millis(20))
             .with_jitter(false);
-        let zego = self.emulator.zego();
-        let zego_secret = if wrong {
-            "ffffffffffffffffffffffffffffffff"
-        } else {
-            zego.server_secret()
+        let secret = |name: &str| {
+            self.provider
+                .env_vars()
+                .iter()
+                .any(|var| var.secret && var.name == name)
         };
-        match self.provider {
-            Provider::ZegoZim => {
-                let adapter = ZegoZimBuilder::new(zego.app_id(), zego_secret)
-                    .with_endpoint(zego.zim().url())
-                    .with_timeout(CALL_TIMEOUT)
-                    .build()
-                    .expect("ZIM builds");
-                Arc::new(Engine::builder(adapter).retry(retry).build())
+        let vars = self.emulator.vars().into_iter().map(|(name, value)| {
+            if wrong && secret(name) {
+                (name, "f".repeat(value.len()))
+            } else {
+                (name, value)
             }
-            Provider::ZegoRtc => {
-                let adapter = ZegoRtcBuilder::new(zego.app_id(), zego_secret)
-                    .with_endpoint(zego.rtc().url())
-                    .with_timeout(CALL_TIMEOUT)
-                    .build()
-                    .expect("RTC builds");
-                Arc::new(Engine::builder(adapter).retry(retry).build())
-            }
-            Provider::IvsChat => {
-                let ivs = self.emulator.ivschat();
-                let secret = if wrong {
-                    "wrongwrongwrongwrongwrongwrongwrongwrong"
-                } else {
-                    ivs.secret_access_key()
-                };
-                let adapter = IvsChatBuilder::new()
-                    .with_endpoint(ivs.base_url())
-                    .with_region(ivs.region())
-                    .with_credentials(ivs.access_key_id(), secret, None)
-                    .with_timeout(CALL_TIMEOUT)
-                    .build()
-                    .await
-                    .expect("IVS Chat builds");
-                Arc::new(Engine::builder(adapter).retry(retry).build())
-            }
-            Provider::Enablex => {
-                let enablex = self.emulator.enablex();
-                let key = if wrong {
-                    "wrong-app-key"
-                } else {
-                    enablex.app_key()
-                };
-                let adapter = EnablexBuilder::new(enablex.app_id(), key)
-                    .with_endpoint(enablex.api_url())
-                    .with_timeout(CALL_TIMEOUT)
-                    .build()
-                    .expect("EnableX builds");
-                Arc::new(Engine::builder(adapter).retry(retry).build())
-            }
-            Provider::LiveKit => {
-                let livekit = self.emulator.livekit();
-                let secret = if wrong {
-                    "wrong-secret"
-                } else {
-                    livekit.api_secret()
-                };
-                // Paced at 1,000 a second: the suite's few hundred calls stay under the
-                // emulator's 1,000 a minute without a minute of waiting.
-                let adapter = LiveKitBuilder::new(livekit.url(), livekit.api_key(), secret)
-                    .with_timeout(CALL_TIMEOUT)
-                    .with_requests_per_minute(60_000)
-                    .build()
-                    .expect("LiveKit builds");
-                Arc::new(Engine::builder(adapter).retry(retry).build())
-            }
-        }
+        });
+        Builder::new(self.provider)
+            .with_vars(vars)
+            .with_timeout(CALL_TIMEOUT)
+            .with_retry(retry)
+            .build()
+            .await
+            .unwrap_or_else(|error| panic!("{} builds: {error}", self.provider))
     }
 }
 
@@ -234,11 +129,10 @@ fn judge(report: &Report, users: &[String], expect: &Expect) -> Seen {
     let mut ok = reported == distinct.iter().map(|u| u.as_str()).collect::<Vec<_>>();
     ok &= max_attempts <= MAX_ATTEMPTS;
     for entry in report.users() {
+        // A permanent failure is never retried; a temporary one (a 5xx, a throttle, an answer
+        // that is not the provider's) ends persistent after its retries.
         if let Outcome::Failed(error) = &entry.outcome
-            && !error
-                .kind()
-                .default_status()
-                .eq(&room_moderator::RetryStatus::Temporary)
+            && error.status() == room_moderator::RetryStatus::Permanent
             && entry.attempts > 1
         {
             ok = false;
@@ -404,7 +298,7 @@ async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
     // Absent users: not in room where the provider can tell, removed (idempotent) where it cannot.
     let room = subject.room("absent");
     subject.seed(&room, &users("other", 1));
-    let expect = if provider.tells_absence() {
+    let expect = if tells_absence(provider) {
         Expect::Outcome("not_in_room")
     } else {
         Expect::Outcome("disconnected")
@@ -544,7 +438,9 @@ async fn every_provider_behaves_the_same_through_the_trait() {
         .iter()
         .map(|&provider| Subject {
             provider,
-            emulator: &emulator,
+            emulator: emulator
+                .provider(provider.name())
+                .expect("every provider has an emulator"),
         })
         .collect();
     let columns = futures_join(subjects.iter().map(column).collect()).await;
@@ -604,4 +500,19 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
     .await;
     outputs.extend(done.into_iter().flatten());
     outputs
+}
+
+/// The emulators hand out only names the adapters read, so the pairs cannot drift from the adapters'
+/// variable tables.
+#[tokio::test]
+async fn every_emulator_hands_out_its_adapters_variables() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    for provider in Provider::ALL {
+        let names: Vec<&str> = provider.env_vars().iter().map(|var| var.name).collect();
+        let vars = emulator.vars(provider.name());
+        assert!(vars.len() >= 3, "{provider}: {vars:?}");
+        for (name, _) in vars {
+            assert!(names.contains(&name), "{provider} reads no {name}");
+        }
+    }
 }

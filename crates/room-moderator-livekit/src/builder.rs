@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use room_moderator_core::Error;
 use room_moderator_core::toolkit::http::HttpClient;
-use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, non_empty};
+use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, Vars, non_empty};
 use url::Url;
 
 use crate::adapter::LiveKit;
@@ -120,23 +120,10 @@ impl LiveKitBuilder {
         builder
     }
 
-    /// A builder from [`ENV_VARS`]. Never fails by itself: [`build`](Self::build) names what is
-    /// missing or malformed.
+    /// A builder from [`ENV_VARS`] ([`AdapterBuilder::from_env`]). Never fails by itself:
+    /// [`build`](Self::build) names what is missing or malformed.
     pub fn from_env() -> Self {
-        LiveKitBuilder::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| non_empty(lookup(name));
-        let mut builder = LiveKitBuilder {
-            api_key: var(ENV_API_KEY),
-            api_secret: var(ENV_API_SECRET),
-            requests_per_minute: var(ENV_REQUESTS_PER_MINUTE),
-            member_kinds: var(ENV_MEMBER_KINDS),
-            ..LiveKitBuilder::default()
-        };
-        builder.connection.endpoint = var(ENV_URL);
-        builder
+        <Self as AdapterBuilder>::from_env()
     }
 
     // `with_endpoint` sets the project URL (what LIVEKIT_URL holds); `wss://` and `ws://` are read
@@ -287,8 +274,24 @@ impl AdapterBuilder for LiveKitBuilder {
 
     const ENV_VARS: &'static [EnvVar] = ENV_VARS;
 
-    fn from_env() -> Self {
-        LiveKitBuilder::from_env()
+    /// The URL, credentials, pace and member kinds, each where given.
+    fn apply_vars(mut self, vars: &Vars) -> Self {
+        if let Some(url) = vars.get(ENV_URL) {
+            self.connection.endpoint = Some(url);
+        }
+        if let Some(key) = vars.get(ENV_API_KEY) {
+            self.api_key = Some(key);
+        }
+        if let Some(secret) = vars.get(ENV_API_SECRET) {
+            self.api_secret = Some(secret);
+        }
+        if let Some(rate) = vars.get(ENV_REQUESTS_PER_MINUTE) {
+            self.requests_per_minute = Some(rate);
+        }
+        if let Some(kinds) = vars.get(ENV_MEMBER_KINDS) {
+            self.member_kinds = Some(kinds);
+        }
+        self
     }
 
     fn connection_mut(&mut self) -> &mut Connection {
@@ -306,13 +309,8 @@ mod tests {
 
     use super::*;
 
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        }
+    fn from_pairs(pairs: &[(&str, &str)]) -> LiveKitBuilder {
+        LiveKitBuilder::default().with_vars(pairs.iter().copied())
     }
 
     #[test]
@@ -338,11 +336,7 @@ mod tests {
                 "LIVEKIT_API_SECRET",
             ),
         ] {
-            let pairs: &'static [(&'static str, &'static str)] =
-                Box::leak(pairs.to_vec().into_boxed_slice());
-            let error = LiveKitBuilder::from_lookup(env(pairs))
-                .build()
-                .expect_err(missing);
+            let error = from_pairs(pairs).build().expect_err(missing);
             assert_eq!(error.kind(), ErrorKind::Config);
             assert!(error.message().contains(missing), "{error}");
         }
@@ -378,21 +372,21 @@ mod tests {
 
     #[test]
     fn member_kinds_and_the_rate_are_checked() {
-        let error = LiveKitBuilder::from_lookup(env(&[
+        let error = from_pairs(&[
             ("LIVEKIT_URL", "https://lk.example.com"),
             ("LIVEKIT_API_KEY", "k"),
             ("LIVEKIT_API_SECRET", "s"),
             ("LIVEKIT_MEMBER_KINDS", "standard,robot"),
-        ]))
+        ])
         .build()
         .expect_err("unknown kind");
         assert!(error.message().contains("robot"), "{error}");
-        let error = LiveKitBuilder::from_lookup(env(&[
+        let error = from_pairs(&[
             ("LIVEKIT_URL", "https://lk.example.com"),
             ("LIVEKIT_API_KEY", "k"),
             ("LIVEKIT_API_SECRET", "s"),
             ("LIVEKIT_REQUESTS_PER_MINUTE", "fast"),
-        ]))
+        ])
         .build()
         .expect_err("not a number");
         assert!(

@@ -361,7 +361,9 @@ async fn twirp(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
-    match service.controls.admit(method.as_str(), &path).await {
+    // Fault rules by API name (`faults.rs`) do not name LiveKit's methods yet: queued faults and
+    // the admin routes' faults apply to every RoomService call.
+    match service.controls.admit(None, method.as_str(), &path).await {
         Admission::Proceed => {}
         Admission::Throttled { retry_after } => {
             let mut response = match service.config.throttle {
@@ -655,6 +657,7 @@ impl LiveKitEmulator {
             .merge(crate::admin::router(
                 controls,
                 Arc::new(AdminRooms(service.clone())),
+                Vec::new(),
             ))
             // The real server reads at most 10 MiB; axum's default limit is 2 MiB.
             .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY + 1))
@@ -676,6 +679,21 @@ impl LiveKitEmulator {
     /// Latency, faults, request log, counters and the rate limit (every method together).
     pub fn controls(&self) -> &Controls {
         &self.service.controls
+    }
+
+    /// The variables that point the LiveKit adapter here: the URL (as `ws://`, the form LiveKit's
+    /// own tools take), the key and secret, and the pace of the emulated rate (Cloud's 1,000 a
+    /// minute by default; the adapter would otherwise pace a loopback host as self-hosted).
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("LIVEKIT_URL", self.url().replace("http://", "ws://")),
+            ("LIVEKIT_API_KEY", self.api_key().to_owned()),
+            ("LIVEKIT_API_SECRET", self.api_secret().to_owned()),
+        ];
+        if let Some(rate) = self.service.config.requests_per_minute {
+            vars.push(("LIVEKIT_REQUESTS_PER_MINUTE", rate.to_string()));
+        }
+        vars
     }
 
     /// The API key it accepts.
