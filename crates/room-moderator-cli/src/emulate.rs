@@ -86,7 +86,7 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     );
     println!("livekit   LIVEKIT_URL={}", livekit.url());
     println!(
-        "          LIVEKIT_API_KEY={} LIVEKIT_API_SECRET={}",
+        "          LIVEKIT_API_KEY={} LIVEKIT_API_SECRET={} LIVEKIT_REQUESTS_PER_MINUTE=1000",
         livekit.api_key(),
         livekit.api_secret()
     );
