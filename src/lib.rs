@@ -1,5 +1,5 @@
-//! Remove users from live chat and video rooms (ZEGOCLOUD, Amazon IVS Chat, EnableX) through one
-//! provider-agnostic trait.
+//! Remove users from live chat and video rooms (ZEGOCLOUD, Amazon IVS Chat, EnableX, LiveKit) through
+//! one provider-agnostic trait.
 //!
 //! Your application holds an `Arc<dyn` [`Moderator`]`>` and asks it to
 //! [`disconnect`](Moderator::disconnect) users from a room; an adapter, compiled in by a cargo feature,
@@ -42,7 +42,7 @@
 //!
 //! No account needed to try it: `room-moderator-emulator` runs each provider's wire protocol on
 //! loopback, and the README's first example makes this removal against it. To pick the provider at
-//! run time instead (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex` and that provider's
+//! run time instead (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex|livekit` and that provider's
 //! variables), use [`from_env`] or [`Builder`].
 //!
 //! # Features
@@ -52,11 +52,12 @@
 //! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, Express RTC `KickoutUser` |
 //! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` (aws-sdk-ivschat) |
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
+//! | `livekit` | [`livekit::LiveKit`] | RoomService `RemoveParticipant` (Twirp JSON) |
 //! | `mock` | [`mock::MockAdapter`] | none: records calls and replays scripted answers, for your tests |
 //! | `serde` | `Serialize` for reports, outcomes, errors, capabilities and plans | |
 //! | `sqlite` (default) | [`SqliteBanStore`], the default ban store | |
 //! | `redis` | [`RedisBanStore`]; one provider quota shared through Redis ([`Builder::with_redis`]) | |
-//! | `full` | `zego`, `ivschat`, `enablex`, `mock` and `serde` | |
+//! | `full` | `zego`, `ivschat`, `enablex`, `livekit`, `mock` and `serde` | |
 //!
 //! With only `zego`, no AWS crate is compiled. Items that need a feature say so in these docs.
 //!
@@ -68,6 +69,7 @@
 //! - [`zego`]: ZEGOCLOUD, ZIM chat rooms ([`zego::ZegoZim`]) and Express RTC rooms ([`zego::ZegoRtc`]);
 //! - [`ivs`]: Amazon IVS Chat ([`ivs::IvsChat`]);
 //! - [`enablex`]: EnableX video rooms ([`enablex::Enablex`]);
+//! - [`livekit`]: LiveKit rooms, self-hosted or Cloud ([`livekit::LiveKit`]);
 //! - [`mock`]: the recording mock ([`mock::MockAdapter`]).
 //!
 //! Your own provider: implement [`Adapter`] (one call for one batch) and wrap it in an [`Engine`].
@@ -119,6 +121,12 @@ pub use room_moderator_ivs as ivs;
 #[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]
 #[doc(inline)]
 pub use room_moderator_enablex as enablex;
+
+/// LiveKit adapter.
+#[cfg(feature = "livekit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "livekit")))]
+#[doc(inline)]
+pub use room_moderator_livekit as livekit;
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.
 #[cfg(all(

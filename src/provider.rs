@@ -17,15 +17,18 @@ pub enum Provider {
     IvsChat,
     /// EnableX video rooms (headless moderator `drop`); feature `enablex`.
     Enablex,
+    /// LiveKit rooms, self-hosted or Cloud (RoomService `RemoveParticipant`); feature `livekit`.
+    LiveKit,
 }
 
 impl Provider {
     /// Every provider, compiled in or not.
-    pub const ALL: [Provider; 4] = [
+    pub const ALL: [Provider; 5] = [
         Provider::ZegoZim,
         Provider::ZegoRtc,
         Provider::IvsChat,
         Provider::Enablex,
+        Provider::LiveKit,
     ];
 
     /// The name used on the command line and in `MODERATOR_PROVIDER`.
@@ -35,6 +38,7 @@ impl Provider {
             Provider::ZegoRtc => "zego-rtc",
             Provider::IvsChat => "ivschat",
             Provider::Enablex => "enablex",
+            Provider::LiveKit => "livekit",
         }
     }
 
@@ -44,6 +48,7 @@ impl Provider {
             Provider::ZegoZim | Provider::ZegoRtc => "zego",
             Provider::IvsChat => "ivschat",
             Provider::Enablex => "enablex",
+            Provider::LiveKit => "livekit",
         }
     }
 
@@ -66,6 +71,8 @@ impl Provider {
             Provider::IvsChat => room_moderator_ivs::ENV_VARS,
             #[cfg(feature = "enablex")]
             Provider::Enablex => room_moderator_enablex::ENV_VARS,
+            #[cfg(feature = "livekit")]
+            Provider::LiveKit => room_moderator_livekit::ENV_VARS,
             #[allow(unreachable_patterns)]
             _ => &[],
         }
@@ -82,6 +89,8 @@ impl Provider {
             Provider::IvsChat => Some(room_moderator_ivs::IVSCHAT_CAPABILITIES),
             #[cfg(feature = "enablex")]
             Provider::Enablex => Some(room_moderator_enablex::ENABLEX_CAPABILITIES),
+            #[cfg(feature = "livekit")]
+            Provider::LiveKit => Some(room_moderator_livekit::LIVEKIT_CAPABILITIES),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -139,7 +148,7 @@ mod tests {
         assert!(
             error
                 .message()
-                .contains("zego-zim, zego-rtc, ivschat, enablex"),
+                .contains("zego-zim, zego-rtc, ivschat, enablex, livekit"),
             "{error}"
         );
     }

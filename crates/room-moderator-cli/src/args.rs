@@ -302,16 +302,19 @@ pub struct TokenArgs {
     /// The user the token is for.
     #[arg(long)]
     pub user: String,
-    /// A capability the token grants (IVS Chat: SEND_MESSAGE, DISCONNECT_USER, DELETE_MESSAGE);
-    /// repeat for several.
+    /// A capability the token grants (IVS Chat: SEND_MESSAGE, DISCONNECT_USER, DELETE_MESSAGE;
+    /// LiveKit: canPublish, canSubscribe, canPublishData, ...); repeat for several.
     #[arg(long = "capability", value_name = "C")]
     pub capabilities: Vec<String>,
-    /// How long the session may last (IVS Chat: 1 to 180 minutes).
+    /// How long the session may last (IVS Chat: 1 to 180 minutes; LiveKit: the token's TTL).
     #[arg(long, value_name = "DURATION")]
     pub session_duration: Option<humantime::Duration>,
-    /// Display name (EnableX).
+    /// Display name (EnableX, LiveKit).
     #[arg(long)]
     pub name: Option<String>,
+    /// Metadata the room sees (LiveKit).
+    #[arg(long)]
+    pub metadata: Option<String>,
     /// Role (EnableX: participant, moderator, viewer).
     #[arg(long)]
     pub role: Option<String>,
@@ -324,7 +327,8 @@ pub struct TokenArgs {
 #[cfg(feature = "emulators")]
 #[derive(Debug, Args)]
 pub struct EmulateArgs {
-    /// First port: ZEGO ZIM listens on it, ZEGO RTC on +1, IVS Chat on +2, EnableX on +3.
+    /// First port: ZEGO ZIM listens on it, ZEGO RTC on +1, IVS Chat on +2, EnableX on +3, LiveKit
+    /// on +4.
     #[arg(long, default_value_t = 4600)]
     pub port: u16,
     /// Address to listen on.

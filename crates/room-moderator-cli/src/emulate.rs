@@ -31,11 +31,13 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     let zego = emulator.zego();
     let ivs = emulator.ivschat();
     let enablex = emulator.enablex();
+    let livekit = emulator.livekit();
     for controls in [
         zego.zim().controls(),
         zego.rtc().controls(),
         ivs.controls(),
         enablex.controls(),
+        livekit.controls(),
     ] {
         if let Some(latency) = args.latency {
             controls.set_latency(latency.into());
@@ -52,6 +54,7 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         zego.rtc().seed_room(room, users.iter().cloned());
         ivs.seed_room(&ivs.room_arn(room), users.iter().cloned());
         enablex.seed_room(room, users.iter().cloned());
+        livekit.seed_room(room, users.iter().cloned());
     }
 
     println!("moderator emulators are listening (Ctrl-C to stop)\n");
@@ -80,6 +83,15 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         "          ENABLEX_APP_ID={} ENABLEX_APP_KEY={}",
         enablex.app_id(),
         enablex.app_key()
+    );
+    println!("livekit   LIVEKIT_URL={}", livekit.url());
+    println!(
+        "          LIVEKIT_API_KEY={} LIVEKIT_API_SECRET={} LIVEKIT_REQUESTS_PER_MINUTE=1000",
+        livekit.api_key(),
+        livekit.api_secret()
+    );
+    println!(
+        "          LiveKit Cloud's rules: 1,000 requests a minute, removal revokes the identity's tokens"
     );
     println!(
         "\nadmin API on every port: /_emulator/rooms/{{room}}, /_emulator/faults, /_emulator/requests, /_emulator/counters, /_emulator/settings, /_emulator/reset"

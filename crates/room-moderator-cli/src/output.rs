@@ -156,11 +156,11 @@ pub fn summary_json(provider: &str, room: &str, report: &Report) -> Value {
 /// What a dry run prints.
 pub fn plan_text(provider: &str, room: &str, plan: &Plan) -> String {
     let room = terminal_safe(room);
-    let rate = plan
-        .requests_per_second
-        .map_or("no documented rate limit".to_owned(), |r| {
-            format!("paced to {r} calls/s")
-        });
+    let rate = match (plan.requests_per_second, plan.requests_per_minute) {
+        (Some(r), _) => format!("paced to {r} calls/s"),
+        (None, Some(r)) => format!("paced to {r} calls/min"),
+        (None, None) => "no documented rate limit".to_owned(),
+    };
     let sizes: Vec<String> = plan.batches.iter().map(usize::to_string).collect();
     let deadline = plan.deadline.map_or("none".to_owned(), |d| {
         humantime::format_duration(d).to_string()

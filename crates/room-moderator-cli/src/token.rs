@@ -1,5 +1,5 @@
-//! `moderator token`: a join token issued through the provider (IVS Chat, EnableX), refused to a
-//! banned user before the provider is asked anything.
+//! `moderator token`: a join token issued through the provider (IVS Chat, EnableX; minted locally
+//! for LiveKit), refused to a banned user before the provider is asked anything.
 //!
 //! The token is a secret: it goes to standard output, as the command's output, and nowhere else.
 
@@ -24,7 +24,7 @@ pub async fn token(args: TokenArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::Config(
             Error::new(
                 ErrorKind::Unsupported,
-                "this provider's tokens are not issued server-side by moderator (tokens: ivschat, enablex)",
+                "this provider's tokens are not issued server-side by moderator (tokens: ivschat, enablex, livekit)",
             )
             .with_provider(provider.name()),
         ));
@@ -38,6 +38,9 @@ pub async fn token(args: TokenArgs) -> Result<ExitCode, Failure> {
     }
     if let Some(name) = &args.name {
         options = options.with_name(name.as_str());
+    }
+    if let Some(metadata) = &args.metadata {
+        options = options.with_metadata(metadata.as_str());
     }
     if let Some(role) = &args.role {
         options = options.with_role(role.as_str());

@@ -177,6 +177,12 @@ pub struct Capabilities {
     pub disconnect_all: bool,
     /// The provider's documented request rate, per second, if any.
     pub requests_per_second: Option<NonZeroU32>,
+    /// The provider's documented request rate per minute, for providers that count over a minute
+    /// (LiveKit Cloud: 1,000); used when there is no per-second rate. Pacing spaces the calls
+    /// evenly over the minute and never sends more than this in any sliding minute. In JSON only
+    /// when set.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub requests_per_minute: Option<NonZeroU32>,
     /// Rule for room ids.
     pub room_id: IdRule,
     /// Rule for user ids.
@@ -210,6 +216,7 @@ impl Capabilities {
             reason: ReasonSupport::NotCarried,
             disconnect_all: false,
             requests_per_second: None,
+            requests_per_minute: None,
             room_id: IdRule::ANY,
             user_id: IdRule::ANY,
             members: None,
@@ -290,6 +297,30 @@ impl Capabilities {
     pub const fn with_rate_per_second(mut self, requests: u32) -> Self {
         self.requests_per_second = NonZeroU32::new(requests);
         self
+    }
+
+    /// Sets a documented rate counted over a minute; 0 means "no documented limit". A per-second
+    /// rate, if also set, wins.
+    pub const fn with_rate_per_minute(mut self, requests: u32) -> Self {
+        self.requests_per_minute = NonZeroU32::new(requests);
+        self
+    }
+
+    /// The rate pacing holds, as calls per window: the per-second rate over one second, else the
+    /// per-minute rate over sixty.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use room_moderator_core::Capabilities;
+    /// let (calls, window) = Capabilities::new(1).with_rate_per_minute(1000).rate_window().unwrap();
+    /// assert_eq!((calls.get(), window), (1000, Duration::from_secs(60)));
+    /// ```
+    pub const fn rate_window(&self) -> Option<(NonZeroU32, std::time::Duration)> {
+        match (self.requests_per_second, self.requests_per_minute) {
+            (Some(rate), _) => Some((rate, std::time::Duration::from_secs(1))),
+            (None, Some(rate)) => Some((rate, std::time::Duration::from_secs(60))),
+            (None, None) => None,
+        }
     }
 
     /// Sets the room id rule.

@@ -32,10 +32,10 @@
 //! `{"max_users_per_call": 50, "reason": {"support": "limited", "max_len": 32, "unit": "bytes"},
 //! "disconnect_all": false, "requests_per_second": 20, "room_id": {"max_len": 32, "unit": "bytes",
 //! "charset": "<description>"}, "user_id": {..}}` (`requests_per_second`, `max_len` and `charset` may
-//! be `null`).
+//! be `null`; a provider that counts over a minute adds `"requests_per_minute": 1000`).
 //!
 //! [`Plan`](crate::Plan): `{"users": 120, "batches": [50, 50, 20], "requests_per_second": 20,
-//! "min_duration_ms": 100, "deadline_ms": null}`.
+//! "min_duration_ms": 100, "deadline_ms": null}` (with `"requests_per_minute"` when paced per minute).
 //!
 //! Deserialize exists where a value can be rebuilt from its JSON: ids, [`ErrorKind`](crate::ErrorKind),
 //! [`RetryStatus`](crate::RetryStatus), [`Summary`](crate::Summary), [`Plan`](crate::Plan),

@@ -23,6 +23,12 @@ pub struct Plan {
     pub batches: Vec<usize>,
     /// The rate the calls are paced to, if any.
     pub requests_per_second: Option<NonZeroU32>,
+    /// The rate per minute the calls are paced to, for providers that count over a minute.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub requests_per_minute: Option<NonZeroU32>,
     /// The least time pacing alone needs to send every call (network time not included).
     #[cfg_attr(
         feature = "serde",
@@ -47,10 +53,10 @@ impl Plan {
             .step_by(max)
             .map(|start| max.min(users - start))
             .collect();
-        let min_duration = match caps.requests_per_second {
-            Some(rate) if batches.len() > 1 => {
+        let min_duration = match caps.rate_window() {
+            Some((rate, window)) if batches.len() > 1 => {
                 let gaps = u32::try_from(batches.len() - 1).unwrap_or(u32::MAX);
-                Duration::from_secs(1) / rate.get() * gaps
+                window / rate.get() * gaps
             }
             _ => Duration::ZERO,
         };
@@ -58,6 +64,9 @@ impl Plan {
             users,
             batches,
             requests_per_second: caps.requests_per_second,
+            requests_per_minute: caps
+                .requests_per_minute
+                .filter(|_| caps.requests_per_second.is_none()),
             min_duration,
             deadline: None,
             presence: None,

@@ -109,12 +109,14 @@ pub const MAX_FAULT_RULES: usize = 1_024;
 
 const WINDOW: Duration = Duration::from_secs(1);
 
-/// The documented rate, enforced over every sliding one-second window: a request is admitted when
-/// fewer than `rate` requests were admitted in the second before it. Throttled requests do not use
-/// the quota (as with a token bucket); a stricter provider may count them too, which only makes
-/// backing off matter more.
+/// The documented rate, enforced over every sliding window (one second unless the provider counts
+/// over another span, as LiveKit Cloud does over a minute): a request is admitted when fewer than
+/// `rate` requests were admitted in the window before it. Throttled requests do not use the quota
+/// (as with a token bucket); a stricter provider may count them too, which only makes backing off
+/// matter more.
 struct Quota {
     rate: u32,
+    window: Duration,
     admitted: VecDeque<Instant>,
     foreign: Option<Foreign>,
 }
@@ -132,16 +134,21 @@ struct Foreign {
 }
 
 impl Quota {
-    fn new(rate: NonZeroU32) -> Self {
+    fn new(rate: NonZeroU32, window: Duration) -> Self {
         Quota {
             rate: rate.get(),
+            window,
             admitted: VecDeque::new(),
             foreign: None,
         }
     }
 
     fn prune(&mut self, now: Instant) {
-        while self.admitted.front().is_some_and(|&at| at + WINDOW <= now) {
+        while self
+            .admitted
+            .front()
+            .is_some_and(|&at| at + self.window <= now)
+        {
             self.admitted.pop_front();
         }
     }
@@ -161,9 +168,9 @@ impl Quota {
         let Some(mut foreign) = self.foreign.take() else {
             return 0;
         };
-        // After a long idle spell only the last two seconds matter to the window.
-        if now.saturating_duration_since(foreign.next) > 2 * WINDOW {
-            foreign.next = now - 2 * WINDOW;
+        // After a long idle spell only the last two windows matter.
+        if now.saturating_duration_since(foreign.next) > 2 * self.window {
+            foreign.next = now - 2 * self.window;
         }
         let mut admitted = 0;
         while foreign.next <= now {
@@ -210,13 +217,19 @@ impl std::fmt::Debug for Controls {
 impl Controls {
     /// Controls enforcing `per_second` requests in any sliding one-second window, or no limit.
     pub fn new(per_second: Option<NonZeroU32>) -> Self {
+        Controls::with_window(per_second, WINDOW)
+    }
+
+    /// Controls enforcing `limit` requests in any sliding `window` (LiveKit Cloud: 1,000 a minute),
+    /// or no limit. The peak counter still counts over one second.
+    pub fn with_window(limit: Option<NonZeroU32>, window: Duration) -> Self {
         Controls {
             state: Arc::new(Mutex::new(State {
                 latency: Duration::ZERO,
                 faults: VecDeque::new(),
                 log: VecDeque::new(),
                 counters: Counters::default(),
-                quota: per_second.map(Quota::new),
+                quota: limit.map(|rate| Quota::new(rate, window)),
                 arrivals: VecDeque::new(),
             })),
         }
@@ -238,7 +251,8 @@ impl Controls {
         self.state().latency = latency;
     }
 
-    /// Changes the rate limit (`None`: unlimited). A foreign load carries over.
+    /// Changes the rate limit (`None`: unlimited), keeping the window's length (one second unless
+    /// made [`with_window`](Self::with_window)). A foreign load carries over.
     pub fn set_rate_limit(&self, per_second: Option<NonZeroU32>) {
         let mut state = self.state();
         let share = state
@@ -246,7 +260,8 @@ impl Controls {
             .as_ref()
             .and_then(|q| q.foreign.as_ref())
             .map(|f| f.share);
-        state.quota = per_second.map(Quota::new);
+        let window = state.quota.as_ref().map_or(WINDOW, |q| q.window);
+        state.quota = per_second.map(|rate| Quota::new(rate, window));
         drop(state);
         if let Some(share) = share {
             self.set_foreign_load(share);
@@ -266,10 +281,11 @@ impl Controls {
         } else {
             0.0
         };
-        let per_second = f64::from(quota.rate) * share;
-        quota.foreign = (per_second > 0.0).then(|| Foreign {
+        let per_window = f64::from(quota.rate) * share;
+        let window = quota.window.as_secs_f64();
+        quota.foreign = (per_window > 0.0).then(|| Foreign {
             share,
-            spacing: Duration::from_secs_f64(1.0 / per_second),
+            spacing: Duration::from_secs_f64(window / per_window),
             next: Instant::now(),
             waiting: 0,
         });
@@ -528,6 +544,39 @@ mod tests {
             counters.peak_per_second, 11,
             "all received in one second count"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_minute_window_admits_its_limit_at_once_and_frees_a_minute_after_each() {
+        let controls = Controls::with_window(rate(3), Duration::from_secs(60));
+        for _ in 0..3 {
+            assert!(matches!(
+                controls.admit(None, "POST", "/").await,
+                Admission::Proceed
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(59)).await;
+        assert!(matches!(
+            controls.admit(None, "POST", "/").await,
+            Admission::Throttled { .. }
+        ));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(matches!(
+            controls.admit(None, "POST", "/").await,
+            Admission::Proceed
+        ));
+        // A new limit keeps the minute.
+        controls.set_rate_limit(rate(1));
+        assert!(matches!(
+            controls.admit(None, "POST", "/").await,
+            Admission::Proceed
+        ));
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        assert!(matches!(
+            controls.admit(None, "POST", "/").await,
+            Admission::Throttled { .. }
+        ));
+        assert_eq!(controls.counters().throttled, 2);
     }
 
     #[tokio::test(start_paused = true)]

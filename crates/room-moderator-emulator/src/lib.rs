@@ -1,5 +1,5 @@
 //! Wire-faithful local emulators of the providers [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/) talks to: ZEGOCLOUD (ZIM and Express
-//! RTC), Amazon IVS Chat and EnableX. None of them offers a sandbox, so these are how the adapters, the
+//! RTC), Amazon IVS Chat, EnableX and LiveKit (RoomService). None of them offers a sandbox, so these are how the adapters, the
 //! CLI demo and application teams test against something that speaks the real protocol.
 //!
 //! Each provider listens on its own port, keeps rooms and members in memory (seeded through the Rust
@@ -38,6 +38,8 @@ mod server;
 pub mod enablex;
 #[cfg(feature = "ivschat")]
 pub mod ivschat;
+#[cfg(feature = "livekit")]
+pub mod livekit;
 #[cfg(feature = "zego")]
 pub mod zego;
 
@@ -58,8 +60,8 @@ pub use server::Server;
 pub struct EmulatorConfig {
     /// Address to listen on; loopback by default.
     pub host: IpAddr,
-    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat and EnableX listen on
-    /// `base_port`, `+1`, `+2` and `+3`.
+    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX and LiveKit listen on
+    /// `base_port`, `+1`, `+2`, `+3` and `+4`.
     pub base_port: u16,
     /// ZEGO settings.
     #[cfg(feature = "zego")]
@@ -70,6 +72,9 @@ pub struct EmulatorConfig {
     /// EnableX settings.
     #[cfg(feature = "enablex")]
     pub enablex: enablex::EnablexConfig,
+    /// LiveKit settings.
+    #[cfg(feature = "livekit")]
+    pub livekit: livekit::LiveKitConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -83,6 +88,8 @@ impl Default for EmulatorConfig {
             ivschat: ivschat::IvsChatConfig::default(),
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexConfig::default(),
+            #[cfg(feature = "livekit")]
+            livekit: livekit::LiveKitConfig::default(),
         }
     }
 }
@@ -96,6 +103,8 @@ pub struct Emulator {
     ivschat: ivschat::IvsChatEmulator,
     #[cfg(feature = "enablex")]
     enablex: enablex::EnablexEmulator,
+    #[cfg(feature = "livekit")]
+    livekit: livekit::LiveKitEmulator,
 }
 
 impl Emulator {
@@ -122,6 +131,8 @@ impl Emulator {
             ivschat: ivschat::IvsChatEmulator::start(config.ivschat, addr(2)).await?,
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexEmulator::start(config.enablex, addr(3)).await?,
+            #[cfg(feature = "livekit")]
+            livekit: livekit::LiveKitEmulator::start(config.livekit, addr(4)).await?,
         })
     }
 
@@ -143,9 +154,20 @@ impl Emulator {
         &self.enablex
     }
 
+    /// The LiveKit emulator.
+    #[cfg(feature = "livekit")]
+    pub fn livekit(&self) -> &livekit::LiveKitEmulator {
+        &self.livekit
+    }
+
     /// The emulator of the provider named `name` as the adapters name themselves (`zego-zim`,
-    /// `zego-rtc`, `ivschat`, `enablex`; case-insensitive), if it is compiled in.
-    #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+    /// `zego-rtc`, `ivschat`, `enablex`, `livekit`; case-insensitive), if it is compiled in.
+    #[cfg(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "enablex",
+        feature = "livekit"
+    ))]
     pub fn provider(&self, name: &str) -> Option<ProviderEmulator<'_>> {
         let name = name.trim().to_ascii_lowercase();
         match name.as_str() {
@@ -157,6 +179,8 @@ impl Emulator {
             "ivschat" => Some(ProviderEmulator::IvsChat(&self.ivschat)),
             #[cfg(feature = "enablex")]
             "enablex" => Some(ProviderEmulator::Enablex(&self.enablex)),
+            #[cfg(feature = "livekit")]
+            "livekit" => Some(ProviderEmulator::LiveKit(&self.livekit)),
             _ => None,
         }
     }
@@ -164,7 +188,12 @@ impl Emulator {
     /// The `(name, value)` pairs that point the adapter of provider `name` at its emulator (empty
     /// for a provider not compiled in): credentials and endpoint.
     pub fn vars(&self, name: &str) -> Vec<(&'static str, String)> {
-        #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+        #[cfg(any(
+            feature = "zego",
+            feature = "ivschat",
+            feature = "enablex",
+            feature = "livekit"
+        ))]
         if let Some(provider) = self.provider(name) {
             return provider.vars();
         }
@@ -227,7 +256,12 @@ impl Emulator {
 
 /// One provider's emulator, chosen by name ([`Emulator::provider`]), driven the same way whatever the
 /// provider: its variables, controls, rooms.
-#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+#[cfg(any(
+    feature = "zego",
+    feature = "ivschat",
+    feature = "enablex",
+    feature = "livekit"
+))]
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum ProviderEmulator<'e> {
@@ -243,9 +277,17 @@ pub enum ProviderEmulator<'e> {
     /// EnableX.
     #[cfg(feature = "enablex")]
     Enablex(&'e enablex::EnablexEmulator),
+    /// LiveKit.
+    #[cfg(feature = "livekit")]
+    LiveKit(&'e livekit::LiveKitEmulator),
 }
 
-#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+#[cfg(any(
+    feature = "zego",
+    feature = "ivschat",
+    feature = "enablex",
+    feature = "livekit"
+))]
 impl ProviderEmulator<'_> {
     /// The variables that point the provider's adapter here.
     pub fn vars(&self) -> Vec<(&'static str, String)> {
@@ -258,6 +300,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::IvsChat(ivs) => ivs.vars(),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.vars(),
+            #[cfg(feature = "livekit")]
+            ProviderEmulator::LiveKit(livekit) => livekit.vars(),
         }
     }
 
@@ -272,6 +316,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::IvsChat(ivs) => ivs.controls(),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.controls(),
+            #[cfg(feature = "livekit")]
+            ProviderEmulator::LiveKit(livekit) => livekit.controls(),
         }
     }
 
@@ -297,6 +343,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::IvsChat(ivs) => ivs.seed_room(room, users),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.seed_room(room, users),
+            #[cfg(feature = "livekit")]
+            ProviderEmulator::LiveKit(livekit) => livekit.seed_room(room, users),
         }
     }
 
@@ -311,6 +359,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::IvsChat(ivs) => ivs.members(room),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.members(room),
+            #[cfg(feature = "livekit")]
+            ProviderEmulator::LiveKit(livekit) => livekit.members(room),
         }
     }
 }

@@ -19,6 +19,7 @@ pub fn moderator() -> Command {
     for (var, _) in std::env::vars() {
         if var.starts_with("ZEGO_")
             || var.starts_with("ENABLEX_")
+            || var.starts_with("LIVEKIT_")
             || var.starts_with("AWS_")
             || var == "MODERATOR_PROVIDER"
             || var == "MODERATOR_REDIS_URL"
@@ -130,6 +131,15 @@ pub fn enablex_env(command: &mut Command, emulator: &Emulator) {
         .env("ENABLEX_API_URL", enablex.api_url());
 }
 
+/// The LiveKit emulator's URL (as `ws://`, the form LiveKit's own tools take) and credentials.
+pub fn livekit_env(command: &mut Command, emulator: &Emulator) {
+    let livekit = emulator.livekit();
+    command
+        .env("LIVEKIT_URL", livekit.url().replace("http://", "ws://"))
+        .env("LIVEKIT_API_KEY", livekit.api_key())
+        .env("LIVEKIT_API_SECRET", livekit.api_secret());
+}
+
 /// `moderator kick-all` of `room` on the EnableX emulator, its credentials in the environment and
 /// its URL given with `--endpoint`.
 pub fn enablex_kick_all(emulator: &Emulator, room: &str) -> Command {
@@ -156,6 +166,7 @@ pub fn configured(emulator: &Emulator, home: &std::path::Path, args: &[&str]) ->
     zego_env(&mut command, emulator);
     ivschat_env(&mut command, emulator, home);
     enablex_env(&mut command, emulator);
+    livekit_env(&mut command, emulator);
     command.args(args);
     command
 }

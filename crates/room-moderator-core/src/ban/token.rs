@@ -76,8 +76,10 @@ pub struct TokenOptions {
     pub name: Option<String>,
     /// Role (EnableX: `participant` by default, `moderator`, `viewer`).
     pub role: Option<String>,
-    /// Attributes carried with the token (IVS `attributes`, EnableX `data`).
+    /// Attributes carried with the token (IVS `attributes`, EnableX `data`, LiveKit `attributes`).
     pub attributes: BTreeMap<String, String>,
+    /// Free-form metadata the client and the room see (LiveKit `metadata`).
+    pub metadata: Option<String>,
 }
 
 impl TokenOptions {
@@ -107,6 +109,12 @@ impl TokenOptions {
     /// Sets the role.
     pub fn with_role(mut self, role: impl Into<String>) -> Self {
         self.role = Some(role.into());
+        self
+    }
+
+    /// Sets the metadata.
+    pub fn with_metadata(mut self, metadata: impl Into<String>) -> Self {
+        self.metadata = Some(metadata.into());
         self
     }
 

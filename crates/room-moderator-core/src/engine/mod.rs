@@ -297,25 +297,29 @@ impl<A: Adapter> EngineBuilder<A> {
     /// ([`Adapter::quota_key`]) gets the process's one [`AdaptivePacer`] for that quota, shared with
     /// every other engine on the same account and API; otherwise the engine gets its own.
     pub fn build(self) -> Engine<A> {
-        let rate = self.caps.requests_per_second;
+        let window = self.caps.rate_window();
         let provider = self.adapter.provider();
-        let pacer = match (self.pacer, rate) {
+        let pacer = match (self.pacer, window) {
             (PacerChoice::None, _) | (PacerChoice::FromCapabilities, None) => None,
-            (PacerChoice::FromCapabilities, Some(rate)) if self.adaptive => {
+            (PacerChoice::FromCapabilities, Some((rate, window))) if self.adaptive => {
                 Some(match self.adapter.quota_key() {
-                    Some(key) => quota::shared_pacer(&key, rate, self.margin) as Arc<dyn Pacer>,
+                    Some(key) => {
+                        quota::shared_pacer(&key, rate, window, self.margin) as Arc<dyn Pacer>
+                    }
                     None => Arc::new(quota::adaptive_over_rate(
                         provider.to_owned(),
                         rate,
+                        window,
                         self.margin,
                     )),
                 })
             }
-            (PacerChoice::FromCapabilities, Some(rate)) => {
-                Some(Arc::new(RatePacer::with_margin(rate, self.margin)) as Arc<dyn Pacer>)
+            (PacerChoice::FromCapabilities, Some((rate, window))) => {
+                Some(Arc::new(RatePacer::over_window(rate, window, self.margin)) as Arc<dyn Pacer>)
             }
-            (PacerChoice::Given(pacer), Some(rate)) if self.adaptive => Some(Arc::new(
-                AdaptivePacer::new(provider, pacer, rate).with_margin(self.margin),
+            (PacerChoice::Given(pacer), Some((rate, window))) if self.adaptive => Some(Arc::new(
+                AdaptivePacer::new(provider, pacer, quota::per_second_ceiling(rate, window))
+                    .with_margin(self.margin),
             )
                 as Arc<dyn Pacer>),
             (PacerChoice::Given(pacer), _) => Some(pacer),

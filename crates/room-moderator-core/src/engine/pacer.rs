@@ -79,6 +79,7 @@ pub(crate) const RATE_WINDOW: Duration = Duration::from_secs(1);
 /// ```
 pub struct RatePacer {
     per_second: NonZeroU32,
+    window: Duration,
     spacing: Duration,
     state: Mutex<RateState>,
 }
@@ -101,22 +102,49 @@ impl RatePacer {
 
     /// A pacer whose window is one second plus `margin`.
     pub fn with_margin(per_second: NonZeroU32, margin: Duration) -> Self {
+        RatePacer::over_window(per_second, RATE_WINDOW, margin)
+    }
+
+    /// A pacer allowing `calls` in any `window` plus `margin`, spaced `window / calls` apart (for
+    /// providers that count over a minute: LiveKit Cloud's 1,000 a minute are 60 ms apart).
+    ///
+    /// ```
+    /// use std::num::NonZeroU32;
+    /// use std::time::Duration;
+    /// use room_moderator_core::{Pacer, RatePacer};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let pacer = RatePacer::over_window(NonZeroU32::new(1000).unwrap(), Duration::from_secs(60), RatePacer::DEFAULT_MARGIN);
+    /// let start = tokio::time::Instant::now();
+    /// for _ in 0..11 {
+    ///     pacer.acquire().await.unwrap();
+    /// }
+    /// assert!(start.elapsed() >= Duration::from_millis(600));
+    /// # });
+    /// ```
+    pub fn over_window(calls: NonZeroU32, window: Duration, margin: Duration) -> Self {
         // Round the spacing up: rounding down would squeeze one call too many into a window.
-        let spacing = Duration::from_nanos(1_000_000_000u64.div_ceil(u64::from(per_second.get())));
-        let limit = usize::try_from(per_second.get()).unwrap_or(usize::MAX);
+        let nanos = u64::try_from(window.as_nanos()).unwrap_or(u64::MAX);
+        let spacing = Duration::from_nanos(nanos.div_ceil(u64::from(calls.get())));
+        let limit = usize::try_from(calls.get()).unwrap_or(usize::MAX);
         RatePacer {
-            per_second,
+            per_second: calls,
+            window,
             spacing,
             state: Mutex::new(RateState {
                 next: None,
-                sent: SlidingWindow::new(RATE_WINDOW + margin, limit),
+                sent: SlidingWindow::new(window + margin, limit),
             }),
         }
     }
 
-    /// The rate this pacer holds.
+    /// The rate this pacer holds: calls per [`window`](Self::window).
     pub fn rate(&self) -> NonZeroU32 {
         self.per_second
+    }
+
+    /// The window the rate is counted over (one second unless made [`over_window`](Self::over_window)).
+    pub fn window(&self) -> Duration {
+        self.window
     }
 
     fn state(&self) -> MutexGuard<'_, RateState> {
@@ -149,7 +177,8 @@ impl RatePacer {
 impl fmt::Debug for RatePacer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RatePacer")
-            .field("per_second", &self.per_second)
+            .field("calls", &self.per_second)
+            .field("window", &self.window)
             .finish()
     }
 }
@@ -175,6 +204,31 @@ mod tests {
             .map(|&t| times.iter().filter(|&&u| u >= t && u < t + span).count())
             .max()
             .unwrap_or(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_minute_window_spaces_calls_over_the_minute_and_never_exceeds_it() {
+        let pacer = RatePacer::over_window(
+            NonZeroU32::new(1000).unwrap(),
+            Duration::from_secs(60),
+            RatePacer::DEFAULT_MARGIN,
+        );
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..1001 {
+            pacer.acquire().await.unwrap();
+            times.push(Instant::now());
+        }
+        // 1,000 calls take 999 gaps of 60 ms (within a millisecond of timer rounding); the
+        // 1,001st waits for the first to leave the minute (plus the margin).
+        let thousandth = times[999] - start;
+        assert!(
+            thousandth >= Duration::from_millis(59_900)
+                && thousandth <= Duration::from_millis(59_960),
+            "{thousandth:?}"
+        );
+        assert!(times[1000] - start >= Duration::from_millis(60_010));
+        assert!(busiest(&times, Duration::from_secs(60)) <= 1000);
     }
 
     #[tokio::test(start_paused = true)]

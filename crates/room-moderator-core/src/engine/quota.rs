@@ -58,13 +58,14 @@ impl fmt::Display for QuotaKey {
     }
 }
 
-type Registry = Mutex<HashMap<(QuotaKey, NonZeroU32, Duration), Weak<AdaptivePacer>>>;
+type Registry = Mutex<HashMap<(QuotaKey, NonZeroU32, Duration, Duration), Weak<AdaptivePacer>>>;
 
-/// The process's adaptive pacer for `key` at `rate` (with a window of a second plus `margin`), made
-/// on first use and kept while any engine holds it.
+/// The process's adaptive pacer for `key` at `rate` calls per `window` (counted over the window plus
+/// `margin`), made on first use and kept while any engine holds it.
 pub(crate) fn shared_pacer(
     key: &QuotaKey,
     rate: NonZeroU32,
+    window: Duration,
     margin: Duration,
 ) -> Arc<AdaptivePacer> {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
@@ -73,23 +74,36 @@ pub(crate) fn shared_pacer(
         .lock()
         .unwrap_or_else(|p| p.into_inner());
     registry.retain(|_, pacer| pacer.strong_count() > 0);
-    let entry = (key.clone(), rate, margin);
+    let entry = (key.clone(), rate, window, margin);
     if let Some(pacer) = registry.get(&entry).and_then(Weak::upgrade) {
         return pacer;
     }
-    let pacer = Arc::new(adaptive_over_rate(key.to_string(), rate, margin));
+    let pacer = Arc::new(adaptive_over_rate(key.to_string(), rate, window, margin));
     registry.insert(entry, Arc::downgrade(&pacer));
     pacer
 }
 
-/// An adaptive pacer over a new in-process rate pacer, both counting over a second plus `margin`.
+/// An adaptive pacer over a new in-process rate pacer of `rate` calls per `window`; the adaptive
+/// pacer counts per second (plus `margin`), up to the window's rate in a second, rounded up.
 pub(crate) fn adaptive_over_rate(
     name: String,
     rate: NonZeroU32,
+    window: Duration,
     margin: Duration,
 ) -> AdaptivePacer {
-    AdaptivePacer::new(name, Arc::new(RatePacer::with_margin(rate, margin)), rate)
-        .with_margin(margin)
+    AdaptivePacer::new(
+        name,
+        Arc::new(RatePacer::over_window(rate, window, margin)),
+        per_second_ceiling(rate, window),
+    )
+    .with_margin(margin)
+}
+
+/// `rate` calls per `window` as calls per second, rounded up (the adaptive pacer's ceiling).
+pub(crate) fn per_second_ceiling(rate: NonZeroU32, window: Duration) -> NonZeroU32 {
+    let millis = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+    let per_second = (u64::from(rate.get()) * 1000).div_ceil(millis);
+    NonZeroU32::new(u32::try_from(per_second).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN)
 }
 
 #[cfg(test)]
@@ -101,9 +115,22 @@ mod tests {
         let rate = NonZeroU32::new(20).unwrap();
         let a = QuotaKey::new("p", "acct-registry-test", "api");
         let margin = RatePacer::DEFAULT_MARGIN;
-        let first = shared_pacer(&a, rate, margin);
-        assert!(Arc::ptr_eq(&first, &shared_pacer(&a, rate, margin)));
+        let second = Duration::from_secs(1);
+        let first = shared_pacer(&a, rate, second, margin);
+        assert!(Arc::ptr_eq(&first, &shared_pacer(&a, rate, second, margin)));
         let other = QuotaKey::new("p", "another-acct-registry-test", "api");
-        assert!(!Arc::ptr_eq(&first, &shared_pacer(&other, rate, margin)));
+        assert!(!Arc::ptr_eq(
+            &first,
+            &shared_pacer(&other, rate, second, margin)
+        ));
+        let minute = Duration::from_secs(60);
+        assert!(!Arc::ptr_eq(
+            &first,
+            &shared_pacer(&a, rate, minute, margin)
+        ));
+        assert_eq!(
+            per_second_ceiling(NonZeroU32::new(1000).unwrap(), minute).get(),
+            17
+        );
     }
 }
