@@ -21,6 +21,8 @@ mod controls;
 mod rooms;
 mod server;
 
+#[cfg(feature = "agora")]
+pub mod agora;
 #[cfg(feature = "enablex")]
 pub mod enablex;
 #[cfg(feature = "ivschat")]
