@@ -199,7 +199,8 @@ pub fn parse_token(token: &str) -> Result<ParsedToken, String> {
     let mut reader = Reader(&content);
     let signature = reader.bytes()?.to_vec();
     let signing_info = reader.0.to_vec();
-    let app_id = String::from_utf8(reader.bytes()?.to_vec()).map_err(|_| "the App ID is not UTF-8")?;
+    let app_id =
+        String::from_utf8(reader.bytes()?.to_vec()).map_err(|_| "the App ID is not UTF-8")?;
     let issued = reader.u32()?;
     let expire = reader.u32()?;
     let salt = reader.u32()?;
@@ -268,8 +269,11 @@ mod tests {
     const VECTOR: &str = "007eJxTYNDNaz3snC8huEfHWdz6s98qltq4zqy9fl99Uh0FDvy6F6DAYGlu4OxobJqSamaQbGJiZmKalJSYapFoZGhqYGaYZGzs/kWAIYKJgYGRAYRZgZgJzGdgAACt8hhr";
 
     fn credentials() -> AppCredentials {
-        AppCredentials::new("970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b")
-            .unwrap()
+        AppCredentials::new(
+            "970CA35de60c44645bbae8a215061b33",
+            "5CFd2fd1755d40ecb72977518be15d3b",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -279,7 +283,10 @@ mod tests {
         // Compressors may differ in bytes; what is compressed must not.
         assert_eq!(ours, theirs);
         assert_eq!(theirs.app_id, "970CA35de60c44645bbae8a215061b33");
-        assert_eq!((theirs.issued, theirs.expire, theirs.salt), (1_111_111, 600, 1));
+        assert_eq!(
+            (theirs.issued, theirs.expire, theirs.salt),
+            (1_111_111, 600, 1)
+        );
         assert_eq!(theirs.services, [(5, vec![(2, 600)], vec![])]);
     }
 

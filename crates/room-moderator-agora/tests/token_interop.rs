@@ -70,7 +70,9 @@ async fn prepare() -> Result<(), String> {
     {
         return Ok(());
     }
-    run("npm", &["ci", "--no-audit", "--no-fund"]).await.map(drop)
+    run("npm", &["ci", "--no-audit", "--no-fund"])
+        .await
+        .map(drop)
 }
 
 async fn official(args: &[&str]) -> String {
@@ -86,14 +88,27 @@ async fn tokens_match_the_official_builder_and_the_emulator_accepts_its_tokens()
         return;
     }
     let ours = AppCredentials::new(APP_ID, CERTIFICATE).unwrap();
-    for (issued, salt, expire) in [(1_111_111u32, 1u32, 600u32), (1_764_000_000, 99_999_999, 86_400), (1_700_000_123, 4_242, 3600)] {
-        let theirs = official(&[APP_ID, CERTIFICATE, &expire.to_string(), &issued.to_string(), &salt.to_string()]).await;
+    for (issued, salt, expire) in [
+        (1_111_111u32, 1u32, 600u32),
+        (1_764_000_000, 99_999_999, 86_400),
+        (1_700_000_123, 4_242, 3600),
+    ] {
+        let theirs = official(&[
+            APP_ID,
+            CERTIFICATE,
+            &expire.to_string(),
+            &issued.to_string(),
+            &salt.to_string(),
+        ])
+        .await;
         let mine = ours.app_token_at(issued, expire, salt);
         let (a, b) = (parse_token(&mine).unwrap(), parse_token(&theirs).unwrap());
         assert_eq!(a, b, "issued {issued}, salt {salt}");
         assert_eq!(a.signature.len(), 32);
         if mine != theirs {
-            eprintln!("compressed strings differ (zlib builds differ), content is equal:\n ours   {mine}\n theirs {theirs}");
+            eprintln!(
+                "compressed strings differ (zlib builds differ), content is equal:\n ours   {mine}\n theirs {theirs}"
+            );
         }
     }
 
@@ -113,5 +128,8 @@ async fn tokens_match_the_official_builder_and_the_emulator_accepts_its_tokens()
     let expired = official(&[APP_ID, CERTIFICATE, "600", "1111111", "1"]).await;
     assert!(chat.check_token(&expired).is_err());
     // And this crate's own token, through the HTTP route, as the adapter sends it.
-    assert_eq!(chat.check_token(&ours.app_token(std::time::Duration::from_secs(600))), Ok(()));
+    assert_eq!(
+        chat.check_token(&ours.app_token(std::time::Duration::from_secs(600))),
+        Ok(())
+    );
 }
