@@ -282,6 +282,8 @@ mod tests {
         let theirs = parse_token(VECTOR).unwrap();
         // Compressors may differ in bytes; what is compressed must not.
         assert_eq!(ours, theirs);
+        // With zlib itself (flate2's `zlib` backend, as CPython's builder uses) the bytes agree too.
+        assert_eq!(credentials().app_token_at(1_111_111, 600, 1), VECTOR);
         assert_eq!(theirs.app_id, "970CA35de60c44645bbae8a215061b33");
         assert_eq!(
             (theirs.issued, theirs.expire, theirs.salt),

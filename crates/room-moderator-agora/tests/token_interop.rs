@@ -2,9 +2,10 @@
 //! node from `tests/interop/token.js`.
 //!
 //! - For the same App ID, certificate, issue time, salt and validity, the token this crate builds
-//!   carries exactly the bytes the official one does (signature included). zlib output differs
-//!   between zlib builds (node's bundled zlib and CPython's give different bytes for Agora's own test
-//!   vector), so the compressed strings are compared too but only the inflated bytes must agree.
+//!   carries exactly the bytes the official one does (signature included). The compressed strings
+//!   depend on the zlib build: node bundles its own zlib, whose output differs from zlib's own (which
+//!   CPython's builder and this crate use, and which reproduces Agora's Python test vector byte for
+//!   byte: see the unit test in `src/token.rs`), so only the inflated bytes must agree here.
 //! - A fresh token from the official builder is accepted by the emulator's token check, and one for
 //!   another certificate is refused.
 //!
