@@ -37,7 +37,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 pub use chat::ChatEmulator;
-pub use rtc::{KickingRule, RtcEmulator};
+pub use rtc::{KickingRule, LostAnswer, RtcEmulator};
 
 /// The RTC App ID the emulator accepts by default.
 pub const DEFAULT_APP_ID: &str = "4855aa00bb11cc22dd33ee44ff55eae2";

@@ -82,8 +82,19 @@ struct State_ {
     next_id: u64,
 }
 
+/// How the answer to a rule POST that took effect is lost (the case Agora's best practice covers:
+/// look the rule up before sending it again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LostAnswer {
+    /// The rule is made, then this status is answered (504, say).
+    Status(u16),
+    /// The rule is made, then the answer waits this long (past the client's timeout).
+    Late(Duration),
+}
+
 #[derive(Clone)]
 struct Shared {
+    lost: Arc<Mutex<std::collections::VecDeque<LostAnswer>>>,
     config: Arc<AgoraConfig>,
     clock: Clock,
     controls: Controls,
@@ -267,30 +278,48 @@ async fn create_rule(
         Err(why) => return shared.refuse(why),
     };
     let now = Instant::now();
-    let mut state = shared.state();
-    state.next_id += 1;
-    let id = state.next_id;
-    let rule = Rule {
-        appid: appid.to_owned(),
-        cname: cname.map(str::to_owned),
-        uid,
-        ip: ip.map(str::to_owned),
-        privileges,
-        created: now,
-        expires: now + Duration::from_secs(secs),
-    };
-    if rule.privileges.iter().any(|p| p == "join_channel") {
-        for ((app, channel), members) in state.channels.iter_mut() {
-            members.hosts.retain(|&u| !rule.covers(app, channel, u));
-            members.audience.retain(|&u| !rule.covers(app, channel, u));
+    let id = {
+        let mut state = shared.state();
+        state.next_id += 1;
+        let id = state.next_id;
+        let rule = Rule {
+            appid: appid.to_owned(),
+            cname: cname.map(str::to_owned),
+            uid,
+            ip: ip.map(str::to_owned),
+            privileges,
+            created: now,
+            expires: now + Duration::from_secs(secs),
+        };
+        if rule.privileges.iter().any(|p| p == "join_channel") {
+            for ((app, channel), members) in state.channels.iter_mut() {
+                members.hosts.retain(|&u| !rule.covers(app, channel, u));
+                members.audience.retain(|&u| !rule.covers(app, channel, u));
+            }
+            state
+                .channels
+                .retain(|_, c| !c.hosts.is_empty() || !c.audience.is_empty());
         }
-        state
-            .channels
-            .retain(|_, c| !c.hosts.is_empty() || !c.audience.is_empty());
-    }
-    // A rule of 0 takes users offline once and is not kept (whether Agora lists it is UNVERIFIED).
-    if secs > 0 {
-        state.rules.insert(id, rule);
+        // A rule of 0 takes users offline once and is not kept (whether Agora lists it is UNVERIFIED).
+        if secs > 0 {
+            state.rules.insert(id, rule);
+        }
+        id
+    };
+    let lost = shared
+        .lost
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .pop_front();
+    match lost {
+        Some(LostAnswer::Status(status)) => {
+            return message(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::GATEWAY_TIMEOUT),
+                "Gateway Timeout",
+            );
+        }
+        Some(LostAnswer::Late(delay)) => tokio::time::sleep(delay).await,
+        None => {}
     }
     reply(StatusCode::OK, json!({ "status": "success", "id": id }))
 }
@@ -565,6 +594,7 @@ impl RtcEmulator {
         addr: SocketAddr,
     ) -> io::Result<Self> {
         let shared = Shared {
+            lost: Arc::default(),
             config: Arc::new(config.clone()),
             clock,
             controls: Controls::new(None),
@@ -666,6 +696,15 @@ impl RtcEmulator {
     /// covers it.
     pub fn join(&self, cname: &str, uid: u32) -> Result<(), String> {
         join(&self.shared, &self.app_id(), cname, uid, false)
+    }
+
+    /// Makes the next rule POST take effect and then lose its answer.
+    pub fn lose_next_rule_answer(&self, how: LostAnswer) {
+        self.shared
+            .lost
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(how);
     }
 
     /// The rules in force (every App ID).
