@@ -1,5 +1,6 @@
 //! Cargo features select adapters, and with them their transports: `--features zego` compiles no AWS
-//! SDK crate (rustls's `aws-lc-rs` cryptography is not the SDK, and is allowed), and the core compiles no HTTP client, Redis or AWS crate at all. Read from
+//! SDK crate (rustls's `aws-lc-rs` cryptography is not the SDK, and is allowed), and the core compiles no HTTP client, Redis or AWS crate
+//! unless its `http` feature (the reqwest glue HTTP adapters share) asks for reqwest. Read from
 //! `cargo tree` (normal dependencies, the ones an application ships), so a new dependency that drags
 //! an SDK into the wrong feature fails here.
 
@@ -109,9 +110,25 @@ fn no_feature_compiles_no_adapter_and_no_transport() {
 
 #[test]
 fn the_core_depends_on_no_http_client_redis_or_aws_crate() {
-    let names = tree(&["--package", "room-moderator-core", "--all-features"]);
+    // Every core feature but `http`.
+    let names = tree(&[
+        "--package",
+        "room-moderator-core",
+        "--features",
+        "mock,serde",
+    ]);
     assert_eq!(
         with_prefix(&names, &["aws-", "reqwest", "hyper", "redis"]),
+        Vec::<&String>::new()
+    );
+}
+
+#[test]
+fn the_core_http_feature_brings_reqwest_and_nothing_of_aws_or_redis() {
+    let names = tree(&["--package", "room-moderator-core", "--all-features"]);
+    assert!(names.iter().any(|n| n == "reqwest"), "{names:?}");
+    assert_eq!(
+        with_prefix(&names, &["aws-", "redis"]),
         Vec::<&String>::new()
     );
 }

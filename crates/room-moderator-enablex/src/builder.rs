@@ -4,7 +4,8 @@ use std::fmt;
 use std::time::Duration;
 
 use room_moderator_core::Error;
-use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, HTTP, non_empty};
+use room_moderator_core::toolkit::http::HttpClient;
+use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, non_empty};
 
 use crate::adapter::Enablex;
 use crate::rest::RestClient;
@@ -202,15 +203,13 @@ impl EnablexBuilder {
                 "the moderator's name and user_ref must not be empty".to_owned(),
             ));
         }
-        let base = self
-            .connection
-            .checked_endpoint(DEFAULT_ENDPOINT, HTTP, PROVIDER)?;
+        let http = HttpClient::new(&self.connection, DEFAULT_ENDPOINT, PROVIDER)?;
         let Connection {
             allow_http,
             timeout,
             ..
         } = self.connection;
-        let rest = RestClient::new(base, &app_id, &app_key, timeout)?;
+        let rest = RestClient::new(http, &app_id, &app_key);
         let settings = SessionSettings {
             timeout,
             allow_http,

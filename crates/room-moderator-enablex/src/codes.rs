@@ -11,7 +11,7 @@
 //! Mapping: core's toolkit (the HTTP status table, then the body code refines it, except that a 429
 //! stays throttling).
 
-use room_moderator_core::toolkit::{CodeMeaning, FailedAnswer};
+use room_moderator_core::toolkit::CodeMeaning;
 use room_moderator_core::{Error, ErrorKind};
 
 use crate::PROVIDER;
@@ -184,19 +184,21 @@ pub(crate) fn lookup(source: Source, code: &str) -> Option<&'static CodeRow> {
         .find(|row| row.source == source && row.code == code)
 }
 
-/// The error for a failed REST call: core's rule over this table's REST rows (a 429 is throttling
-/// whatever the body says; a known body code refines the status; otherwise the status decides).
+/// What a REST body code means by this table's REST rows, for core's rule (a 429 is throttling
+/// whatever the body says; a known body code refines the status; otherwise the status decides), which
+/// [`HttpAnswer::failure`](room_moderator_core::toolkit::http::HttpAnswer::failure) applies.
+pub(crate) fn rest_meaning(code: &str) -> Option<CodeMeaning> {
+    lookup(RestBody, code).map(|row| CodeMeaning::new(row.kind, row.meaning))
+}
+
+/// The error for a failed REST call with `status`, as the REST client writes it.
+#[cfg(test)]
 pub(crate) fn rest_error(status: u16, body_code: Option<&str>, message: &str) -> Error {
-    let known = body_code
-        .and_then(|code| lookup(RestBody, code))
-        .map(|row| CodeMeaning::new(row.kind, row.meaning));
-    FailedAnswer {
-        status,
-        code: body_code,
-        known,
-        said: message,
-    }
-    .into_error(PROVIDER)
+    room_moderator_core::toolkit::http::HttpAnswer::new(PROVIDER, status, "").failure(
+        body_code,
+        body_code.and_then(rest_meaning),
+        message,
+    )
 }
 
 /// The error for a signalling condition or a non-zero signalling `result`. Undocumented codes get

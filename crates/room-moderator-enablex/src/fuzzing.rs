@@ -2,8 +2,8 @@
 //! what EnableX sends (REST envelopes, the token, the `room-connected` roster), reachable without a
 //! network. Not part of the API; may change at any release.
 
-use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use room_moderator_core::Error;
+use room_moderator_core::toolkit::http::HttpAnswer;
 use serde_json::Value;
 
 use crate::roster::Roster;
@@ -17,14 +17,14 @@ pub fn token_answer(
     request_id: Option<&str>,
     body: &[u8],
 ) -> Result<String, Error> {
-    let mut headers = HeaderMap::new();
-    if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
-        headers.insert(RETRY_AFTER, value);
+    let mut answer = HttpAnswer::new(crate::PROVIDER, status, body);
+    if let Some(value) = retry_after {
+        answer = answer.with_header("retry-after", value);
     }
-    if let Some(value) = request_id.and_then(|v| HeaderValue::from_str(v).ok()) {
-        headers.insert("x-request-id", value);
+    if let Some(value) = request_id {
+        answer = answer.with_header("x-request-id", value);
     }
-    crate::rest::parse_token_answer(status, &headers, body)
+    crate::rest::parse_token_answer(&answer)
 }
 
 /// Decodes a token string and works out where its signalling socket goes: the URL and the extra

@@ -8,19 +8,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use serde::Serialize;
 use serde_json::Value;
-use url::Url;
 
-use room_moderator_core::toolkit::{
-    CappedBody, MAX_BODY, Symptoms, TransportFailure, transport_error,
-};
-use room_moderator_core::{Error, RoomId, parse_retry_after};
+use room_moderator_core::toolkit::http::{HttpAnswer, HttpClient};
+use room_moderator_core::{Error, RoomId};
 
 use crate::PROVIDER;
 use crate::codes;
@@ -39,8 +34,7 @@ pub(crate) struct TokenRequest<'a> {
 /// The REST client. Its `Debug` never shows the key.
 #[derive(Clone)]
 pub(crate) struct RestClient {
-    http: reqwest::Client,
-    base: Url,
+    http: HttpClient,
     app_id: String,
     authorization: String,
 }
@@ -48,7 +42,7 @@ pub(crate) struct RestClient {
 impl fmt::Debug for RestClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RestClient")
-            .field("base", &self.base.as_str())
+            .field("base", &self.http.endpoint().as_str())
             .field("app_id", &self.app_id)
             .field("app_key", &"<redacted>")
             .finish()
@@ -56,32 +50,14 @@ impl fmt::Debug for RestClient {
 }
 
 impl RestClient {
-    pub(crate) fn new(
-        base: Url,
-        app_id: &str,
-        app_key: &str,
-        timeout: Duration,
-    ) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .user_agent(concat!(
-                "room-moderator-enablex/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            // A redirect would resend the Basic credentials wherever it points, perhaps over plain
-            // http; a 3xx is reported instead.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                Error::config(format!("cannot build the HTTP client: {e}")).with_provider(PROVIDER)
-            })?;
-        Ok(RestClient {
+    /// A client over `http` (its endpoint is the API base, `.../video/v2/`), authenticating with HTTP
+    /// Basic `app_id:app_key`.
+    pub(crate) fn new(http: HttpClient, app_id: &str, app_key: &str) -> Self {
+        RestClient {
             http,
-            base,
             app_id: app_id.to_owned(),
             authorization: format!("Basic {}", STANDARD.encode(format!("{app_id}:{app_key}"))),
-        })
+        }
     }
 
     /// The APP ID (not a secret: it names the account).
@@ -90,16 +66,8 @@ impl RestClient {
     }
 
     /// `{base}rooms/{room}/tokens`, the room percent-encoded as one path segment.
-    fn tokens_url(&self, room: &RoomId) -> Result<Url, Error> {
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            .map_err(|()| {
-                Error::config(format!("endpoint {} cannot take a path", self.base))
-                    .with_provider(PROVIDER)
-            })?
-            .pop_if_empty()
-            .extend(["rooms", room.as_str(), "tokens"]);
-        Ok(url)
+    fn tokens_url(&self, room: &RoomId) -> Result<url::Url, Error> {
+        self.http.url(["rooms", room.as_str(), "tokens"])
     }
 
     /// Creates a token for `room`.
@@ -108,33 +76,14 @@ impl RestClient {
         room: &RoomId,
         request_body: &TokenRequest<'_>,
     ) -> Result<String, Error> {
-        let url = self.tokens_url(room)?;
+        // A redirect would resend the Basic credentials wherever it points: the client follows none.
         let request = self
             .http
-            .post(url)
-            .header(AUTHORIZATION, &self.authorization);
-        let mut response = request.json(request_body).send().await.map_err(failed)?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let mut body = CappedBody::new(MAX_BODY);
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if body.push(&chunk) {
-                break;
-            }
-        }
-        parse_token_answer(status, &headers, &body.into_bytes())
+            .post(self.tokens_url(room)?)
+            .header("authorization", &self.authorization)
+            .json(request_body);
+        parse_token_answer(&self.http.send(request).await?)
     }
-}
-
-/// The token request did not get a complete answer. reqwest's message names the URL, which holds no
-/// secret (the key travels in a header).
-fn failed(error: reqwest::Error) -> Error {
-    let failure = TransportFailure::from_symptoms(Symptoms {
-        timed_out: error.is_timeout(),
-        connect: error.is_connect(),
-        body: error.is_body() || error.is_decode(),
-    });
-    transport_error(PROVIDER, failure, &error).with_source(error)
 }
 
 /// What an answer body says, in either documented envelope.
@@ -196,24 +145,14 @@ fn read_envelope(body: &[u8]) -> Option<Envelope> {
     }
 }
 
-/// `Retry-After`, seconds or an HTTP date (core's parser).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    parse_retry_after(value, SystemTime::now())
-}
-
-pub(crate) fn parse_token_answer(
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<String, Error> {
-    let header_request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let envelope = read_envelope(body);
-    let success = (200..300).contains(&status);
-    let mut error = match envelope {
+/// The token of a token request's answer, or the error it means (`Retry-After` and the request id
+/// from the body or the `x-request-id` header included).
+pub(crate) fn parse_token_answer(answer: &HttpAnswer) -> Result<String, Error> {
+    let header_request_id = answer.header("x-request-id").map(str::to_owned);
+    let envelope = read_envelope(answer.body());
+    let status = answer.status();
+    let success = answer.is_success();
+    let (error, request_id) = match envelope {
         Some(Envelope::Success(object)) if success => {
             return match object.get("token").and_then(Value::as_str) {
                 Some(token) if !token.trim().is_empty() => Ok(token.trim().to_owned()),
@@ -232,36 +171,43 @@ pub(crate) fn parse_token_answer(
             code,
             message,
             request_id,
-        }) => {
-            let error = codes::rest_error(status, code.as_deref(), &message);
-            match request_id.or(header_request_id) {
-                Some(id) => error.with_request_id(id),
-                None => error,
-            }
-        }
+        }) => (
+            answer.failure(
+                code.as_deref(),
+                code.as_deref().and_then(codes::rest_meaning),
+                &message,
+            ),
+            request_id.or(header_request_id),
+        ),
         // An error status with an unreadable or success-looking body: the status says it all.
-        Some(Envelope::Success(_)) | None => {
-            let error = codes::rest_error(status, None, "");
-            match header_request_id {
-                Some(id) => error.with_request_id(id),
-                None => error,
-            }
-        }
+        Some(Envelope::Success(_)) | None => (answer.status_failure(), header_request_id),
     };
-    if let Some(wait) = retry_after(headers) {
-        error = error.with_retry_after(wait);
-    }
-    Err(error)
+    Err(match request_id {
+        Some(id) => error.with_request_id(id),
+        None => error,
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
-    use reqwest::header::HeaderValue;
     use room_moderator_core::ErrorKind;
+    use room_moderator_core::toolkit::{Connection, MAX_BODY};
+    use url::Url;
 
     fn answer(status: u16, body: &str) -> Result<String, Error> {
-        parse_token_answer(status, &HeaderMap::new(), body.as_bytes())
+        parse_token_answer(&HttpAnswer::new(PROVIDER, status, body))
+    }
+
+    /// A client for `base` with the key `app_key`, as the builder makes it.
+    fn rest_client(base: Url, app_id: &str, app_key: &str, timeout: Duration) -> RestClient {
+        let mut connection = Connection::default();
+        connection.endpoint = Some(base.to_string());
+        connection.timeout = timeout;
+        let http = HttpClient::new(&connection, crate::DEFAULT_ENDPOINT, PROVIDER).unwrap();
+        RestClient::new(http, app_id, app_key)
     }
 
     #[test]
@@ -318,13 +264,14 @@ mod tests {
 
     #[test]
     fn throttling_carries_retry_after() {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        headers.insert("x-request-id", HeaderValue::from_static("h-1"));
         let error = parse_token_answer(
-            429,
-            &headers,
-            br#"{"status":"error","error_code":"RATE_LIMITED","message":"slow"}"#,
+            &HttpAnswer::new(
+                PROVIDER,
+                429,
+                r#"{"status":"error","error_code":"RATE_LIMITED","message":"slow"}"#,
+            )
+            .with_header("retry-after", "7")
+            .with_header("x-request-id", "h-1"),
         )
         .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Throttled);
@@ -351,13 +298,12 @@ mod tests {
 
     #[test]
     fn tokens_url_encodes_the_room_as_one_segment() {
-        let client = RestClient::new(
+        let client = rest_client(
             Url::parse("https://api.enablex.io/video/v2/").unwrap(),
             "id",
             "key",
             Duration::from_secs(1),
-        )
-        .unwrap();
+        );
         assert_eq!(
             client.tokens_url(&RoomId::new("abc")).unwrap().as_str(),
             "https://api.enablex.io/video/v2/rooms/abc/tokens"
@@ -408,13 +354,12 @@ mod tests {
             let _ = stream.write_all(&response).await;
             let _ = stream.shutdown().await;
         });
-        RestClient::new(
+        rest_client(
             Url::parse(&base).unwrap(),
             "id",
             "key",
             Duration::from_secs(5),
         )
-        .unwrap()
     }
 
     /// The error of a token request answered with `response`.
@@ -494,13 +439,12 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_key() {
-        let client = RestClient::new(
+        let client = rest_client(
             Url::parse("https://api.enablex.io/video/v2/").unwrap(),
             "my-app",
             "super-secret",
             Duration::from_secs(1),
-        )
-        .unwrap();
+        );
         let debug = format!("{client:?}");
         assert!(
             debug.contains("my-app") && !debug.contains("super-secret"),

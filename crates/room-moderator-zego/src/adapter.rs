@@ -1,16 +1,14 @@
-//! The adapter: one signed GET per batch, its answer decoded into what happened to each user.
+//! The adapter: one signed GET per call (every API goes through [`ZegoAdapter::call`]), its answer
+//! decoded into what happened to each user.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use reqwest::header::RETRY_AFTER;
-use room_moderator_core::toolkit::{
-    CappedBody, MAX_BODY, Symptoms, TransportFailure, transport_error,
-};
+use room_moderator_core::toolkit::http::HttpClient;
 use room_moderator_core::{
-    Adapter, BanRule, Batch, BatchResult, Capabilities, Error, ErrorKind, MemberPage, Outcome,
-    Presence, QuotaKey, RoomId, UserId, parse_retry_after, wall_clock_now,
+    Adapter, ApiLimits, BanRule, BanSupport, Batch, BatchResult, Capabilities, Error, ErrorKind,
+    MemberPage, Outcome, Presence, QuotaKey, RoomId, UserId, wall_clock_now,
 };
 use tracing::debug;
 use url::Url;
@@ -18,12 +16,9 @@ use url::Url;
 use crate::api::Api;
 use crate::builder::ZegoBuilder;
 use crate::codes::Blame;
-use crate::product::{
-    Product, ProductOptions, RTC_MAX_RULE_DURATION, RTC_MEMBERS, Rtc, Service, ZIM_MEMBERS,
-    ZIM_PRESENCE, Zim,
-};
-use crate::request::{Query, kick_query, kick_url};
-use crate::response::{Answer, Decoded, decode, decode_api};
+use crate::product::{Product, ProductOptions, Rtc, Service, Zim};
+use crate::request::{kick_params, kick_url, signed_query};
+use crate::response::{Answer, Decoded, decode_api};
 use crate::signer::Signer;
 use crate::{rooms, rules};
 
@@ -44,8 +39,7 @@ use crate::{rooms, rules};
 ///   reported `NotInRoom` by the split calls (they are gone either way).
 /// - Every other code: the same error for the whole call, kind from the code table.
 pub struct ZegoAdapter<P: Product> {
-    http: reqwest::Client,
-    endpoint: Url,
+    http: HttpClient,
     signer: Signer,
     options: P::Options,
 }
@@ -56,15 +50,9 @@ pub type ZegoZim = ZegoAdapter<Zim>;
 pub type ZegoRtc = ZegoAdapter<Rtc>;
 
 impl<P: Product> ZegoAdapter<P> {
-    pub(crate) fn new(
-        http: reqwest::Client,
-        endpoint: Url,
-        signer: Signer,
-        options: P::Options,
-    ) -> Self {
+    pub(crate) fn new(http: HttpClient, signer: Signer, options: P::Options) -> Self {
         ZegoAdapter {
             http,
-            endpoint,
             signer,
             options,
         }
@@ -82,7 +70,7 @@ impl<P: Product> ZegoAdapter<P> {
 
     /// Where requests go.
     pub fn endpoint(&self) -> &Url {
-        &self.endpoint
+        self.http.endpoint()
     }
 
     /// The AppId requests are signed for.
@@ -91,49 +79,45 @@ impl<P: Product> ZegoAdapter<P> {
     }
 
     /// Signs and sends one call of `api` with `params` after the public parameters, and decodes the
-    /// answer. `Err` only when no complete answer arrived (timeout, connection, body).
+    /// answer: the one request path of every API. A fresh nonce and timestamp for every call (the
+    /// engine calls again for each retry). `Err` only when no complete answer arrived (timeout,
+    /// connection, body).
     async fn call(&self, api: Api, params: &[(&str, &str)]) -> Result<Decoded, Error> {
         let signed = self.signer.sign_now();
-        let mut query = Query::signed(api.action(), &signed);
-        for (key, value) in params {
-            query.push(key, value);
-        }
         // IsTest (RTC) is a public parameter of every RTC call; FromUserId (ZIM) names the operator
         // of a removal only.
-        if P::SERVICE == Service::Rtc {
-            let mut extra = Vec::new();
+        let mut extra = Vec::new();
+        if <P::Options as ProductOptions>::ON_EVERY_CALL || api == Api::kick(P::SERVICE) {
             self.options.params(&mut extra);
-            for (key, value) in &extra {
-                query.push(key, value);
-            }
         }
-        let (status, retry_after, body) =
-            self.fetch(kick_url(&self.endpoint, query.as_str())).await?;
-        Ok(decode_api(api, status, retry_after, &body))
+        let query = signed_query(api.action(), &signed, params, &extra);
+        let url = kick_url(self.http.endpoint(), &query);
+        let answer = self.http.send(self.http.get(url)).await?;
+        Ok(decode_api(
+            api,
+            answer.status(),
+            answer.retry_after(),
+            answer.body(),
+        ))
     }
 
     fn unsupported(&self, message: &'static str) -> Error {
         Error::new(ErrorKind::Unsupported, message).with_provider(P::SERVICE.provider())
     }
 
-    /// Sends the GET and reads status, `Retry-After` and at most [`MAX_BODY`] bytes of body.
-    async fn fetch(&self, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), Error> {
-        let provider = P::SERVICE.provider();
-        let failed = |e: reqwest::Error| reqwest_error(provider, e);
-        let mut response = self.http.get(url).send().await.map_err(failed)?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| parse_retry_after(value, SystemTime::now()));
-        let mut body = CappedBody::new(MAX_BODY);
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if body.push(&chunk) {
-                break;
-            }
+    /// The product's presence query, if its [`Product::CAPABILITIES`] have one.
+    fn presence_limits(&self) -> Result<ApiLimits, Error> {
+        P::CAPABILITIES
+            .presence
+            .ok_or_else(|| self.unsupported("this provider cannot say who is in a room"))
+    }
+
+    /// The longest native ban rule, if the product's [`Product::CAPABILITIES`] have native bans.
+    fn native_bans(&self) -> Result<Duration, Error> {
+        match P::CAPABILITIES.bans {
+            BanSupport::Native { max_duration, .. } => Ok(max_duration),
+            _ => Err(self.unsupported("this provider has no native ban rules")),
         }
-        Ok((status, retry_after, body.into_bytes()))
     }
 }
 
@@ -144,7 +128,7 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
     }
 
     fn capabilities(&self) -> Capabilities {
-        P::SERVICE.capabilities()
+        P::CAPABILITIES
     }
 
     /// ZEGO's rates are per AppID (zego.md); the endpoint is part of the key so that an emulator and
@@ -152,7 +136,7 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
     fn quota_key(&self) -> Option<QuotaKey> {
         Some(QuotaKey::new(
             P::SERVICE.provider(),
-            format!("{}@{}", self.app_id(), self.endpoint.as_str()),
+            format!("{}@{}", self.app_id(), self.endpoint().as_str()),
             P::SERVICE.action(),
         ))
     }
@@ -165,9 +149,12 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
     /// ZIM `QueryRoomUserList` (`Mode` 0, `Limit` 500 on every page, `NextFlag` from the last page)
     /// or Express RTC `DescribeUserList` (`Mode` 0, `Limit` 200, `Marker`).
     async fn members_page(&self, room: &RoomId, cursor: Option<&str>) -> Result<MemberPage, Error> {
+        let Some(members) = P::CAPABILITIES.members else {
+            return Err(self.unsupported("this provider cannot list a room's members"));
+        };
+        let limit = members.per_call.to_string();
         match P::SERVICE {
             Service::Zim => {
-                let limit = ZIM_MEMBERS.per_call.to_string();
                 let mut params = vec![("RoomId", room.as_str()), ("Mode", "0")];
                 if let Some(cursor) = cursor {
                     params.push(("NextFlag", cursor));
@@ -176,7 +163,6 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
                 rooms::zim_user_list(self.call(Api::QueryRoomUserList, &params).await?)
             }
             Service::Rtc => {
-                let limit = RTC_MEMBERS.per_call.to_string();
                 let mut params = vec![("RoomId", room.as_str()), ("Mode", "0"), ("Limit", &limit)];
                 if let Some(cursor) = cursor {
                     params.push(("Marker", cursor));
@@ -189,16 +175,14 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
     /// ZIM `QueryRoomMembers` (up to 10 users); Express RTC needs none (its kick answers success
     /// for absent users) and has none here.
     async fn presence(&self, room: &RoomId, users: &[UserId]) -> Result<Vec<Presence>, Error> {
-        if P::SERVICE != Service::Zim {
-            return Err(self.unsupported("this provider cannot say who is in a room"));
-        }
+        let limits = self.presence_limits()?;
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        if users.len() > ZIM_PRESENCE.per_call.get() {
+        if users.len() > limits.per_call.get() {
             return Err(Error::invalid_input(format!(
                 "QueryRoomMembers takes at most {} users; {} given",
-                ZIM_PRESENCE.per_call,
+                limits.per_call,
                 users.len()
             ))
             .with_provider(P::SERVICE.provider()));
@@ -222,14 +206,12 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
         user: &UserId,
         duration: Duration,
     ) -> Result<Option<SystemTime>, Error> {
-        if P::SERVICE != Service::Rtc {
-            return Err(self.unsupported("this provider has no native ban rules"));
-        }
+        let max_duration = self.native_bans()?;
         let secs = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
-        if secs == 0 || duration > RTC_MAX_RULE_DURATION {
+        if secs == 0 || duration > max_duration {
             return Err(Error::invalid_input(format!(
                 "a ban rule lasts 1 to {} seconds; {duration:?} asked",
-                RTC_MAX_RULE_DURATION.as_secs()
+                max_duration.as_secs()
             ))
             .with_provider(P::SERVICE.provider()));
         }
@@ -246,9 +228,7 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
 
     /// Express RTC `DelForbidUserRule` (`RuleType` 4, `RoomId`, `UserId`).
     async fn delete_ban_rule(&self, room: &RoomId, user: &UserId) -> Result<(), Error> {
-        if P::SERVICE != Service::Rtc {
-            return Err(self.unsupported("this provider has no native ban rules"));
-        }
+        self.native_bans()?;
         let params = [
             ("RuleType", rules::ROOM_USER),
             ("RoomId", room.as_str()),
@@ -263,9 +243,7 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
     /// Express RTC `DescribeForbidUserRules` (`RuleType` 4): the login rules of `room` still in
     /// force on the engine's clock ([`wall_clock_now`]).
     async fn ban_rules(&self, room: &RoomId) -> Result<Vec<BanRule>, Error> {
-        if P::SERVICE != Service::Rtc {
-            return Err(self.unsupported("this provider has no native ban rules"));
-        }
+        self.native_bans()?;
         let decoded = self
             .call(
                 Api::DescribeForbidUserRules,
@@ -276,14 +254,8 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
     }
 
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
-        // A fresh nonce and timestamp for every call: the engine calls again for each retry.
-        let signed = self.signer.sign_now();
-        let mut extra = Vec::new();
-        self.options.params(&mut extra);
-        let query = kick_query(P::SERVICE.action(), &signed, &batch, &extra);
-        let url = kick_url(&self.endpoint, &query);
-        let answer = match self.fetch(url).await {
-            Ok((status, retry_after, body)) => decode(P::SERVICE, status, retry_after, &body),
+        let answer = match self.call(Api::kick(P::SERVICE), &kick_params(&batch)).await {
+            Ok(decoded) => decoded.answer,
             Err(error) => return BatchResult::Whole(error),
         };
         let users = batch.users.len();
@@ -310,22 +282,11 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
     }
 }
 
-/// A failure before a complete answer arrived. The URL is dropped from the error: it holds a signature.
-fn reqwest_error(provider: &'static str, error: reqwest::Error) -> Error {
-    let error = error.without_url();
-    let failure = TransportFailure::from_symptoms(Symptoms {
-        timed_out: error.is_timeout(),
-        connect: error.is_connect(),
-        body: error.is_body() || error.is_decode(),
-    });
-    transport_error(provider, failure, &error).with_source(error)
-}
-
 impl<P: Product> fmt::Debug for ZegoAdapter<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ZegoAdapter")
             .field("service", &P::SERVICE)
-            .field("endpoint", &self.endpoint.as_str())
+            .field("endpoint", &self.endpoint().as_str())
             .field("signer", &self.signer)
             .field("options", &self.options)
             .finish_non_exhaustive()

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, HTTP, non_empty};
+use room_moderator_core::toolkit::http::HttpClient;
+use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, non_empty};
 use room_moderator_core::{Error, UserId};
 
 use crate::adapter::ZegoAdapter;
@@ -285,19 +286,10 @@ impl<P: Product> ZegoBuilder<P> {
                 .map_err(|e| e.with_provider(provider))?,
             _ => Region::Unified,
         };
-        let endpoint =
-            self.connection
-                .checked_endpoint(&regional.endpoint(P::SERVICE), HTTP, provider)?;
+        let http = HttpClient::new(&self.connection, &regional.endpoint(P::SERVICE), provider)?;
         self.options.check()?;
-        let http = reqwest::Client::builder()
-            .timeout(self.connection.timeout)
-            // A redirect could take the signed query elsewhere, possibly over plain http.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| config(format!("cannot set up the HTTP client: {e}")).with_source(e))?;
         Ok(ZegoAdapter::new(
             http,
-            endpoint,
             Signer::new(app_id, secret, self.clock, self.nonce),
             self.options,
         ))

@@ -124,7 +124,8 @@ impl Service {
         }
     }
 
-    /// The product's capabilities ([`ZIM_CAPABILITIES`] or [`RTC_CAPABILITIES`]).
+    /// The product's capabilities ([`ZIM_CAPABILITIES`] or [`RTC_CAPABILITIES`], also
+    /// [`Product::CAPABILITIES`]).
     pub fn capabilities(self) -> Capabilities {
         match self {
             Service::Zim => ZIM_CAPABILITIES,
@@ -153,6 +154,9 @@ mod sealed {
 pub trait Product: sealed::Sealed + fmt::Debug + Send + Sync + 'static {
     /// Which product.
     const SERVICE: Service;
+    /// What it can do ([`ZIM_CAPABILITIES`] or [`RTC_CAPABILITIES`]): the adapter offers an
+    /// operation exactly when these say so.
+    const CAPABILITIES: Capabilities;
     /// Settings only this product has.
     type Options: ProductOptions;
 }
@@ -161,6 +165,9 @@ pub trait Product: sealed::Sealed + fmt::Debug + Send + Sync + 'static {
 pub trait ProductOptions:
     sealed::Sealed + Clone + fmt::Debug + Default + Send + Sync + 'static
 {
+    /// Whether [`params`](Self::params) go on every call of the product (RTC's `IsTest` is a public
+    /// parameter) or on its removal only (ZIM's `FromUserId` names the removal's operator).
+    const ON_EVERY_CALL: bool;
     /// Checks the settings when the adapter is built.
     fn check(&self) -> Result<(), Error>;
     /// Appends this product's extra query parameters, in order.
@@ -177,11 +184,13 @@ pub enum Rtc {}
 
 impl Product for Zim {
     const SERVICE: Service = Service::Zim;
+    const CAPABILITIES: Capabilities = ZIM_CAPABILITIES;
     type Options = ZimOptions;
 }
 
 impl Product for Rtc {
     const SERVICE: Service = Service::Rtc;
+    const CAPABILITIES: Capabilities = RTC_CAPABILITIES;
     type Options = RtcOptions;
 }
 
@@ -194,6 +203,8 @@ pub struct ZimOptions {
 }
 
 impl ProductOptions for ZimOptions {
+    const ON_EVERY_CALL: bool = false;
+
     fn check(&self) -> Result<(), Error> {
         match &self.from_user_id {
             Some(id) => ZIM_CAPABILITIES
@@ -223,6 +234,8 @@ pub struct RtcOptions {
 }
 
 impl ProductOptions for RtcOptions {
+    const ON_EVERY_CALL: bool = true;
+
     fn check(&self) -> Result<(), Error> {
         Ok(())
     }

@@ -34,11 +34,6 @@ impl Query {
         query
     }
 
-    /// The query string.
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Appends `key=value`. Keys are ours and already safe (`UserId[]` keeps its brackets, which the
     /// docs show literally and which are legal in a query); values are percent-encoded.
     pub(crate) fn push(&mut self, key: &str, value: &str) {
@@ -51,29 +46,47 @@ impl Query {
     }
 }
 
-/// The query of one kick call.
+/// A signed call's query: `Action` and the public parameters ([`Query::signed`]), then `params` in
+/// order, then the product's `extra` parameters. The one query builder of every call.
+pub(crate) fn signed_query(
+    action: &str,
+    signed: &Signed,
+    params: &[(&str, &str)],
+    extra: &[(&'static str, String)],
+) -> String {
+    let mut query = Query::signed(action, signed);
+    for (key, value) in params {
+        query.push(key, value);
+    }
+    for (key, value) in extra {
+        query.push(key, value);
+    }
+    query.0
+}
+
+/// The business parameters of one kick call: `RoomId`, every `UserId[]`, then `CustomReason` if any.
+pub(crate) fn kick_params<'b>(batch: &Batch<'b>) -> Vec<(&'static str, &'b str)> {
+    let mut params = vec![("RoomId", batch.room.as_str())];
+    params.extend(batch.users.iter().map(|user| ("UserId[]", user.as_str())));
+    if let Some(reason) = batch.reason {
+        params.push(("CustomReason", reason.as_str()));
+    }
+    params
+}
+
+/// The query of one kick call, as the adapter builds it.
 ///
 /// Order: `Action`, the public parameters (`AppId`, `SignatureNonce`, `Timestamp`, `Signature`,
 /// `SignatureVersion`), `RoomId`, every `UserId[]`, `CustomReason` if any, then the product's extras
 /// (`FromUserId` for ZIM, `IsTest` for RTC).
+#[cfg(test)]
 pub(crate) fn kick_query(
     action: &str,
     signed: &Signed,
     batch: &Batch<'_>,
     extra: &[(&'static str, String)],
 ) -> String {
-    let mut query = Query::signed(action, signed);
-    query.push("RoomId", batch.room.as_str());
-    for user in batch.users {
-        query.push("UserId[]", user.as_str());
-    }
-    if let Some(reason) = batch.reason {
-        query.push("CustomReason", reason.as_str());
-    }
-    for (key, value) in extra {
-        query.push(key, value);
-    }
-    query.0
+    signed_query(action, signed, &kick_params(batch), extra)
 }
 
 /// The endpoint with `query` as its query string (any query the endpoint had is replaced).
