@@ -3,62 +3,36 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use room_moderator_core::toolkit::{CodeMeaning, FailedAnswer, snippet};
+use room_moderator_core::toolkit::CodeMeaning;
+use room_moderator_core::toolkit::http::HttpAnswer;
 use room_moderator_core::{Error, ErrorKind};
 use serde_json::{Map, Value};
 
-use crate::http::Answer;
-
-/// The JSON object of a 2xx answer, or the error it means.
+/// The JSON object of a 2xx answer, or the error it means: RTC failures carry `message` (and maybe
+/// `reason`), Chat failures `error` (the code, looked up in `codes`) and `error_description`.
 pub(crate) fn success_object(
-    provider: &'static str,
-    answer: &Answer,
+    answer: &HttpAnswer,
     codes: fn(u16, &str) -> Option<CodeMeaning>,
 ) -> Result<Map<String, Value>, Error> {
-    let parsed: Option<Map<String, Value>> = serde_json::from_slice::<Value>(&answer.body)
-        .ok()
-        .and_then(|value| match value {
-            Value::Object(object) => Some(object),
-            _ => None,
-        });
-    if !(200..300).contains(&answer.status) {
-        return Err(failure(provider, answer, parsed.as_ref(), codes));
+    if answer.is_success() {
+        return answer.json::<Map<String, Value>>();
     }
-    parsed.ok_or_else(|| {
-        Error::protocol(format!(
-            "the answer is not a JSON object: {}",
-            snippet(&answer.body)
-        ))
-        .with_provider(provider)
-    })
-}
-
-/// A failed answer: RTC bodies carry `message` (and maybe `reason`), Chat bodies `error` (the code)
-/// and `error_description`.
-pub(crate) fn failure(
-    provider: &'static str,
-    answer: &Answer,
-    body: Option<&Map<String, Value>>,
-    codes: fn(u16, &str) -> Option<CodeMeaning>,
-) -> Error {
-    let text = |key: &str| body.and_then(|b| b.get(key)).and_then(Value::as_str);
+    let body: Option<Map<String, Value>> = answer.try_json();
+    let text = |key: &str| {
+        body.as_ref()
+            .and_then(|b| b.get(key))
+            .and_then(Value::as_str)
+    };
     let code = text("error");
     let said = text("error_description")
         .or_else(|| text("message"))
         .or_else(|| text("reason"))
         .unwrap_or("");
-    let known = code.and_then(|code| codes(answer.status, code));
-    let mut error = FailedAnswer {
-        status: answer.status,
+    Err(answer.failure(
         code,
-        known,
+        code.and_then(|code| codes(answer.status(), code)),
         said,
-    }
-    .into_error(provider);
-    if let Some(after) = answer.retry_after {
-        error = error.with_retry_after(after);
-    }
-    error
+    ))
 }
 
 /// A protocol error naming what is wrong with an answer.

@@ -9,9 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use room_moderator_core::toolkit::{
-    AdapterBuilder, CodeMeaning, Connection, EnvVar, HTTP, non_empty,
-};
+use room_moderator_core::toolkit::{AdapterBuilder, CodeMeaning, Connection, EnvVar, non_empty};
 use room_moderator_core::{
     Adapter, ApiLimits, BanRule, BanSupport, Batch, BatchResult, Capabilities, CharSet, Error,
     ErrorKind, IdRule, Member, MemberPage, Outcome, QuotaKey, RoomId, UserId, wall_clock_now,
@@ -21,9 +19,9 @@ use tracing::{debug, warn};
 use url::Url;
 
 use crate::answer::{effect_unknown, protocol, success_object};
-use crate::http::{Http, Method};
 use crate::rtc::ENV_APP_ID;
 use crate::token::AppCredentials;
+use room_moderator_core::toolkit::http::{HttpClient, Method};
 
 /// The provider name in errors and reports.
 pub const CHAT_PROVIDER: &str = "agora-chat";
@@ -199,8 +197,7 @@ pub(crate) fn decode_members(
 ///   Blocks lapsing while no process touches the room stay until then (the join gate already lets
 ///   the user in).
 pub struct AgoraChat {
-    http: Http,
-    base: Url,
+    http: HttpClient,
     org: String,
     app: String,
     credentials: AppCredentials,
@@ -251,7 +248,7 @@ impl AgoraChat {
         let enc = |s: &str| utf8_percent_encode(s, SEGMENT).to_string();
         let mut text = format!(
             "{}/{}/{}/chatrooms/{}",
-            self.base.as_str().trim_end_matches('/'),
+            self.http.endpoint().as_str().trim_end_matches('/'),
             enc(&self.org),
             enc(&self.app),
             enc(room.as_str())
@@ -275,11 +272,14 @@ impl AgoraChat {
         url: Url,
         body: Option<&Value>,
     ) -> Result<Map<String, Value>, Error> {
-        let answer = self
+        let mut request = self
             .http
-            .send(method, url, &self.authorization(), body)
-            .await?;
-        success_object(CHAT_PROVIDER, &answer, codes)
+            .request(method, url)
+            .header("authorization", self.authorization());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        success_object(&self.http.send(request).await?, codes)
     }
 
     /// Lifts the blocks this adapter set in `room` whose ban lapsed; those it could not lift stay
@@ -297,7 +297,7 @@ impl AgoraChat {
         for chunk in lapsed.chunks(CHAT_CAPABILITIES.max_users_per_call.get()) {
             let names: Vec<&str> = chunk.iter().map(UserId::as_str).collect();
             let lifted = match self.url(room, &["blocks", "users"], Some(&names)) {
-                Ok(url) => self.call(Method::Delete, url, None).await,
+                Ok(url) => self.call(Method::DELETE, url, None).await,
                 Err(error) => Err(error),
             };
             match lifted {
@@ -327,7 +327,7 @@ impl AgoraChat {
     async fn on_block_list(&self, room: &RoomId, user: &UserId) -> Result<bool, Error> {
         let object = self
             .call(
-                Method::Get,
+                Method::GET,
                 self.url(room, &["blocks", "users"], None)?,
                 None,
             )
@@ -353,7 +353,7 @@ impl Adapter for AgoraChat {
     fn quota_key(&self) -> Option<QuotaKey> {
         Some(QuotaKey::new(
             CHAT_PROVIDER,
-            format!("{}@{}", self.app_key(), self.base),
+            format!("{}@{}", self.app_key(), self.http.endpoint()),
             "chatroom-members",
         ))
     }
@@ -377,7 +377,7 @@ impl Adapter for AgoraChat {
                 Ok(url) => url,
                 Err(error) => return BatchResult::Whole(error),
             };
-            match self.call(Method::Delete, url, None).await {
+            match self.call(Method::DELETE, url, None).await {
                 Ok(object) => match decode_user_results(&object) {
                     Ok(entries) => {
                         for entry in entries {
@@ -443,7 +443,7 @@ impl Adapter for AgoraChat {
         url.query_pairs_mut()
             .append_pair("pagenum", &page.to_string())
             .append_pair("pagesize", &size.to_string());
-        decode_members(&self.call(Method::Get, url, None).await?, page, size)
+        decode_members(&self.call(Method::GET, url, None).await?, page, size)
     }
 
     /// Puts `user` on the room's block list (which also removes them). A user who is not a member
@@ -457,7 +457,7 @@ impl Adapter for AgoraChat {
         self.lift_lapsed(room).await;
         let until = wall_clock_now() + duration;
         let url = self.url(room, &["blocks", "users"], Some(&[user.as_str()]))?;
-        let blocked = match self.call(Method::Post, url, None).await {
+        let blocked = match self.call(Method::POST, url, None).await {
             Ok(object) => decode_user_results(&object)?.iter().any(|e| e.result),
             Err(error) if effect_unknown(&error) => match self.on_block_list(room, user).await {
                 Ok(true) => true,
@@ -480,7 +480,7 @@ impl Adapter for AgoraChat {
 
     async fn delete_ban_rule(&self, room: &RoomId, user: &UserId) -> Result<(), Error> {
         let url = self.url(room, &["blocks", "users"], Some(&[user.as_str()]))?;
-        match self.call(Method::Delete, url, None).await {
+        match self.call(Method::DELETE, url, None).await {
             Ok(_) => {}
             Err(error) if error.kind() == ErrorKind::NotInRoom => {}
             Err(error) => return Err(error),
@@ -512,7 +512,7 @@ impl Adapter for AgoraChat {
 impl fmt::Debug for AgoraChat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgoraChat")
-            .field("base", &self.base.as_str())
+            .field("base", &self.http.endpoint().as_str())
             .field("app_key", &self.app_key())
             .field("credentials", &self.credentials)
             .finish_non_exhaustive()
@@ -607,12 +607,9 @@ impl AgoraChatBuilder {
         };
         let credentials = AppCredentials::new(&app_id, &certificate)
             .map_err(|e| e.with_provider(CHAT_PROVIDER))?;
-        let base = self
-            .connection
-            .checked_endpoint(&host, HTTP, CHAT_PROVIDER)?;
+
         Ok(AgoraChat {
-            http: Http::new(self.connection.timeout, CHAT_PROVIDER)?,
-            base,
+            http: HttpClient::new(&self.connection, &host, CHAT_PROVIDER)?,
             org,
             app,
             credentials,

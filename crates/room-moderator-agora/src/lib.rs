@@ -22,7 +22,6 @@ mod chat;
 /// Decoders of provider input for the fuzz targets in `fuzz/`; not part of the API.
 #[doc(hidden)]
 pub mod fuzzing;
-mod http;
 mod rtc;
 pub mod token;
 

@@ -10,9 +10,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use room_moderator_core::toolkit::{
-    AdapterBuilder, CodeMeaning, Connection, EnvVar, HTTP, non_empty,
-};
+use room_moderator_core::toolkit::{AdapterBuilder, CodeMeaning, Connection, EnvVar, non_empty};
 use room_moderator_core::{
     Adapter, ApiLimits, BanRule, BanSupport, Batch, BatchResult, Capabilities, CharSet,
     DisconnectRequest, Error, IdRule, Member, MemberPage, Outcome, QuotaKey, Reason, RoomId,
@@ -23,7 +21,7 @@ use tracing::{debug, warn};
 use url::Url;
 
 use crate::answer::{effect_unknown, parse_iso8601, protocol, success_object};
-use crate::http::{Answer, Http, Method};
+use room_moderator_core::toolkit::http::{HttpClient, Method};
 
 /// The provider name in errors and reports.
 pub const RTC_PROVIDER: &str = "agora-rtc";
@@ -124,8 +122,7 @@ pub fn parse_uid(user: &str) -> Result<u32, Error> {
 /// - A kick of a user this adapter holds a rule for is already done (the rule took them offline):
 ///   no second call.
 pub struct AgoraRtc {
-    http: Http,
-    endpoint: Url,
+    http: HttpClient,
     app_id: String,
     customer_id: String,
     authorization: String,
@@ -154,7 +151,7 @@ impl AgoraRtc {
     }
 
     fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.endpoint.clone();
+        let mut url = self.http.endpoint().clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
@@ -167,11 +164,14 @@ impl AgoraRtc {
         url: Url,
         body: Option<&Value>,
     ) -> Result<Map<String, Value>, Error> {
-        let answer: Answer = self
+        let mut request = self
             .http
-            .send(method, url, &self.authorization, body)
-            .await?;
-        success_object(RTC_PROVIDER, &answer, codes)
+            .request(method, url)
+            .header("authorization", &self.authorization);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        success_object(&self.http.send(request).await?, codes)
     }
 
     fn rule_body(&self, room: Option<&RoomId>, uid: Option<u32>, secs: u64) -> Value {
@@ -193,7 +193,7 @@ impl AgoraRtc {
     async fn post_rule(&self, body: &Value) -> Result<u64, Error> {
         let object = self
             .call(
-                Method::Post,
+                Method::POST,
                 self.url(&["dev", "v1", "kicking-rule"]),
                 Some(body),
             )
@@ -214,7 +214,7 @@ impl AgoraRtc {
     async fn list_rules(&self, room: &RoomId) -> Result<Vec<(u64, u32, SystemTime)>, Error> {
         let mut url = self.url(&["dev", "v1", "kicking-rule"]);
         url.query_pairs_mut().append_pair("appid", &self.app_id);
-        let object = self.call(Method::Get, url, None).await?;
+        let object = self.call(Method::GET, url, None).await?;
         decode_rules(&object, room)
     }
 
@@ -428,7 +428,7 @@ impl Adapter for AgoraRtc {
         _cursor: Option<&str>,
     ) -> Result<MemberPage, Error> {
         let url = self.url(&["dev", "v1", "channel", "user", &self.app_id, room.as_str()]);
-        decode_online(&self.call(Method::Get, url, None).await?)
+        decode_online(&self.call(Method::GET, url, None).await?)
     }
 
     async fn set_ban_rule(
@@ -493,7 +493,7 @@ impl Adapter for AgoraRtc {
             let body = json!({ "appid": self.app_id, "id": id });
             match self
                 .call(
-                    Method::Delete,
+                    Method::DELETE,
                     self.url(&["dev", "v1", "kicking-rule"]),
                     Some(&body),
                 )
@@ -534,7 +534,7 @@ impl Adapter for AgoraRtc {
 impl fmt::Debug for AgoraRtc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgoraRtc")
-            .field("endpoint", &self.endpoint.as_str())
+            .field("endpoint", &self.http.endpoint().as_str())
             .field("app_id", &self.app_id)
             .field("customer_id", &self.customer_id)
             .field("customer_secret", &"<redacted>")
@@ -627,12 +627,8 @@ impl AgoraRtcBuilder {
             ))
             .with_provider(RTC_PROVIDER));
         }
-        let endpoint =
-            self.connection
-                .checked_endpoint(RTC_DEFAULT_ENDPOINT, HTTP, RTC_PROVIDER)?;
         Ok(AgoraRtc {
-            http: Http::new(self.connection.timeout, RTC_PROVIDER)?,
-            endpoint,
+            http: HttpClient::new(&self.connection, RTC_DEFAULT_ENDPOINT, RTC_PROVIDER)?,
             authorization: format!(
                 "Basic {}",
                 STANDARD.encode(format!("{customer_id}:{secret}"))
