@@ -3,7 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+#[cfg(any(
+    feature = "zego",
+    feature = "ivschat",
+    feature = "enablex",
+    feature = "agora"
+))]
 use room_moderator_core::AdapterBuilder;
 use room_moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
 
@@ -68,7 +73,7 @@ impl Builder {
     pub fn from_env() -> Result<Self, Error> {
         let name = std::env::var("MODERATOR_PROVIDER").map_err(|_| {
             Error::config(
-                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat or enablex",
+                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat, enablex, agora-rtc or agora-chat",
             )
         })?;
         Ok(Builder::new(name.parse()?))
@@ -176,6 +181,16 @@ impl Builder {
                 self.build_with::<room_moderator_enablex::EnablexBuilder>()
                     .await
             }
+            #[cfg(feature = "agora")]
+            Provider::AgoraRtc => {
+                self.build_with::<room_moderator_agora::AgoraRtcBuilder>()
+                    .await
+            }
+            #[cfg(feature = "agora")]
+            Provider::AgoraChat => {
+                self.build_with::<room_moderator_agora::AgoraChatBuilder>()
+                    .await
+            }
             #[allow(unreachable_patterns)]
             provider => Err(provider.not_compiled()),
         }
@@ -183,7 +198,12 @@ impl Builder {
 
     /// The one path for every provider: its builder from the environment, this builder's transport
     /// overrides, its checks, then the engine with this builder's settings.
-    #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+    #[cfg(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "enablex",
+        feature = "agora"
+    ))]
     async fn build_with<B: AdapterBuilder>(self) -> Result<Arc<dyn Moderator>, Error> {
         let mut builder = B::from_env();
         let connection = builder.connection_mut();
@@ -235,7 +255,12 @@ impl Builder {
 /// The Redis pacer for `adapter`'s quota at its documented rate (`None` for a provider without one).
 #[cfg(all(
     feature = "redis",
-    any(feature = "zego", feature = "ivschat", feature = "enablex")
+    any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "enablex",
+        feature = "agora"
+    )
 ))]
 fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
@@ -259,7 +284,12 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
 
 #[cfg(all(
     not(feature = "redis"),
-    any(feature = "zego", feature = "ivschat", feature = "enablex")
+    any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "enablex",
+        feature = "agora"
+    )
 ))]
 fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
@@ -276,7 +306,12 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
 /// `Unavailable` with the reason to every ban call, so kicking works regardless.
 #[cfg(any(feature = "sqlite", feature = "redis"))]
 #[cfg_attr(
-    not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
+    not(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "enablex",
+        feature = "agora"
+    )),
     allow(dead_code)
 )]
 pub(crate) fn ban_store(
@@ -297,7 +332,12 @@ pub(crate) fn ban_store(
 /// Without the `sqlite` and `redis` features: no store by default, process memory on `memory:`.
 #[cfg(not(any(feature = "sqlite", feature = "redis")))]
 #[cfg_attr(
-    not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
+    not(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "enablex",
+        feature = "agora"
+    )),
     allow(dead_code)
 )]
 pub(crate) fn ban_store(

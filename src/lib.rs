@@ -1,7 +1,8 @@
 //! `room-moderator`: remove users from live chat and video rooms through one provider-agnostic trait.
 //!
 //! Applications depend on [`Moderator`] (usually as `Arc<dyn Moderator>`); adapters for ZEGOCLOUD,
-//! Amazon IVS Chat and EnableX are compiled in by the `zego`, `ivschat` and `enablex` features. The
+//! Amazon IVS Chat, EnableX and Agora are compiled in by the `zego`, `ivschat`, `enablex` and `agora`
+//! features. The
 //! `mock` feature adds [`mock::MockAdapter`] for unit-testing moderation logic.
 //!
 //! | feature | adapter | provider call |
@@ -9,10 +10,11 @@
 //! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, RTC `KickoutUser` |
 //! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` |
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
+//! | `agora` | [`agora::AgoraRtc`], [`agora::AgoraChat`] | RTC `kicking-rule`, Chat `DELETE .../chatrooms/{id}/users/{ids}` |
 //! | `mock` | [`mock::MockAdapter`] | none: records and replays |
 //!
 //! Pick the provider in code with its adapter's builder, or at run time with [`Builder`] /
-//! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex`).
+//! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex|agora-rtc|agora-chat`).
 //!
 //! Bans are kept in a ban store: by default an SQLite file under the user's data directory (feature
 //! `sqlite`, on by default), or the store named by [`Builder::ban_store`] / `MODERATOR_BAN_STORE`
@@ -56,6 +58,10 @@ pub use room_moderator_zego as zego;
 #[cfg_attr(docsrs, doc(cfg(feature = "ivschat")))]
 pub use room_moderator_ivs as ivs;
 
+/// Agora adapters (RTC channels and Agora Chat rooms).
+#[cfg(feature = "agora")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agora")))]
+pub use room_moderator_agora as agora;
 /// EnableX adapter.
 #[cfg(feature = "enablex")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]

@@ -17,15 +17,21 @@ pub enum Provider {
     IvsChat,
     /// EnableX video rooms (headless moderator `drop`); feature `enablex`.
     Enablex,
+    /// Agora RTC channels (channel management `kicking-rule`); feature `agora`.
+    AgoraRtc,
+    /// Agora Chat chat rooms (Chat REST member removal and block list); feature `agora`.
+    AgoraChat,
 }
 
 impl Provider {
     /// Every provider, compiled in or not.
-    pub const ALL: [Provider; 4] = [
+    pub const ALL: [Provider; 6] = [
         Provider::ZegoZim,
         Provider::ZegoRtc,
         Provider::IvsChat,
         Provider::Enablex,
+        Provider::AgoraRtc,
+        Provider::AgoraChat,
     ];
 
     /// The name used on the command line and in `MODERATOR_PROVIDER`.
@@ -35,6 +41,8 @@ impl Provider {
             Provider::ZegoRtc => "zego-rtc",
             Provider::IvsChat => "ivschat",
             Provider::Enablex => "enablex",
+            Provider::AgoraRtc => "agora-rtc",
+            Provider::AgoraChat => "agora-chat",
         }
     }
 
@@ -44,6 +52,7 @@ impl Provider {
             Provider::ZegoZim | Provider::ZegoRtc => "zego",
             Provider::IvsChat => "ivschat",
             Provider::Enablex => "enablex",
+            Provider::AgoraRtc | Provider::AgoraChat => "agora",
         }
     }
 
@@ -66,6 +75,10 @@ impl Provider {
             Provider::IvsChat => room_moderator_ivs::ENV_VARS,
             #[cfg(feature = "enablex")]
             Provider::Enablex => room_moderator_enablex::ENV_VARS,
+            #[cfg(feature = "agora")]
+            Provider::AgoraRtc => room_moderator_agora::RTC_ENV_VARS,
+            #[cfg(feature = "agora")]
+            Provider::AgoraChat => room_moderator_agora::CHAT_ENV_VARS,
             #[allow(unreachable_patterns)]
             _ => &[],
         }
@@ -82,6 +95,10 @@ impl Provider {
             Provider::IvsChat => Some(room_moderator_ivs::IVSCHAT_CAPABILITIES),
             #[cfg(feature = "enablex")]
             Provider::Enablex => Some(room_moderator_enablex::ENABLEX_CAPABILITIES),
+            #[cfg(feature = "agora")]
+            Provider::AgoraRtc => Some(room_moderator_agora::RTC_CAPABILITIES),
+            #[cfg(feature = "agora")]
+            Provider::AgoraChat => Some(room_moderator_agora::CHAT_CAPABILITIES),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -139,7 +156,7 @@ mod tests {
         assert!(
             error
                 .message()
-                .contains("zego-zim, zego-rtc, ivschat, enablex"),
+                .contains("zego-zim, zego-rtc, ivschat, enablex, agora-rtc, agora-chat"),
             "{error}"
         );
     }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use room_moderator::agora::{AgoraChatBuilder, AgoraRtcBuilder};
 use room_moderator::enablex::EnablexBuilder;
 use room_moderator::ivs::IvsChatBuilder;
 use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
@@ -30,14 +31,18 @@ enum Provider {
     ZegoRtc,
     IvsChat,
     Enablex,
+    AgoraRtc,
+    AgoraChat,
 }
 
 impl Provider {
-    const ALL: [Provider; 4] = [
+    const ALL: [Provider; 6] = [
         Provider::ZegoZim,
         Provider::ZegoRtc,
         Provider::IvsChat,
         Provider::Enablex,
+        Provider::AgoraRtc,
+        Provider::AgoraChat,
     ];
 
     fn name(self) -> &'static str {
@@ -46,13 +51,24 @@ impl Provider {
             Provider::ZegoRtc => "zego-rtc",
             Provider::IvsChat => "ivschat",
             Provider::Enablex => "enablex",
+            Provider::AgoraRtc => "agora-rtc",
+            Provider::AgoraChat => "agora-chat",
         }
     }
 
     /// Whether the provider says a user was not in the room (RTC and IVS answer success for them:
     /// documented, so the engine cannot tell).
     fn tells_absence(self) -> bool {
-        matches!(self, Provider::ZegoZim | Provider::Enablex)
+        matches!(
+            self,
+            Provider::ZegoZim | Provider::Enablex | Provider::AgoraChat
+        )
+    }
+
+    /// Whether a kick in a room nobody is in fails with NotFound. An Agora RTC channel exists only
+    /// while someone is in it, and a kicking rule for any channel name is accepted.
+    fn knows_rooms(self) -> bool {
+        self != Provider::AgoraRtc
     }
 }
 
@@ -70,9 +86,30 @@ impl Subject<'_> {
         }
     }
 
+    /// `n` user ids for `prefix`: the names themselves, or for Agora RTC (integer uids only) numbers
+    /// derived from the prefix.
+    fn users(&self, prefix: &str, n: usize) -> Vec<String> {
+        if self.provider != Provider::AgoraRtc {
+            return users(prefix, n);
+        }
+        let base = prefix
+            .bytes()
+            .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+        let base = 1 + (base % 100_000) * 1000;
+        (0..n as u32).map(|i| (base + i).to_string()).collect()
+    }
+
     fn seed(&self, room: &str, users: &[String]) {
+        let agora = self.emulator.agora();
+        if self.provider == Provider::AgoraRtc {
+            let uids = users.iter().filter_map(|u| u.parse().ok());
+            agora.rtc().seed_channel(room, uids);
+            return;
+        }
         let users = users.iter().cloned();
         match self.provider {
+            Provider::AgoraRtc => {}
+            Provider::AgoraChat => agora.chat().seed_room(room, None, users),
             Provider::ZegoZim => self.emulator.zego().zim().seed_room(room, users),
             Provider::ZegoRtc => self.emulator.zego().rtc().seed_room(room, users),
             Provider::IvsChat => self.emulator.ivschat().seed_room(room, users),
@@ -86,6 +123,16 @@ impl Subject<'_> {
             Provider::ZegoRtc => self.emulator.zego().rtc().members(room),
             Provider::IvsChat => self.emulator.ivschat().members(room),
             Provider::Enablex => self.emulator.enablex().members(room),
+            Provider::AgoraRtc => Some(
+                self.emulator
+                    .agora()
+                    .rtc()
+                    .online(room)
+                    .iter()
+                    .map(u32::to_string)
+                    .collect(),
+            ),
+            Provider::AgoraChat => self.emulator.agora().chat().members(room),
         }
         .unwrap_or_default()
     }
@@ -96,6 +143,8 @@ impl Subject<'_> {
             Provider::ZegoRtc => self.emulator.zego().rtc().controls(),
             Provider::IvsChat => self.emulator.ivschat().controls(),
             Provider::Enablex => self.emulator.enablex().controls(),
+            Provider::AgoraRtc => self.emulator.agora().rtc().controls(),
+            Provider::AgoraChat => self.emulator.agora().chat().controls(),
         }
     }
 
@@ -158,6 +207,35 @@ impl Subject<'_> {
                     .with_timeout(CALL_TIMEOUT)
                     .build()
                     .expect("EnableX builds");
+                Arc::new(Engine::builder(adapter).retry(retry).build())
+            }
+            Provider::AgoraRtc => {
+                let rtc = self.emulator.agora().rtc();
+                let secret = if wrong {
+                    "wrong-secret"
+                } else {
+                    rtc.customer_secret()
+                };
+                let adapter = AgoraRtcBuilder::new(rtc.app_id(), rtc.customer_id(), secret)
+                    .with_endpoint(rtc.base_url())
+                    .with_timeout(CALL_TIMEOUT)
+                    .build()
+                    .expect("Agora RTC builds");
+                Arc::new(Engine::builder(adapter).retry(retry).build())
+            }
+            Provider::AgoraChat => {
+                let chat = self.emulator.agora().chat();
+                let certificate = if wrong {
+                    "0123456789abcdef0123456789abcdef"
+                } else {
+                    chat.certificate()
+                };
+                let adapter = AgoraChatBuilder::new(chat.app_id(), certificate)
+                    .with_app_key(chat.org(), chat.app())
+                    .with_endpoint(chat.base_url())
+                    .with_timeout(CALL_TIMEOUT)
+                    .build()
+                    .expect("Agora Chat builds");
                 Arc::new(Engine::builder(adapter).retry(retry).build())
             }
         }
@@ -362,7 +440,7 @@ async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
 
     // Present users are removed and leave the room.
     let room = subject.room("present");
-    let present = users("p", 3);
+    let present = subject.users("p", 3);
     subject.seed(&room, &present);
     let (mut seen, _) = kick(
         &*moderator,
@@ -377,19 +455,27 @@ async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
 
     // Absent users: not in room where the provider can tell, removed (idempotent) where it cannot.
     let room = subject.room("absent");
-    subject.seed(&room, &users("other", 1));
+    subject.seed(&room, &subject.users("other", 1));
     let expect = if provider.tells_absence() {
         Expect::Outcome("not_in_room")
     } else {
         Expect::Outcome("disconnected")
     };
-    let (seen, _) = kick(&*moderator, &room, &users("ghost", 2), None, &expect).await;
+    let (seen, _) = kick(
+        &*moderator,
+        &room,
+        &subject.users("ghost", 2),
+        None,
+        &expect,
+    )
+    .await;
     cells.push(("absent users".to_owned(), seen));
 
     // Duplicates: one outcome per distinct user.
     let room = subject.room("dupes");
-    subject.seed(&room, &users("d", 2));
-    let dupes: Vec<String> = ["d0", "d1", "d0", "d1", "d0"].map(String::from).to_vec();
+    subject.seed(&room, &subject.users("d", 2));
+    let d = subject.users("d", 2);
+    let dupes: Vec<String> = [0, 1, 0, 1, 0].map(|i| d[i].clone()).to_vec();
     let (seen, _) = kick(
         &*moderator,
         &room,
@@ -402,11 +488,11 @@ async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
 
     // The reason is delivered exactly where the capability carries one.
     let room = subject.room("reason");
-    subject.seed(&room, &users("r", 1));
+    subject.seed(&room, &subject.users("r", 1));
     let (mut seen, report) = kick(
         &*moderator,
         &room,
-        &users("r", 1),
+        &subject.users("r", 1),
         Some("spam"),
         &Expect::Outcome("disconnected"),
     )
@@ -424,7 +510,7 @@ async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
     // More users than one call holds: split into calls, everyone removed.
     let per_call = caps.max_users_per_call.get();
     let room = subject.room("bulk");
-    let bulk = users("b", per_call + 1);
+    let bulk = subject.users("b", per_call + 1);
     subject.seed(&room, &bulk);
     let (mut seen, report) = kick(
         &*moderator,
@@ -476,22 +562,22 @@ async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
     // The fault matrix: each fault scripted on the provider's next calls, then cleared.
     for case in fault_cases() {
         let room = subject.room("faults");
-        subject.seed(&room, &users("f", 1));
+        subject.seed(&room, &subject.users("f", 1));
         subject.controls().push_faults(case.times, case.fault);
         let expect = (case.expect)(provider);
-        let (seen, _) = kick(&*moderator, &room, &users("f", 1), None, &expect).await;
+        let (seen, _) = kick(&*moderator, &room, &subject.users("f", 1), None, &expect).await;
         subject.controls().reset();
         cells.push((case.name.to_owned(), seen));
     }
 
     // Wrong credentials: every user fails, the request stops.
     let room = subject.room("creds");
-    subject.seed(&room, &users("c", 2));
+    subject.seed(&room, &subject.users("c", 2));
     let refused = subject.moderator(true).await;
     let (seen, _) = kick(
         &*refused,
         &room,
-        &users("c", 2),
+        &subject.users("c", 2),
         None,
         &Expect::Failed(ErrorKind::Unauthenticated),
     )
@@ -500,8 +586,12 @@ async fn column(subject: &Subject<'_>) -> Vec<(String, Seen)> {
 
     // A room that does not exist: the request-wide NotFound, on every provider.
     let room = subject.room("nowhere");
-    let expect = Expect::Failed(ErrorKind::NotFound);
-    let (cell, _) = kick(&*moderator, &room, &users("n", 1), None, &expect).await;
+    let expect = if provider.knows_rooms() {
+        Expect::Failed(ErrorKind::NotFound)
+    } else {
+        Expect::Outcome("disconnected")
+    };
+    let (cell, _) = kick(&*moderator, &room, &subject.users("n", 1), None, &expect).await;
     cells.push(("missing room".to_owned(), cell));
     cells
 }

@@ -1,6 +1,7 @@
 //! Wire-faithful local emulators of the providers `room-moderator` talks to: ZEGOCLOUD (ZIM and Express
-//! RTC), Amazon IVS Chat and EnableX. None of them offers a sandbox, so these are how the adapters, the
-//! CLI demo and application teams test against something that speaks the real protocol.
+//! RTC), Amazon IVS Chat, EnableX and Agora (RTC channel management and Agora Chat). None of them
+//! offers a sandbox, so these are how the adapters, the CLI demo and application teams test against
+//! something that speaks the real protocol.
 //!
 //! Each provider listens on its own port, keeps rooms and members in memory (seeded through the Rust
 //! API or the admin routes under `/_emulator/`), checks signatures and credentials as documented,
@@ -43,8 +44,8 @@ pub use server::Server;
 pub struct EmulatorConfig {
     /// Address to listen on; loopback by default.
     pub host: IpAddr,
-    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat and EnableX listen on
-    /// `base_port`, `+1`, `+2` and `+3`.
+    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX, Agora RTC and Agora
+    /// Chat listen on `base_port`, `+1`, `+2`, `+3`, `+4` and `+5`.
     pub base_port: u16,
     /// ZEGO settings.
     #[cfg(feature = "zego")]
@@ -55,6 +56,9 @@ pub struct EmulatorConfig {
     /// EnableX settings.
     #[cfg(feature = "enablex")]
     pub enablex: enablex::EnablexConfig,
+    /// Agora settings (RTC on `base_port + 4`, Chat on `+5`).
+    #[cfg(feature = "agora")]
+    pub agora: agora::AgoraConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -68,6 +72,8 @@ impl Default for EmulatorConfig {
             ivschat: ivschat::IvsChatConfig::default(),
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexConfig::default(),
+            #[cfg(feature = "agora")]
+            agora: agora::AgoraConfig::default(),
         }
     }
 }
@@ -81,6 +87,8 @@ pub struct Emulator {
     ivschat: ivschat::IvsChatEmulator,
     #[cfg(feature = "enablex")]
     enablex: enablex::EnablexEmulator,
+    #[cfg(feature = "agora")]
+    agora: agora::AgoraEmulator,
 }
 
 impl Emulator {
@@ -107,6 +115,8 @@ impl Emulator {
             ivschat: ivschat::IvsChatEmulator::start(config.ivschat, addr(2)).await?,
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexEmulator::start(config.enablex, addr(3)).await?,
+            #[cfg(feature = "agora")]
+            agora: agora::AgoraEmulator::start(config.agora, addr(4), addr(5)).await?,
         })
     }
 
@@ -126,5 +136,11 @@ impl Emulator {
     #[cfg(feature = "enablex")]
     pub fn enablex(&self) -> &enablex::EnablexEmulator {
         &self.enablex
+    }
+
+    /// The Agora emulators (RTC channel management and Agora Chat).
+    #[cfg(feature = "agora")]
+    pub fn agora(&self) -> &agora::AgoraEmulator {
+        &self.agora
     }
 }
