@@ -176,10 +176,21 @@ pub struct ParsedToken {
     pub expire: u32,
     /// The salt.
     pub salt: u32,
-    /// The services: type, privileges (id, seconds) and the rest of the service's bytes.
-    pub services: Vec<(u16, Vec<(u16, u32)>, Vec<u8>)>,
+    /// The services, in order.
+    pub services: Vec<TokenService>,
     /// The signed bytes.
     pub signing_info: Vec<u8>,
+}
+
+/// One service of an AccessToken2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenService {
+    /// The service type ([`SERVICE_CHAT`] for Agora Chat).
+    pub kind: u16,
+    /// The privileges: (privilege, seconds).
+    pub privileges: Vec<(u16, u32)>,
+    /// The rest of the service's bytes (Chat: the user id, empty for an app token).
+    pub rest: Vec<u8>,
 }
 
 /// Reads an AccessToken2 (`007` + base64 of zlib). Errors say what is wrong in words; no part of
@@ -219,7 +230,11 @@ pub fn parse_token(token: &str) -> Result<ParsedToken, String> {
         } else {
             std::mem::take(&mut reader.0).to_vec()
         };
-        services.push((kind, list, rest));
+        services.push(TokenService {
+            kind,
+            privileges: list,
+            rest,
+        });
     }
     Ok(ParsedToken {
         signature,
@@ -289,7 +304,12 @@ mod tests {
             (theirs.issued, theirs.expire, theirs.salt),
             (1_111_111, 600, 1)
         );
-        assert_eq!(theirs.services, [(5, vec![(2, 600)], vec![])]);
+        let chat = TokenService {
+            kind: SERVICE_CHAT,
+            privileges: vec![(PRIVILEGE_APP, 600)],
+            rest: Vec::new(),
+        };
+        assert_eq!(theirs.services, [chat]);
     }
 
     #[test]

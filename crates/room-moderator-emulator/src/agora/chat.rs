@@ -153,7 +153,7 @@ impl Shared {
         )
     }
 
-    fn names(&self, raw: &str) -> Result<Vec<String>, Response> {
+    fn names(&self, raw: &str) -> Result<Vec<String>, Box<Response>> {
         let names: Vec<String> = raw
             .split(',')
             .filter(|n| !n.is_empty())
@@ -161,21 +161,21 @@ impl Shared {
             .collect();
         if names.len() > self.config.chat_batch_limit {
             self.controls.record_violation("batch too large");
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::BAD_REQUEST,
                 "invalid_parameter",
                 &format!(
                     "kickMember: kickMembers number more than maxSize : {}",
                     self.config.chat_batch_limit
                 ),
-            ));
+            )));
         }
         if names.is_empty() {
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::BAD_REQUEST,
                 "illegal_argument",
                 "This is an invalid request.",
-            ));
+            )));
         }
         Ok(names)
     }
@@ -204,7 +204,7 @@ async fn remove_members(
     }
     let names = match shared.names(&names) {
         Ok(names) => names,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let mut rooms = shared.rooms();
     let Some(chat_room) = rooms.get_mut(&room) else {
@@ -410,7 +410,7 @@ async fn unblock(
     }
     let names = match shared.names(&names) {
         Ok(names) => names,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let mut rooms = shared.rooms();
     let Some(chat_room) = rooms.get_mut(&room) else {

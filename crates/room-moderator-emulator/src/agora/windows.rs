@@ -12,10 +12,13 @@ const WINDOW: Duration = Duration::from_secs(1);
 /// Keys kept at most (a hostile client inventing customer ids cannot grow the map without bound).
 const MAX_KEYS: usize = 10_000;
 
+/// The admission times of each (account, API) in the last second.
+type ByKey = HashMap<(String, &'static str), VecDeque<Instant>>;
+
 /// Cheap to clone; clones share the windows.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Windows {
-    windows: Arc<Mutex<HashMap<(String, &'static str), VecDeque<Instant>>>>,
+    windows: Arc<Mutex<ByKey>>,
 }
 
 impl Windows {
