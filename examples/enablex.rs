@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use room_moderator::enablex::EnablexBuilder;
-use room_moderator::{DisconnectRequest, Engine, Moderator, Outcome, RoomId};
+use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator, Outcome, RoomId};
 use room_moderator_emulator::enablex::{EnablexConfig, EnablexEmulator};
 
 #[tokio::main]
@@ -33,8 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The application only ever sees `Arc<dyn Moderator>`; which provider is behind it is configuration.
     let moderator: Arc<dyn Moderator> = Arc::new(Engine::new(
-        EnablexBuilder::new(emulator.app_id(), emulator.app_key())
-            .with_endpoint(emulator.api_url())
+        EnablexBuilder::default()
+            .with_vars(emulator.vars())
             .with_moderator_name("Trust & Safety")
             .build()?,
     ));

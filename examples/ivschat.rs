@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use room_moderator::ivs::IvsChatBuilder;
-use room_moderator::{DisconnectRequest, Engine, Moderator, Report};
+use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator, Report};
 use room_moderator_emulator::ivschat::{IvsChatConfig, IvsChatEmulator};
 
 #[tokio::main]
@@ -27,9 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The application only ever sees `Arc<dyn Moderator>`; which provider is behind it is configuration.
     let ivs: Arc<dyn Moderator> = Arc::new(Engine::new(
         IvsChatBuilder::new()
-            .with_endpoint(emulator.base_url())
-            .with_region(emulator.region())
-            .with_credentials(emulator.access_key_id(), emulator.secret_access_key(), None)
+            .with_vars(emulator.vars())
             .build()
             .await?,
     ));

@@ -1,14 +1,15 @@
 //! Remove users from a ZEGO ZIM chat room and an Express RTC room, against the in-process emulator.
 //!
-//! Run with `cargo run --example zego --features zego`. Against the real service, build the adapters
-//! with `ZegoZim::from_env()` / `ZegoRtc::from_env()` instead (ZEGO_APP_ID, ZEGO_SERVER_SECRET,
-//! optionally ZEGO_REGION or ZEGO_ENDPOINT).
+//! Run with `cargo run --example zego --features zego`. The adapters read the same variables as
+//! against the real service (ZEGO_APP_ID, ZEGO_SERVER_SECRET, optionally ZEGO_REGION or
+//! ZEGO_ENDPOINT), here handed out by the emulator; against the real service, use
+//! `ZegoZimBuilder::from_env()` / `ZegoRtcBuilder::from_env()` instead of `with_vars`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
-use room_moderator::{DisconnectRequest, Engine, Moderator, Report};
+use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator, Report};
 use room_moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
 
 #[tokio::main]
@@ -28,14 +29,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The application only ever sees `Arc<dyn Moderator>`; which provider is behind it is configuration.
     let zim: Arc<dyn Moderator> = Arc::new(Engine::new(
-        ZegoZimBuilder::new(emulator.app_id(), emulator.server_secret())
-            .with_endpoint(emulator.zim().url())
+        ZegoZimBuilder::default()
+            .with_vars(emulator.zim_vars())
             .with_from_user_id("moderation-bot")
             .build()?,
     ));
     let rtc: Arc<dyn Moderator> = Arc::new(Engine::new(
-        ZegoRtcBuilder::new(emulator.app_id(), emulator.server_secret())
-            .with_endpoint(emulator.rtc().url())
+        ZegoRtcBuilder::default()
+            .with_vars(emulator.rtc_vars())
             .build()?,
     ));
 

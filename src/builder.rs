@@ -35,6 +35,7 @@ pub struct Builder {
     audit: Option<Arc<dyn AuditHook>>,
     redis: Option<String>,
     ban_store: Option<String>,
+    vars: Option<Vec<(String, String)>>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -49,6 +50,14 @@ impl std::fmt::Debug for Builder {
             // The URL may hold a password.
             .field("redis", &self.redis.as_ref().map(|_| "<set>"))
             .field("ban_store", &self.ban_store.as_ref().map(|_| "<set>"))
+            // Names only: values may be secrets.
+            .field(
+                "vars",
+                &self
+                    .vars
+                    .as_ref()
+                    .map(|vars| vars.iter().map(|(name, _)| name).collect::<Vec<_>>()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +75,7 @@ impl Builder {
             audit: None,
             redis: None,
             ban_store: None,
+            vars: None,
         }
     }
 
@@ -82,6 +92,51 @@ impl Builder {
     /// The provider this builder is for.
     pub fn provider(&self) -> Provider {
         self.provider
+    }
+
+    /// Reads the provider's configuration from `vars` instead of the process environment: the
+    /// adapter's variables ([`Provider::env_vars`]), `MODERATOR_REDIS_URL` and `MODERATOR_BAN_STORE`.
+    /// Other names are ignored; blank values count as unset. The `with_*` settings of this builder
+    /// still take precedence. An emulator hands out the pairs that point an adapter at it.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), room_moderator::Error> {
+    /// use room_moderator::{Builder, Provider};
+    /// let moderator = Builder::new(Provider::Enablex)
+    ///     .with_vars([("ENABLEX_APP_ID", "app"), ("ENABLEX_APP_KEY", "key")])
+    ///     .build()
+    ///     .await?;
+    /// # let _ = moderator; Ok(()) }
+    /// ```
+    pub fn with_vars<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.vars = Some(
+            vars.into_iter()
+                .map(|(name, value)| (name.into(), value.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// The value of `name` from [`with_vars`](Self::with_vars), else from the environment; blank is
+    /// unset.
+    #[cfg_attr(
+        not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
+        allow(dead_code)
+    )]
+    fn var(&self, name: &str) -> Option<String> {
+        let value = match &self.vars {
+            Some(vars) => vars
+                .iter()
+                .rev()
+                .find(|(kept, _)| kept == name)
+                .map(|(_, value)| value.clone()),
+            None => std::env::var(name).ok(),
+        };
+        value.filter(|value| !value.trim().is_empty())
     }
 
     /// Sends to `url` instead of the provider's public endpoint (an emulator, a regional or on-premise
@@ -205,7 +260,10 @@ impl Builder {
         feature = "agora"
     ))]
     async fn build_with<B: AdapterBuilder>(self) -> Result<Arc<dyn Moderator>, Error> {
-        let mut builder = B::from_env();
+        let mut builder = match &self.vars {
+            Some(vars) => B::default().with_vars(vars.iter().map(|(k, v)| (k, v.clone()))),
+            None => B::from_env(),
+        };
         let connection = builder.connection_mut();
         connection.allow_http = self.allow_http;
         if let Some(url) = &self.endpoint {
@@ -215,20 +273,18 @@ impl Builder {
             connection.timeout = timeout;
         }
         let adapter = builder.build().await?;
-        let redis = self.redis.clone().or_else(|| {
-            std::env::var("MODERATOR_REDIS_URL")
-                .ok()
-                .filter(|url| !url.trim().is_empty())
-        });
+        let redis = self
+            .redis
+            .clone()
+            .or_else(|| self.var("MODERATOR_REDIS_URL"));
         let shared = match redis {
             Some(url) => shared_pacer(&adapter, &url)?,
             None => None,
         };
-        let ban_url = self.ban_store.clone().or_else(|| {
-            std::env::var("MODERATOR_BAN_STORE")
-                .ok()
-                .filter(|url| !url.trim().is_empty())
-        });
+        let ban_url = self
+            .ban_store
+            .clone()
+            .or_else(|| self.var("MODERATOR_BAN_STORE"));
         let bans = ban_store(ban_url.as_deref()).map_err(|error| {
             error.with_provider(room_moderator_core::Adapter::provider(&adapter))
         })?;

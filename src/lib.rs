@@ -1,28 +1,84 @@
-//! `room-moderator`: remove users from live chat and video rooms through one provider-agnostic trait.
+//! Remove users from live chat and video rooms (ZEGOCLOUD, Amazon IVS Chat, EnableX) through one
+//! provider-agnostic trait.
 //!
-//! Applications depend on [`Moderator`] (usually as `Arc<dyn Moderator>`); adapters for ZEGOCLOUD,
-//! Amazon IVS Chat, EnableX and Agora are compiled in by the `zego`, `ivschat`, `enablex` and `agora`
-//! features. The
-//! `mock` feature adds [`mock::MockAdapter`] for unit-testing moderation logic.
+//! Your application holds an `Arc<dyn` [`Moderator`]`>` and asks it to
+//! [`disconnect`](Moderator::disconnect) users from a room; an adapter, compiled in by a cargo feature,
+//! turns that into the provider's own calls. Between the two, the engine does what every provider
+//! needs: it checks the request before anything is sent (an `Err` means nothing was sent, and an empty
+//! user list is an error, never "everyone"), batches users to the provider's limit, paces calls to its
+//! documented rate, retries temporary failures, and answers with a [`Report`] holding exactly one
+//! [`Outcome`] per distinct user. The same trait lists members, bans users and issues join tokens where
+//! the provider can, as its [`Capabilities`] say.
 //!
-//! | feature | adapter | provider call |
+//! # Install
+//!
+//! ```sh
+//! cargo add room-moderator --features zego   # or ivschat, enablex; add serde for JSON reports
+//! cargo add --dev room-moderator-emulator   # local emulators of the three providers, for your tests
+//! ```
+//!
+//! # A first removal
+//!
+//! With the `zego` feature, credentials in `ZEGO_APP_ID` and `ZEGO_SERVER_SECRET`:
+//!
+#![cfg_attr(feature = "zego", doc = "```no_run")]
+#![cfg_attr(not(feature = "zego"), doc = "```ignore")]
+//! use room_moderator::zego::ZegoZim;
+//! use room_moderator::{AdapterExt, DisconnectRequest, Moderator, Outcome};
+//!
+//! # async fn run() -> Result<(), room_moderator::Error> {
+//! let moderator = ZegoZim::from_env()?.into_moderator();
+//! let request = DisconnectRequest::new("lobby", ["troll", "spammer"]).with_reason("spam");
+//! let report = moderator.disconnect(&request).await?;
+//! for entry in report.users() {
+//!     match &entry.outcome {
+//!         Outcome::Disconnected => println!("{} removed", entry.user),
+//!         Outcome::NotInRoom => println!("{} was not in the room", entry.user),
+//!         Outcome::Failed(error) => println!("{} is still there: {error}", entry.user),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! No account needed to try it: `room-moderator-emulator` runs each provider's wire protocol on
+//! loopback, and the README's first example makes this removal against it. To pick the provider at
+//! run time instead (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex` and that provider's
+//! variables), use [`from_env`] or [`Builder`].
+//!
+//! # Features
+//!
+//! | feature | what it adds | provider call |
 //! |---|---|---|
-//! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, RTC `KickoutUser` |
-//! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` |
+//! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, Express RTC `KickoutUser` |
+//! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` (aws-sdk-ivschat) |
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
 //! | `agora` | [`agora::AgoraRtc`], [`agora::AgoraChat`] | RTC `kicking-rule`, Chat `DELETE .../chatrooms/{id}/users/{ids}` |
-//! | `mock` | [`mock::MockAdapter`] | none: records and replays |
+//! | `mock` | [`mock::MockAdapter`] | none: records calls and replays scripted answers, for your tests |
+//! | `serde` | `Serialize` for reports, outcomes, errors, capabilities and plans | |
+//! | `sqlite` (default) | [`SqliteBanStore`], the default ban store | |
+//! | `redis` | [`RedisBanStore`]; one provider quota shared through Redis ([`Builder::with_redis`]) | |
+//! | `full` | `zego`, `ivschat`, `enablex`, `agora`, `mock` and `serde` | |
 //!
-//! Pick the provider in code with its adapter's builder, or at run time with [`Builder`] /
-//! [`from_env`] (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex|agora-rtc|agora-chat`).
+//! With only `zego`, no AWS crate is compiled. Items that need a feature say so in these docs.
+//!
+//! # Adapters
+//!
+//! Each adapter's page says how it is configured, what each provider answer means and which
+//! behaviours are unverified:
+//!
+//! - [`zego`]: ZEGOCLOUD, ZIM chat rooms ([`zego::ZegoZim`]) and Express RTC rooms ([`zego::ZegoRtc`]);
+//! - [`ivs`]: Amazon IVS Chat ([`ivs::IvsChat`]);
+//! - [`enablex`]: EnableX video rooms ([`enablex::Enablex`]);
+//! - [`agora`]: Agora RTC channels ([`agora::AgoraRtc`]) and Agora Chat rooms ([`agora::AgoraChat`]);
+//! - [`mock`]: the recording mock ([`mock::MockAdapter`]).
+//!
+//! Your own provider: implement [`Adapter`] (one call for one batch) and wrap it in an [`Engine`].
+//!
+//! # Bans
 //!
 //! Bans are kept in a ban store: by default an SQLite file under the user's data directory (feature
-//! `sqlite`, on by default), or the store named by [`Builder::ban_store`] / `MODERATOR_BAN_STORE`
-//! (`sqlite:///path`, a path, `redis://…` with the `redis` feature, `memory:`); see
-//! `open_ban_store`.
-//!
-//! The `serde` feature serializes reports, outcomes, errors, capabilities and plans to a stable,
-//! snake_case JSON shape (documented in the `json` module, present with the feature).
+//! `sqlite`), or the store named by [`Builder::ban_store`] / `MODERATOR_BAN_STORE` (`sqlite:///path`,
+//! a path, `redis://…` with the `redis` feature, `memory:`); see `open_ban_store`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -51,11 +107,13 @@ pub use room_moderator_state::{SqliteBanStore, default_ban_store_path};
 /// ZEGOCLOUD adapters (ZIM chat rooms and Express RTC rooms).
 #[cfg(feature = "zego")]
 #[cfg_attr(docsrs, doc(cfg(feature = "zego")))]
+#[doc(inline)]
 pub use room_moderator_zego as zego;
 
 /// Amazon IVS Chat adapter.
 #[cfg(feature = "ivschat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ivschat")))]
+#[doc(inline)]
 pub use room_moderator_ivs as ivs;
 
 /// Agora adapters (RTC channels and Agora Chat rooms).
@@ -65,6 +123,7 @@ pub use room_moderator_agora as agora;
 /// EnableX adapter.
 #[cfg(feature = "enablex")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]
+#[doc(inline)]
 pub use room_moderator_enablex as enablex;
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use room_moderator::mock::MockAdapter;
 use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
 use room_moderator::{
-    AdapterExt, Error, ErrorKind, Moderator, Outcome, Target, UserId, disconnect_everywhere,
+    AdapterBuilder, AdapterExt, Error, ErrorKind, Moderator, Outcome, Target, UserId,
+    disconnect_everywhere,
 };
 use room_moderator_emulator::Emulator;
 
@@ -19,15 +20,15 @@ async fn one_call_removes_a_user_from_chat_and_video_and_reports_each_room() {
     zego.zim().seed_room("match-42", ["raider", "fan"]);
     zego.rtc().seed_room("match-42", ["raider", "fan"]);
     let chat: Arc<dyn Moderator> = Arc::new(
-        ZegoZimBuilder::new(zego.app_id(), zego.server_secret())
-            .with_endpoint(zego.zim().url())
+        ZegoZimBuilder::default()
+            .with_vars(zego.zim_vars())
             .build()
             .expect("ZIM builds")
             .into_moderator(),
     );
     let video: Arc<dyn Moderator> = Arc::new(
-        ZegoRtcBuilder::new(zego.app_id(), zego.server_secret())
-            .with_endpoint(zego.rtc().url())
+        ZegoRtcBuilder::default()
+            .with_vars(zego.rtc_vars())
             .build()
             .expect("RTC builds")
             .into_moderator(),

@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use room_moderator_core::toolkit::{AdapterBuilder, CodeMeaning, Connection, EnvVar, non_empty};
+use room_moderator_core::toolkit::{
+    AdapterBuilder, CodeMeaning, Connection, EnvVar, Vars, non_empty,
+};
 use room_moderator_core::{
     Adapter, ApiLimits, BanRule, BanSupport, Batch, BatchResult, Capabilities, CharSet, Error,
     ErrorKind, IdRule, Member, MemberPage, Outcome, QuotaKey, RoomId, UserId, wall_clock_now,
@@ -573,20 +575,7 @@ impl AgoraChatBuilder {
 
     /// A builder from [`CHAT_ENV_VARS`] (`AGORA_CHAT_HOST` is the endpoint); `build` names what is missing.
     pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| non_empty(lookup(name));
-        let mut builder = AgoraChatBuilder {
-            app_id: var(ENV_APP_ID),
-            certificate: var(ENV_APP_CERTIFICATE),
-            org: var(ENV_CHAT_ORG),
-            app: var(ENV_CHAT_APP),
-            connection: Connection::default(),
-        };
-        builder.connection.endpoint = var(ENV_CHAT_HOST);
-        builder
+        <Self as AdapterBuilder>::from_env()
     }
 
     room_moderator_core::connection_setters!(connection);
@@ -623,8 +612,23 @@ impl AdapterBuilder for AgoraChatBuilder {
     type Adapter = AgoraChat;
     const ENV_VARS: &'static [EnvVar] = CHAT_ENV_VARS;
 
-    fn from_env() -> Self {
-        AgoraChatBuilder::from_env()
+    fn apply_vars(mut self, vars: &Vars) -> Self {
+        if let Some(value) = vars.get(ENV_APP_ID) {
+            self.app_id = Some(value);
+        }
+        if let Some(value) = vars.get(ENV_APP_CERTIFICATE) {
+            self.certificate = Some(value);
+        }
+        if let Some(value) = vars.get(ENV_CHAT_ORG) {
+            self.org = Some(value);
+        }
+        if let Some(value) = vars.get(ENV_CHAT_APP) {
+            self.app = Some(value);
+        }
+        if let Some(value) = vars.get(ENV_CHAT_HOST) {
+            self.connection.endpoint = Some(value);
+        }
+        self
     }
 
     fn connection_mut(&mut self) -> &mut Connection {

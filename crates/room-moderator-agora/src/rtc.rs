@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use room_moderator_core::toolkit::{AdapterBuilder, CodeMeaning, Connection, EnvVar, non_empty};
+use room_moderator_core::toolkit::{
+    AdapterBuilder, CodeMeaning, Connection, EnvVar, Vars, non_empty,
+};
 use room_moderator_core::{
     Adapter, ApiLimits, BanRule, BanSupport, Batch, BatchResult, Capabilities, CharSet,
     DisconnectRequest, Error, IdRule, Member, MemberPage, Outcome, QuotaKey, Reason, RoomId,
@@ -589,19 +591,7 @@ impl AgoraRtcBuilder {
 
     /// A builder from [`RTC_ENV_VARS`]; `build` names what is missing.
     pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| non_empty(lookup(name));
-        let mut builder = AgoraRtcBuilder {
-            app_id: var(ENV_APP_ID),
-            customer_id: var(ENV_CUSTOMER_ID),
-            customer_secret: var(ENV_CUSTOMER_SECRET),
-            connection: Connection::default(),
-        };
-        builder.connection.endpoint = var(ENV_ENDPOINT);
-        builder
+        <Self as AdapterBuilder>::from_env()
     }
 
     room_moderator_core::connection_setters!(connection);
@@ -644,8 +634,20 @@ impl AdapterBuilder for AgoraRtcBuilder {
     type Adapter = AgoraRtc;
     const ENV_VARS: &'static [EnvVar] = RTC_ENV_VARS;
 
-    fn from_env() -> Self {
-        AgoraRtcBuilder::from_env()
+    fn apply_vars(mut self, vars: &Vars) -> Self {
+        if let Some(value) = vars.get(ENV_APP_ID) {
+            self.app_id = Some(value);
+        }
+        if let Some(value) = vars.get(ENV_CUSTOMER_ID) {
+            self.customer_id = Some(value);
+        }
+        if let Some(value) = vars.get(ENV_CUSTOMER_SECRET) {
+            self.customer_secret = Some(value);
+        }
+        if let Some(value) = vars.get(ENV_ENDPOINT) {
+            self.connection.endpoint = Some(value);
+        }
+        self
     }
 
     fn connection_mut(&mut self) -> &mut Connection {

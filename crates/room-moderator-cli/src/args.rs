@@ -116,6 +116,14 @@ pub struct Connection {
         hide_env_values = true
     )]
     pub redis: Option<String>,
+    /// The longest the operation may take, retries and throttled answers included (`5s`, `90s`,
+    /// `10m`); no provider call starts after it. When it passes, the command prints one line naming
+    /// the provider and what failed, and exits 1 (a kick reports every user it could not remove).
+    /// Default: the library's for the operation (a kick: ten times what the provider's rate needs,
+    /// plus a minute). A kick whose calls need longer than this at the provider's rate is refused
+    /// before anything is sent (exit 2).
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<humantime::Duration>,
 }
 
 /// A provider, room and connection, plus where bans are kept.
@@ -203,11 +211,6 @@ pub struct KickArgs {
     /// it names someone absent (ZEGO ZIM): fewer calls when the users are known to be there.
     #[arg(long)]
     pub no_presence_check: bool,
-    /// The longest the job may take (`90s`, `10m`); no call starts after it. Default: sized to the
-    /// job (ten times what the provider's rate needs, plus a minute). A deadline shorter than the
-    /// rate allows is refused before anything is sent.
-    #[arg(long, value_name = "DURATION")]
-    pub deadline: Option<humantime::Duration>,
     /// Print one JSON object per user outcome on standard output.
     #[arg(long)]
     pub json: bool,
@@ -337,6 +340,32 @@ pub struct EmulateArgs {
     /// Let a consumer the clients cannot see take this share (0 to 1) of every quota.
     #[arg(long, value_name = "SHARE")]
     pub foreign_load: Option<f64>,
+    /// Misbehave on one API (repeatable), as `API=FAULT`:
+    ///   throttle                        every call: the provider's own throttled answer
+    ///   throttle-first:N                the first N calls, then normal service
+    ///   body:STATUS:TYPE:BODY           every call: HTTP STATUS, Content-Type TYPE, BODY
+    ///   body-first:N:STATUS:TYPE:BODY   the next N calls, then normal service
+    /// `retry-after=SECONDS` may follow the mode (throttle:retry-after=2,
+    /// body:retry-after=1:429:text/plain:busy); BODY is the rest, colons included.
+    /// API: zim-kick, zim-list, zim-members, rtc-kick, rtc-list, rtc-ban, rtc-unban, rtc-bans,
+    /// ivs-kick, ivs-token, enablex-token, enablex-users, enablex-join, enablex-drop; or zim, rtc, ivs,
+    /// enablex for every API of that provider. Throttled answers: ZEGO HTTP 200 with code 660300005
+    /// (ZIM) or 206 (RTC), IVS 429 ThrottlingException, EnableX 429 RATE_LIMITED.
+    /// Examples: --fault zim-kick=throttle-first:10 --fault ivs-token=throttle
+    /// --fault 'zim-kick=body:200:text/html:<html>sign in</html>'
+    #[arg(
+        long = "fault",
+        value_name = "API=FAULT",
+        value_parser = fault_parser,
+        verbatim_doc_comment
+    )]
+    pub faults: Vec<room_moderator_emulator::FaultSpec>,
+}
+
+/// `--fault`: the emulator's own syntax.
+#[cfg(feature = "emulators")]
+fn fault_parser(value: &str) -> Result<room_moderator_emulator::FaultSpec, String> {
+    value.parse()
 }
 
 /// The providers `moderator bench` can measure (those with a documented rate).
@@ -371,17 +400,23 @@ pub struct BenchArgs {
     /// A consumer the job cannot see takes this share (0 to 1) of the quota.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     pub foreign_load: f64,
+    /// A throttled start: the emulator answers the first N kick calls with the provider's throttled
+    /// answer (as if another job had just spent the quota), then serves normally. Default users
+    /// become 5,000 (ZIM) and 1,000 (RTC, IVS Chat); the table adds the target, 1.5 x the minimum
+    /// + 1 s.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub throttled_start: Option<u64>,
     /// With `--contention`: run the processes twice, without and then with this Redis as their
     /// shared pacer (`--redis URL` on each `moderator kick`), and print both.
     #[arg(long, value_name = "URL", requires = "contention")]
     pub redis: Option<String>,
     /// Instead: compare `moderator` with a naive sequential loop of direct calls (ZIM, `--users`
     /// users, default 1,000) and measure the adapters' per-call overhead over hand-written calls.
-    #[arg(long, conflicts_with_all = ["contention", "redis", "providers"])]
+    #[arg(long, conflicts_with_all = ["contention", "redis", "providers", "throttled_start"])]
     pub compare: bool,
     /// Instead: a raid list with accounts that already left, against ZIM's strict reading, removed
     /// with the presence check and without it (`--users`, default 1,000; `--absent`, default a tenth).
-    #[arg(long, conflicts_with_all = ["contention", "redis", "providers", "compare"])]
+    #[arg(long, conflicts_with_all = ["contention", "redis", "providers", "compare", "throttled_start"])]
     pub presence: bool,
     /// With `--presence`: how many of the users have left the room.
     #[arg(long, value_name = "N", requires = "presence")]

@@ -30,8 +30,12 @@ pub async fn ban(args: BanArgs) -> Result<ExitCode, Failure> {
         request = request.by(by.as_str());
     }
     let moderator = connect::build_with_store(&args.target).await?;
-    // `Err`: nothing was sent and nothing recorded.
-    let report = moderator.ban(&request).await.map_err(Failure::Config)?;
+    // `Err`: the ban as a whole failed: refused before anything was sent (exit 2), or the provider
+    // answered nothing usable within the deadline (exit 1).
+    let report = match moderator.ban(&request).await {
+        Ok(report) => report,
+        Err(error) => return connect::failed(error),
+    };
     let provider = target.provider.name();
     warn_once(&report.warnings);
     let mut stdout = std::io::stdout().lock();

@@ -1,13 +1,15 @@
 //! `moderator bench`: bulk removal against the embedded emulators at each provider's documented
 //! quota, with network latency, measured from outside (the emulator counts calls, throttled answers
-//! and the busiest second). With `--contention N`, N `moderator kick` processes share one account.
+//! and the busiest second). With `--contention N`, N `moderator kick` processes share one account;
+//! with `--throttled-start N`, the first N kick calls are throttled (another job has just spent the
+//! quota), then the provider serves normally.
 
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use room_moderator::{Adapter, Capabilities, DisconnectRequest, Engine, Moderator};
-use room_moderator_emulator::{Controls, Emulator};
+use room_moderator_emulator::{Api, Controls, Emulator, Fault, FaultRule};
 use serde_json::json;
 
 use crate::args::{BenchArgs, BenchProvider};
@@ -29,6 +31,8 @@ struct Run {
     /// `(calls one job needs - 1) / rate`: pacing alone, no network.
     minimum: Duration,
     failed_processes: usize,
+    /// How many calls were throttled on purpose at the start (`--throttled-start`).
+    throttled_start: Option<u64>,
 }
 
 impl Run {
@@ -41,8 +45,16 @@ impl Run {
         }
     }
 
+    /// The throttled start's target: 1.5 x the minimum + 1 s (issue 20).
+    fn target(&self) -> Duration {
+        self.minimum.mul_f64(1.5) + Duration::from_secs(1)
+    }
+
     fn json(&self) -> serde_json::Value {
         json!({
+            "throttled_start": self.throttled_start,
+            "target_s": self.throttled_start.map(|_| round3(self.target().as_secs_f64())),
+            "within_target": self.throttled_start.map(|_| self.wall <= self.target()),
             "provider": self.provider,
             "processes": self.processes,
             "shared_pacer": self.shared,
@@ -73,11 +85,22 @@ impl BenchProvider {
         }
     }
 
-    fn default_users(self) -> usize {
+    fn default_users(self, throttled_start: bool) -> usize {
+        match (self, throttled_start) {
+            (BenchProvider::ZegoZim, false) => 10_000,
+            (BenchProvider::ZegoRtc, false) => 2_500,
+            (BenchProvider::Ivschat, false) => 2_000,
+            (BenchProvider::ZegoZim, true) => 5_000,
+            (_, true) => 1_000,
+        }
+    }
+
+    /// The kick's API, for the throttled start.
+    fn kick_api(self) -> Api {
         match self {
-            BenchProvider::ZegoZim => 10_000,
-            BenchProvider::ZegoRtc => 2_500,
-            BenchProvider::Ivschat => 2_000,
+            BenchProvider::ZegoZim => Api::ZimKick,
+            BenchProvider::ZegoRtc => Api::RtcKick,
+            BenchProvider::Ivschat => Api::IvsKick,
         }
     }
 
@@ -141,8 +164,8 @@ impl Target<'_> {
     /// An engine in this process, with default settings, as an application would hold it.
     async fn moderator(&self) -> Result<Arc<dyn Moderator>, Failure> {
         Ok(match self.provider {
-            BenchProvider::ZegoZim => engine(emulated::zim(self.emulator)?),
-            BenchProvider::ZegoRtc => engine(emulated::rtc(self.emulator)?),
+            BenchProvider::ZegoZim => engine(emulated::zim(self.emulator).await?),
+            BenchProvider::ZegoRtc => engine(emulated::rtc(self.emulator).await?),
             BenchProvider::Ivschat => engine(emulated::ivschat(self.emulator).await?),
         })
     }
@@ -252,7 +275,12 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
                 String::new()
             }
         );
-        println!(
+        if let Some(n) = args.throttled_start {
+            println!(
+                "Throttled start: the first {n} kick calls are answered throttled, then the quota is free.\n"
+            );
+        }
+        print!(
             "{:<9} {:>6} {:>5} {:>6} {:>7} {:>6} {:>9} {:>8} {:>9} {:>7} {:>8}",
             "provider",
             "pacer",
@@ -265,6 +293,14 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             "minimum",
             "ratio",
             "peak/1s"
+        );
+        println!(
+            "{}",
+            if args.throttled_start.is_some() {
+                format!(" {:>8} {:>6}", "target", "met")
+            } else {
+                String::new()
+            }
         );
     }
     let mut all_removed = true;
@@ -283,7 +319,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             if args.json {
                 println!("{}", run.json());
             } else {
-                println!(
+                print!(
                     "{:<9} {:>6} {:>5} {:>6} {:>7} {:>6} {:>9} {:>7.2}s {:>8.2}s {:>7.3} {:>5} /{}",
                     run.provider,
                     if run.shared { "redis" } else { "own" },
@@ -298,13 +334,29 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
                     run.peak,
                     run.rate,
                 );
+                if run.throttled_start.is_some() {
+                    println!(
+                        " {:>7.2}s {:>6}",
+                        run.target().as_secs_f64(),
+                        if run.wall <= run.target() {
+                            "yes"
+                        } else {
+                            "no"
+                        }
+                    );
+                } else {
+                    println!();
+                }
             }
         }
     }
     if !args.json {
         println!(
-            "\nminimum: (calls the job needs - 1) / documented rate; ratio: wall / minimum. peak/1s: most calls the\nemulator received in any sliding second, against the documented rate. pacer: each process its own\n(adaptive), or one quota shared through Redis."
+            "\nminimum: (calls the job needs - 1) / documented rate; ratio: wall / minimum. peak/1s: most calls the\nemulator received in any sliding second, against the documented rate. pacer: each process its own\n(adaptive), or one quota shared through Redis. throttled: answers over the rate plus those scripted\nby --throttled-start."
         );
+        if args.throttled_start.is_some() {
+            println!("target: 1.5 x minimum + 1 s, for a job that meets a throttled start.");
+        }
     }
     Ok(if all_removed {
         ExitCode::SUCCESS
@@ -323,12 +375,22 @@ async fn measure(
     let caps = provider.capabilities();
     let rate = caps.requests_per_second.map_or(0, |r| r.get());
     let batch = caps.max_users_per_call.get();
-    let total = args.users.unwrap_or_else(|| provider.default_users());
+    let total = args
+        .users
+        .unwrap_or_else(|| provider.default_users(args.throttled_start.is_some()));
     let processes = args.contention.unwrap_or(1).max(1);
     let controls = target.controls();
     controls.reset();
     controls.set_latency(latency);
     controls.set_foreign_load(args.foreign_load);
+    if let Some(n) = args.throttled_start {
+        // The provider's own throttled answer, with no Retry-After: as a quota spent by another job.
+        controls.add_fault(FaultRule::next(
+            provider.kick_api(),
+            n,
+            Fault::Throttle { retry_after: None },
+        ));
+    }
 
     // The users, split between the processes, each on its own room.
     let jobs: Vec<(String, Vec<String>)> = (0..processes)
@@ -388,6 +450,7 @@ async fn measure(
     }
     let wall = started.elapsed();
     controls.set_foreign_load(0.0);
+    controls.clear_faults();
     let counters = controls.counters();
     let removed = jobs
         .iter()
@@ -400,11 +463,13 @@ async fn measure(
         users: total,
         removed,
         calls: counters.requests,
-        throttled: counters.throttled,
+        // The scripted throttles are the only scripted faults of a run.
+        throttled: counters.throttled + counters.faults,
         peak: counters.peak_per_second,
         rate,
         wall,
         minimum,
         failed_processes,
+        throttled_start: args.throttled_start,
     })
 }

@@ -166,7 +166,7 @@ async fn naive_against_engine(
     controls.reset();
     let list = users("loop", n);
     emulator.zego().zim().seed_room("naive", list.clone());
-    let adapter = emulated::zim(emulator)?;
+    let adapter = emulated::zim(emulator).await?;
     let room = RoomId::new("naive");
     let started = Instant::now();
     let mut removed = 0;
@@ -196,7 +196,7 @@ async fn naive_against_engine(
     controls.reset();
     let list = users("engine", n);
     emulator.zego().zim().seed_room("engine", list.clone());
-    let moderator: Arc<dyn Moderator> = Arc::new(Engine::new(emulated::zim(emulator)?));
+    let moderator: Arc<dyn Moderator> = Arc::new(Engine::new(emulated::zim(emulator).await?));
     let started = Instant::now();
     let report = moderator
         .disconnect(&DisconnectRequest::new("engine", list))
@@ -261,7 +261,7 @@ async fn overhead(
     }
     let raw = started.elapsed();
     zego.zim().seed_room("adapter", users("u", calls));
-    let adapter = emulated::zim(emulator)?;
+    let adapter = emulated::zim(emulator).await?;
     let through_adapter = sequential_calls(&adapter, &RoomId::new("adapter"), calls).await;
     zego.zim()
         .controls()

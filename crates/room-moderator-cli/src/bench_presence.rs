@@ -82,7 +82,7 @@ pub async fn run(
         let room = format!("raid-{}", mode.name());
         let (members, list) = raid_list(present, absent);
         zim.seed_room(&room, members);
-        let moderator = Engine::new(emulated::zim(&emulator)?);
+        let moderator = Engine::new(emulated::zim(&emulator).await?);
         let mut request = DisconnectRequest::new(room.as_str(), list);
         if let Mode::KickFirst = mode {
             request = request.without_presence_check();

@@ -9,7 +9,8 @@ use room_moderator::{Builder, DisconnectRequest, ErrorKind, Moderator, Provider}
 use crate::args::{BanTarget, Connection, Target};
 use crate::{Failure, output};
 
-/// The facade's builder for `provider` with the connection flags applied.
+/// The facade's builder for `provider` with the connection flags applied (`--endpoint`,
+/// `--allow-http`, `--redis`, `--deadline`).
 pub fn builder(provider: Provider, connection: &Connection) -> Builder {
     let mut builder = Builder::new(provider).with_allow_http(connection.allow_http);
     if let Some(endpoint) = &connection.endpoint {
@@ -17,6 +18,9 @@ pub fn builder(provider: Provider, connection: &Connection) -> Builder {
     }
     if let Some(url) = &connection.redis {
         builder = builder.with_redis(url);
+    }
+    if let Some(deadline) = connection.deadline {
+        builder = builder.with_deadline(deadline.into());
     }
     builder
 }

@@ -43,10 +43,10 @@ pub async fn run() -> Result<ExitCode, Failure> {
     ivs.seed_room(&ivs_room, PRESENT);
     enablex.seed_room("demo", PRESENT);
 
-    let zim = emulated::zim(&emulator)?;
-    let rtc = emulated::rtc(&emulator)?;
+    let zim = emulated::zim(&emulator).await?;
+    let rtc = emulated::rtc(&emulator).await?;
     let ivschat = emulated::ivschat(&emulator).await?;
-    let enx = emulated::enablex(&emulator)?;
+    let enx = emulated::enablex(&emulator).await?;
 
     // ZIM and EnableX can tell an absent user; RTC and IVS answer success for them (documented).
     let cases: Vec<Case<'_>> = vec![

@@ -28,7 +28,7 @@ pub async fn run(emulator: &Emulator) -> Result<bool, Failure> {
     let zego = emulator.zego();
     zego.zim()
         .seed_room("lobby", (0..1_200).map(|i| format!("viewer-{i}")));
-    let zim: Arc<dyn Moderator> = Arc::new(Engine::new(emulated::zim(emulator)?));
+    let zim: Arc<dyn Moderator> = Arc::new(Engine::new(emulated::zim(emulator).await?));
     let members = zim
         .members(&RoomId::new("lobby"))
         .await
@@ -42,7 +42,7 @@ pub async fn run(emulator: &Emulator) -> Result<bool, Failure> {
     // A native ban on RTC: a rule that refuses the login, plus the kick.
     zego.rtc().seed_room("stage", ["raider", "fan"]);
     let rtc: Arc<dyn Moderator> = Arc::new(
-        Engine::builder(emulated::rtc(emulator)?)
+        Engine::builder(emulated::rtc(emulator).await?)
             .ban_store(store.clone())
             .build(),
     );

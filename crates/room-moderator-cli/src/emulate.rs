@@ -47,6 +47,9 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
             controls.set_foreign_load(share);
         }
     }
+    for spec in &args.faults {
+        emulator.add_fault(spec).map_err(Failure::Usage)?;
+    }
     for (room, users) in &seeds {
         zego.zim().seed_room(room, users.iter().cloned());
         zego.rtc().seed_room(room, users.iter().cloned());
@@ -110,6 +113,9 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     );
     for (room, users) in &seeds {
         println!("seeded room {room} with {} users", users.len());
+    }
+    for spec in &args.faults {
+        println!("fault: {spec}");
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();

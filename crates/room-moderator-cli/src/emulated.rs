@@ -1,48 +1,43 @@
 //! Adapters pointed at the embedded emulators, built once here for `demo`, `bench` and
-//! `bench --compare`.
+//! `bench --compare`: each from the variables its emulator hands out, through the same key-value
+//! path as `from_env`.
 
 use room_moderator::enablex::{Enablex, EnablexBuilder};
 use room_moderator::ivs::{IvsChat, IvsChatBuilder};
 use room_moderator::zego::{ZegoRtc, ZegoRtcBuilder, ZegoZim, ZegoZimBuilder};
+use room_moderator::{AdapterBuilder, Provider};
 use room_moderator_emulator::Emulator;
 
 use crate::Failure;
 
-/// ZEGO ZIM against the emulator.
-pub fn zim(emulator: &Emulator) -> Result<ZegoZim, Failure> {
-    let zego = emulator.zego();
-    ZegoZimBuilder::new(zego.app_id(), zego.server_secret())
-        .with_endpoint(zego.zim().url())
-        .build()
-        .map_err(Failure::Config)
-}
-
-/// ZEGO Express RTC against the emulator.
-pub fn rtc(emulator: &Emulator) -> Result<ZegoRtc, Failure> {
-    let zego = emulator.zego();
-    ZegoRtcBuilder::new(zego.app_id(), zego.server_secret())
-        .with_endpoint(zego.rtc().url())
-        .build()
-        .map_err(Failure::Config)
-}
-
-/// IVS Chat against the emulator, with its static test credentials.
-pub async fn ivschat(emulator: &Emulator) -> Result<IvsChat, Failure> {
-    let ivs = emulator.ivschat();
-    IvsChatBuilder::new()
-        .with_endpoint(ivs.base_url())
-        .with_region(ivs.region())
-        .with_credentials(ivs.access_key_id(), ivs.secret_access_key(), None)
+/// The adapter of `B` configured from `emulator`'s variables for `provider`.
+async fn from_emulator<B: AdapterBuilder>(
+    emulator: &Emulator,
+    provider: Provider,
+) -> Result<B::Adapter, Failure> {
+    B::default()
+        .with_vars(emulator.vars(provider.name()))
         .build()
         .await
         .map_err(Failure::Config)
 }
 
+/// ZEGO ZIM against the emulator.
+pub async fn zim(emulator: &Emulator) -> Result<ZegoZim, Failure> {
+    from_emulator::<ZegoZimBuilder>(emulator, Provider::ZegoZim).await
+}
+
+/// ZEGO Express RTC against the emulator.
+pub async fn rtc(emulator: &Emulator) -> Result<ZegoRtc, Failure> {
+    from_emulator::<ZegoRtcBuilder>(emulator, Provider::ZegoRtc).await
+}
+
+/// IVS Chat against the emulator, with its static test credentials.
+pub async fn ivschat(emulator: &Emulator) -> Result<IvsChat, Failure> {
+    from_emulator::<IvsChatBuilder>(emulator, Provider::IvsChat).await
+}
+
 /// EnableX against the emulator.
-pub fn enablex(emulator: &Emulator) -> Result<Enablex, Failure> {
-    let enablex = emulator.enablex();
-    EnablexBuilder::new(enablex.app_id(), enablex.app_key())
-        .with_endpoint(enablex.api_url())
-        .build()
-        .map_err(Failure::Config)
+pub async fn enablex(emulator: &Emulator) -> Result<Enablex, Failure> {
+    from_emulator::<EnablexBuilder>(emulator, Provider::Enablex).await
 }

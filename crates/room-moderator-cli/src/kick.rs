@@ -157,11 +157,11 @@ async fn prepare(
         bar
     });
     let hook = Arc::new(KickHook::new(bar));
-    let mut builder = connect::builder(target.provider, &args.connection).with_audit(hook.clone());
-    if let Some(deadline) = args.deadline {
-        builder = builder.with_deadline(deadline.into());
-    }
-    let moderator = builder.build().await.map_err(Failure::Config)?;
+    let moderator = connect::builder(target.provider, &args.connection)
+        .with_audit(hook.clone())
+        .build()
+        .await
+        .map_err(Failure::Config)?;
     let plan = moderator.plan(&request).map_err(Failure::Config)?;
     Ok(Job {
         provider: target.provider,

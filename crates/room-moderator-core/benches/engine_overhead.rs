@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p room-moderator-core --features mock --bench engine_overhead`
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use room_moderator_core::mock::{CallScript, MockAdapter};
 use room_moderator_core::{DisconnectRequest, Engine, Error, ErrorKind, Moderator};
@@ -25,7 +25,7 @@ fn main() {
         );
         let engine = Engine::builder(mock.clone())
             .no_pacing()
-            .no_deadline()
+            .deadline(Duration::from_secs(3_600))
             .build();
         let request = DisconnectRequest::new("room", list);
         let started = Instant::now();
@@ -55,7 +55,7 @@ fn main() {
     )));
     let engine = Engine::builder(mock.clone())
         .no_pacing()
-        .no_deadline()
+        .deadline(Duration::from_secs(3_600))
         .build();
     let started = Instant::now();
     let report = runtime

@@ -173,6 +173,23 @@ impl Error {
         Error::new(ErrorKind::Protocol, message)
     }
 
+    /// An answer that is not the provider's (an HTTP 200 whose body is a captive proxy's sign-in page,
+    /// `{"ok": true}` from something in the way): an [`ErrorKind::Protocol`] error with an unknown
+    /// effect, **temporary**, so the engine sends the call again like after a 5xx. An adapter whose
+    /// call is not safe to repeat marks it [`RetryStatus::Permanent`] instead
+    /// (`Error::unreadable_answer(..).with_status(RetryStatus::Permanent)`). A streak of them stops the
+    /// job (see [`Engine`](crate::Engine)).
+    ///
+    /// ```
+    /// use room_moderator_core::{Error, ErrorKind};
+    /// let error = Error::unreadable_answer("HTTP 200 but the body is not the provider's answer");
+    /// assert_eq!(error.kind(), ErrorKind::Protocol);
+    /// assert!(error.is_temporary());
+    /// ```
+    pub fn unreadable_answer(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Protocol, message).with_status(RetryStatus::Temporary)
+    }
+
     /// Names the provider that produced the error.
     pub fn with_provider(mut self, provider: &'static str) -> Self {
         self.0.provider = Some(provider);
@@ -206,6 +223,12 @@ impl Error {
     /// Attaches the underlying cause. It must not carry secrets.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.0.source = Some(Arc::new(source));
+        self
+    }
+
+    /// The same error with `note` after its message (what the engine tried before giving up).
+    pub(crate) fn noting(mut self, note: &str) -> Error {
+        self.0.message = format!("{}; {note}", self.0.message);
         self
     }
 

@@ -1,4 +1,5 @@
-//! The provider-agnostic core of `room-moderator`.
+//! The provider-agnostic core of [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/), which re-exports
+//! all of it: applications depend on the facade, adapter authors on this crate.
 //!
 //! Applications depend on the [`Moderator`] trait. Adapters implement the one-call [`Adapter`]
 //! primitive, and the [`Engine`] turns an adapter into a `Moderator`: validation, de-duplication,
@@ -10,7 +11,13 @@
 //! errors, capabilities and plans serialize to a stable JSON shape (the `json` module).
 //!
 //! Adapter authors: [`toolkit`] holds what every adapter needs around its transport (the status table,
-//! code classification, endpoint policy, body limits, transport errors, the builder contract).
+//! code classification, endpoint policy, body limits, transport errors, the builder contract, and with
+//! the `http` feature the reqwest glue).
+//!
+//! Where things live: the trait and its answers (`moderator.rs`, `report.rs`, `plan.rs`,
+//! `request.rs`, `members.rs`), the adapter primitive (`adapter.rs`, `capabilities.rs`), errors
+//! (`error.rs`, `retry_after.rs`), bans and tokens as data (`ban/`), and the engine (`engine/`, whose
+//! module docs hold the map of every flow and the one call path each provider call takes).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -44,8 +51,8 @@ pub use ban::{
 };
 pub use capabilities::{Capabilities, CharSet, IdRule, LengthUnit, ReasonSupport};
 pub use engine::{
-    AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, MAX_MEMBERS, Pacer,
-    PresencePlan, QUERY_FIRST_CALLS, QuotaKey, RENEW_WITHIN, RatePacer, RetryPolicy,
+    AdapterExt, AdaptivePacer, Answer, AuditHook, Engine, EngineBuilder, MAX_MEMBERS, Operation,
+    Pacer, PresencePlan, QUERY_FIRST_CALLS, QuotaKey, RENEW_WITHIN, RatePacer, RetryPolicy,
 };
 pub use error::{Error, ErrorKind, RetryStatus};
 pub use fan_out::{Target, TargetReport, disconnect_everywhere};

@@ -1,5 +1,7 @@
 //! What to do: remove these users from this room, optionally saying why.
 
+use std::time::Duration;
+
 use crate::{Reason, RoomId, UserId};
 
 /// A request to remove users from one room.
@@ -23,6 +25,7 @@ pub struct DisconnectRequest {
     users: Vec<UserId>,
     reason: Option<Reason>,
     presence_check: bool,
+    deadline: Option<Duration>,
 }
 
 impl DisconnectRequest {
@@ -36,6 +39,7 @@ impl DisconnectRequest {
             users: users.into_iter().map(Into::into).collect(),
             reason: None,
             presence_check: true,
+            deadline: None,
         }
     }
 
@@ -58,6 +62,18 @@ impl DisconnectRequest {
     pub fn without_presence_check(mut self) -> Self {
         self.presence_check = false;
         self
+    }
+
+    /// The longest this request may take, retries and throttling included, over the engine's
+    /// deadlines ([`EngineBuilder::deadline`](crate::EngineBuilder::deadline)).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The request's own deadline, if it has one.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
     }
 
     /// Whether presence is checked before kicking where the provider needs it (the default).

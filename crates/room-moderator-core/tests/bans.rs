@@ -16,7 +16,7 @@ use room_moderator_core::{
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(86_400);
 
-/// ZEGO RTC's rule limits (`ban.md` §1.2) on the mock.
+/// ZEGO RTC's rule limits (docs/providers/bans.md §1.2) on the mock.
 fn native_caps() -> Capabilities {
     MockAdapter::DEFAULT_CAPABILITIES.with_bans(BanSupport::Native {
         max_duration: DAY,

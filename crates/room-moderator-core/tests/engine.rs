@@ -366,7 +366,7 @@ async fn pacing_never_exceeds_the_rate_even_across_clones() {
     let mock = MockAdapter::with_capabilities(Capabilities::new(1).with_rate_per_second(10));
     let engine = Engine::builder(mock.clone())
         .max_concurrency(16)
-        .no_deadline()
+        .deadline(Duration::from_secs(3_600))
         .build();
     let other = engine.clone();
     let first = DisconnectRequest::new("room", users(40));

@@ -9,7 +9,7 @@ use room_moderator_core::{
     PresencePlan, RoomClear, RoomCleared, Target, UserId, disconnect_everywhere,
 };
 
-/// ZIM's kick and presence limits (`presence.md`), on the mock.
+/// ZIM's kick and presence limits (docs/providers/presence.md), on the mock.
 const ZIM_LIKE: Capabilities = Capabilities::new(50)
     .with_rate_per_second(20)
     .with_members(

@@ -204,7 +204,7 @@ async fn a_huge_retry_after_is_clamped() {
     ));
     let engine = Engine::builder(mock.clone())
         .retry(RetryPolicy::default().with_max_retry_after(Duration::from_secs(90)))
-        .no_deadline()
+        .deadline(Duration::from_secs(3_600))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new("room", ["a"]))

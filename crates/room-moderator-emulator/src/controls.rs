@@ -1,5 +1,9 @@
 //! What every emulated provider shares: latency, scripted faults, a request log, counters and a rate
 //! limit. A provider's handler calls [`Controls::admit`] first and answers the fault it gets, if any.
+//!
+//! Scripted faults are [`FaultRule`]s, matched in the order they were added: the first rule for the
+//! call's [`Api`] (or for every call) answers it and, if it lasts a number of calls, counts one down.
+//! [`Controls::push_fault`] is a rule for the next call, whatever its API.
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
@@ -12,7 +16,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::time::Instant;
 
-/// A scripted misbehaviour, answered instead of the next request(s).
+use crate::faults::{Api, FaultRule, Times};
+
+/// A scripted misbehaviour, answered instead of the request(s) a [`FaultRule`] matches.
 #[derive(Clone, Debug)]
 pub enum Fault {
     /// Answer this HTTP status, body and headers.
@@ -72,7 +78,7 @@ pub struct Counters {
     pub throttled: u64,
     /// Requests rejected for breaking the provider's rules (bad signature, bad parameters, ...).
     pub violations: u64,
-    /// Requests answered with a scripted fault.
+    /// Requests answered with a scripted fault (a scripted throttle included).
     pub faults: u64,
     /// The most requests received in any sliding one-second window (counted exactly, at arrival).
     pub peak_per_second: u64,
@@ -97,6 +103,9 @@ pub enum Admission {
 
 /// The request log keeps this many entries, the newest (so a long soak cannot grow it without bound).
 pub const LOG_CAPACITY: usize = 100_000;
+
+/// The most fault rules one listener holds at once; [`Controls::add_fault`] refuses more.
+pub const MAX_FAULT_RULES: usize = 1_024;
 
 const WINDOW: Duration = Duration::from_secs(1);
 
@@ -176,7 +185,7 @@ impl Quota {
 
 struct State {
     latency: Duration,
-    faults: VecDeque<Fault>,
+    faults: VecDeque<FaultRule>,
     log: VecDeque<LoggedRequest>,
     counters: Counters,
     quota: Option<Quota>,
@@ -211,6 +220,11 @@ impl Controls {
                 arrivals: VecDeque::new(),
             })),
         }
+    }
+
+    /// Whether `other` is a clone of these controls (the same listener's).
+    pub fn same_as(&self, other: &Controls) -> bool {
+        Arc::ptr_eq(&self.state, &other.state)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -261,14 +275,42 @@ impl Controls {
         });
     }
 
-    /// Queues a fault for the next request.
+    /// Queues a fault for the next request, whatever its API.
     pub fn push_fault(&self, fault: Fault) {
-        self.state().faults.push_back(fault);
+        self.push_faults(1, fault);
     }
 
-    /// Queues the same fault for the next `n` requests.
+    /// Queues the same fault for the next `n` requests, whatever their API.
     pub fn push_faults(&self, n: usize, fault: Fault) {
-        self.state().faults.extend(std::iter::repeat_n(fault, n));
+        if n > 0 {
+            let _ = self.add_fault(FaultRule {
+                api: None,
+                fault,
+                times: Times::Next(n as u64),
+            });
+        }
+    }
+
+    /// Adds a fault rule after those already held: it answers the calls it matches that no earlier
+    /// rule answers. `false` (and nothing added) when [`MAX_FAULT_RULES`] are held, or when it
+    /// would answer no call (`Times::Next(0)`).
+    pub fn add_fault(&self, rule: FaultRule) -> bool {
+        let mut state = self.state();
+        if state.faults.len() >= MAX_FAULT_RULES || rule.times == Times::Next(0) {
+            return false;
+        }
+        state.faults.push_back(rule);
+        true
+    }
+
+    /// Drops every fault rule, those lasting for good included.
+    pub fn clear_faults(&self) {
+        self.state().faults.clear();
+    }
+
+    /// The fault rules held, in the order they match (a counted rule with what it has left).
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.state().faults.iter().cloned().collect()
     }
 
     /// The last requests (at most `LOG_CAPACITY`), oldest first.
@@ -293,11 +335,11 @@ impl Controls {
         }
     }
 
-    /// Logs a request and decides how to treat it. The request is counted and judged when it
-    /// arrives: scripted faults first, then the rate limit. Latency and delays are waited out
-    /// afterwards, before the answer.
-    pub async fn admit(&self, method: &str, target: &str) -> Admission {
-        self.admit_with(method, target, true, |_| true).await
+    /// Logs a request of `api` (`None`: one no [`Api`] names) and decides how to treat it. The
+    /// request is counted and judged when it arrives: scripted faults first, then the rate limit.
+    /// Latency and delays are waited out afterwards, before the answer.
+    pub async fn admit(&self, api: Option<Api>, method: &str, target: &str) -> Admission {
+        self.admit_with(api, method, target, true, |_| true).await
     }
 
     /// [`admit`](Self::admit) for a provider API with a limit of its own (per room, say): when no
@@ -305,6 +347,7 @@ impl Controls {
     /// request), then the provider's rate limit, but only if `provider_quota` (the API shares it).
     pub async fn admit_with(
         &self,
+        api: Option<Api>,
         method: &str,
         target: &str,
         provider_quota: bool,
@@ -325,7 +368,7 @@ impl Controls {
                 .as_mut()
                 .map_or(0, |quota| quota.run_foreign(now));
             state.counters.foreign += foreign;
-            let (admission, result) = match state.faults.pop_front() {
+            let (admission, result) = match next_fault(&mut state.faults, api) {
                 Some(Fault::Delay(delay)) => (Err(delay), "ok (delayed)"),
                 Some(Fault::Throttle { retry_after }) => {
                     (Ok(Admission::Throttled { retry_after }), "fault: throttle")
@@ -391,6 +434,24 @@ impl Controls {
     }
 }
 
+/// The fault of the first rule matching a call of `api`, counting it down (and dropping it when
+/// spent).
+fn next_fault(rules: &mut VecDeque<FaultRule>, api: Option<Api>) -> Option<Fault> {
+    let index = rules.iter().position(|rule| rule.matches(api))?;
+    let rule = &mut rules[index];
+    match &mut rule.times {
+        Times::Always => Some(rule.fault.clone()),
+        Times::Next(left) => {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                rules.remove(index).map(|rule| rule.fault)
+            } else {
+                Some(rule.fault.clone())
+            }
+        }
+    }
+}
+
 /// The HTTP answer for a scripted fault other than throttling.
 pub fn fault_response(fault: Fault) -> Response {
     match fault {
@@ -446,19 +507,19 @@ mod tests {
         // window frees at 1000 ms exactly, not at a fixed second boundary.
         for _ in 0..10 {
             assert!(matches!(
-                controls.admit("GET", "/").await,
+                controls.admit(None, "GET", "/").await,
                 Admission::Proceed
             ));
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         tokio::time::sleep(Duration::from_millis(800)).await;
         assert!(matches!(
-            controls.admit("GET", "/").await,
+            controls.admit(None, "GET", "/").await,
             Admission::Throttled { .. }
         ));
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(matches!(
-            controls.admit("GET", "/").await,
+            controls.admit(None, "GET", "/").await,
             Admission::Proceed
         ));
         let counters = controls.counters();
@@ -475,7 +536,7 @@ mod tests {
         controls.set_foreign_load(0.5);
         let mut admitted = 0;
         for _ in 0..200 {
-            if matches!(controls.admit("GET", "/").await, Admission::Proceed) {
+            if matches!(controls.admit(None, "GET", "/").await, Admission::Proceed) {
                 admitted += 1;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -494,20 +555,22 @@ mod tests {
     async fn an_api_with_its_own_limit_may_stay_outside_the_provider_quota() {
         let controls = Controls::new(rate(1));
         assert!(matches!(
-            controls.admit("GET", "/").await,
+            controls.admit(None, "GET", "/").await,
             Admission::Proceed
         ));
         // The provider's quota is used up: an API outside it proceeds, unless its own limit says no.
         assert!(matches!(
-            controls.admit_with("GET", "/", false, |_| true).await,
+            controls.admit_with(None, "GET", "/", false, |_| true).await,
             Admission::Proceed
         ));
         assert!(matches!(
-            controls.admit_with("GET", "/", false, |_| false).await,
+            controls
+                .admit_with(None, "GET", "/", false, |_| false)
+                .await,
             Admission::Throttled { .. }
         ));
         assert!(matches!(
-            controls.admit_with("GET", "/", true, |_| true).await,
+            controls.admit_with(None, "GET", "/", true, |_| true).await,
             Admission::Throttled { .. }
         ));
         assert_eq!(controls.counters().throttled, 2);
@@ -518,9 +581,55 @@ mod tests {
     async fn the_log_is_bounded() {
         let controls = Controls::new(None);
         for _ in 0..LOG_CAPACITY + 10 {
-            controls.admit("GET", "/").await;
+            controls.admit(None, "GET", "/").await;
         }
         assert_eq!(controls.requests().len(), LOG_CAPACITY);
         assert_eq!(controls.counters().requests, (LOG_CAPACITY + 10) as u64);
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn rules_match_their_api_in_order_and_count_down() {
+        let controls = Controls::new(None);
+        controls.add_fault(FaultRule::next(
+            Api::ZimKick,
+            2,
+            Fault::Throttle { retry_after: None },
+        ));
+        controls.add_fault(FaultRule::always(Api::ZimKick, Fault::Reset));
+        controls.push_fault(Fault::Malformed("x".to_owned()));
+        let kick = || controls.admit(Some(Api::ZimKick), "GET", "/");
+        assert!(matches!(kick().await, Admission::Throttled { .. }));
+        // A call of another API skips the kick's rules and takes the next one for every call.
+        assert!(matches!(
+            controls.admit(Some(Api::ZimList), "GET", "/").await,
+            Admission::Fault(Fault::Malformed(_))
+        ));
+        assert!(matches!(
+            controls.admit(Some(Api::ZimList), "GET", "/").await,
+            Admission::Proceed
+        ));
+        assert!(matches!(kick().await, Admission::Throttled { .. }));
+        for _ in 0..3 {
+            assert!(matches!(kick().await, Admission::Fault(Fault::Reset)));
+        }
+        assert_eq!(controls.faults().len(), 1);
+        controls.clear_faults();
+        assert!(matches!(kick().await, Admission::Proceed));
+        assert_eq!(controls.counters().faults, 6);
+    }
+
+    #[test]
+    fn rules_are_bounded() {
+        let controls = Controls::new(None);
+        for _ in 0..MAX_FAULT_RULES {
+            assert!(controls.add_fault(FaultRule::always(Api::IvsKick, Fault::Reset)));
+        }
+        assert!(!controls.add_fault(FaultRule::always(Api::IvsKick, Fault::Reset)));
+        assert!(!Controls::new(None).add_fault(FaultRule::next(Api::IvsKick, 0, Fault::Reset)));
     }
 }

@@ -1,17 +1,28 @@
-//! Wire-faithful local emulators of the providers `room-moderator` talks to: ZEGOCLOUD (ZIM and Express
-//! RTC), Amazon IVS Chat, EnableX and Agora (RTC channel management and Agora Chat). None of them
-//! offers a sandbox, so these are how the adapters, the CLI demo and application teams test against
-//! something that speaks the real protocol.
+//! Wire-faithful local emulators of the providers [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/) talks to: ZEGOCLOUD (ZIM and Express
+//! RTC), Amazon IVS Chat, EnableX and Agora (RTC channel management and Agora Chat). None of them offers a sandbox, so these are how the adapters, the
+//! CLI demo and application teams test against something that speaks the real protocol.
 //!
 //! Each provider listens on its own port, keeps rooms and members in memory (seeded through the Rust
 //! API or the admin routes under `/_emulator/`), checks signatures and credentials as documented,
 //! answers the documented codes, enforces the documented rate limit, and has [`Controls`] for latency,
 //! scripted faults, a request log and counters.
 //!
+//! Faults can be aimed at one API and last for good or for a number of calls ([`faults`]): throttle
+//! every `CreateChatToken`, throttle the first ten ZIM kicks, answer a captive proxy's HTML page with
+//! HTTP 200. From Rust with [`Emulator::add_fault`] or [`Controls::add_fault`], over HTTP with
+//! `POST /_emulator/faults` ([`admin`]), and from the command line with
+//! `moderator emulate --fault zim-kick=throttle-first:10`.
+//!
+//! Each provider's emulator hands out the variables that point its adapter at it
+//! ([`Emulator::vars`], or `zego().zim_vars()`, `ivschat().vars()`, ...), for the adapter builders'
+//! `with_vars` and the facade's `Builder::with_vars`.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let emulator = room_moderator_emulator::Emulator::start().await?;
-//! # let _ = emulator;
+//! for (name, value) in emulator.vars("zego-zim") {
+//!     println!("{name}={value}");
+//! }
 //! # Ok(()) }
 //! ```
 
@@ -19,6 +30,7 @@
 
 pub mod admin;
 mod controls;
+pub mod faults;
 mod rooms;
 mod server;
 
@@ -34,7 +46,11 @@ pub mod zego;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-pub use controls::{Admission, Controls, Counters, Fault, LoggedRequest, fault_response};
+pub use controls::{
+    Admission, Controls, Counters, Fault, LOG_CAPACITY, LoggedRequest, MAX_FAULT_RULES,
+    fault_response,
+};
+pub use faults::{Api, FaultRule, FaultSpec, FaultTarget, Listener, MAX_BODY, Times};
 pub use rooms::{MemberRooms, Removal, RoomDirectory};
 pub use server::Server;
 
@@ -142,5 +158,204 @@ impl Emulator {
     #[cfg(feature = "agora")]
     pub fn agora(&self) -> &agora::AgoraEmulator {
         &self.agora
+    }
+
+    /// The emulator of the provider named `name` as the adapters name themselves (`zego-zim`,
+    /// `zego-rtc`, `ivschat`, `enablex`; case-insensitive), if it is compiled in.
+    #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+    pub fn provider(&self, name: &str) -> Option<ProviderEmulator<'_>> {
+        let name = name.trim().to_ascii_lowercase();
+        match name.as_str() {
+            #[cfg(feature = "zego")]
+            "zego-zim" => Some(ProviderEmulator::ZegoZim(&self.zego)),
+            #[cfg(feature = "zego")]
+            "zego-rtc" => Some(ProviderEmulator::ZegoRtc(&self.zego)),
+            #[cfg(feature = "ivschat")]
+            "ivschat" => Some(ProviderEmulator::IvsChat(&self.ivschat)),
+            #[cfg(feature = "enablex")]
+            "enablex" => Some(ProviderEmulator::Enablex(&self.enablex)),
+            _ => None,
+        }
+    }
+
+    /// The `(name, value)` pairs that point the adapter of provider `name` at its emulator (empty
+    /// for a provider not compiled in): credentials and endpoint.
+    pub fn vars(&self, name: &str) -> Vec<(&'static str, String)> {
+        #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+        if let Some(provider) = self.provider(name) {
+            return provider.vars();
+        }
+        let _ = name;
+        Vec::new()
+    }
+
+    /// The controls that admit calls of `api`: where a fault rule for it goes, and whose counters
+    /// count its calls (IVS Chat's CreateChatToken has its own; every other API shares its
+    /// listener's). `None` when its provider is not compiled in.
+    pub fn controls_for(&self, api: Api) -> Option<&Controls> {
+        match api.listener() {
+            #[cfg(feature = "zego")]
+            Listener::Zim => Some(self.zego.zim().controls()),
+            #[cfg(feature = "zego")]
+            Listener::Rtc => Some(self.zego.rtc().controls()),
+            #[cfg(feature = "ivschat")]
+            Listener::Ivschat if api == Api::IvsToken => Some(self.ivschat.token_controls()),
+            #[cfg(feature = "ivschat")]
+            Listener::Ivschat => Some(self.ivschat.controls()),
+            #[cfg(feature = "enablex")]
+            Listener::Enablex => Some(self.enablex.controls()),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// Adds the fault rule `spec` (`"zim-kick=throttle-first:10".parse()?`) to the controls of its
+    /// API, or of every API of its listener. `Err` says why not: its provider is not compiled in, or
+    /// the controls already hold [`MAX_FAULT_RULES`] rules.
+    pub fn add_fault(&self, spec: &FaultSpec) -> Result<(), String> {
+        let apis: Vec<Api> = match spec.target {
+            FaultTarget::Api(api) => vec![api],
+            FaultTarget::Listener(listener) => Api::ALL
+                .into_iter()
+                .filter(|api| api.listener() == listener)
+                .collect(),
+        };
+        // One rule per distinct controls: a listener's APIs mostly share one.
+        let mut targets: Vec<&Controls> = Vec::new();
+        for api in apis {
+            let controls = self
+                .controls_for(api)
+                .ok_or_else(|| format!("{api}: its provider is not compiled into this emulator"))?;
+            if !targets.iter().any(|seen| seen.same_as(controls)) {
+                targets.push(controls);
+            }
+        }
+        for controls in targets {
+            if !controls.add_fault(spec.rule()) {
+                return Err(format!(
+                    "{:?}: {MAX_FAULT_RULES} fault rules are held already",
+                    spec.target
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One provider's emulator, chosen by name ([`Emulator::provider`]), driven the same way whatever the
+/// provider: its variables, controls, rooms.
+#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum ProviderEmulator<'e> {
+    /// ZEGO ZIM.
+    #[cfg(feature = "zego")]
+    ZegoZim(&'e zego::ZegoEmulator),
+    /// ZEGO Express RTC.
+    #[cfg(feature = "zego")]
+    ZegoRtc(&'e zego::ZegoEmulator),
+    /// Amazon IVS Chat.
+    #[cfg(feature = "ivschat")]
+    IvsChat(&'e ivschat::IvsChatEmulator),
+    /// EnableX.
+    #[cfg(feature = "enablex")]
+    Enablex(&'e enablex::EnablexEmulator),
+}
+
+#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+impl ProviderEmulator<'_> {
+    /// The variables that point the provider's adapter here.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim_vars(),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc_vars(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.vars(),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.vars(),
+        }
+    }
+
+    /// Latency, faults, the request log and counters.
+    pub fn controls(&self) -> &Controls {
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim().controls(),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc().controls(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.controls(),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.controls(),
+        }
+    }
+
+    /// The room id an adapter sends for the room `name` (IVS Chat: its ARN; the name elsewhere).
+    pub fn room_id(&self, name: &str) -> String {
+        match self {
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.room_arn(name),
+            #[allow(unreachable_patterns)]
+            _ => name.to_owned(),
+        }
+    }
+
+    /// Creates `room` (as [`room_id`](Self::room_id) names it) with `users` in it.
+    pub fn seed_room(&self, room: &str, users: &[String]) {
+        let users = users.iter().cloned();
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim().seed_room(room, users),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc().seed_room(room, users),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.seed_room(room, users),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.seed_room(room, users),
+        }
+    }
+
+    /// The users in `room`, or `None` for an unknown room.
+    pub fn members(&self, room: &str) -> Option<Vec<String>> {
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoZim(zego) => zego.zim().members(room),
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => zego.rtc().members(room),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => ivs.members(room),
+            #[cfg(feature = "enablex")]
+            ProviderEmulator::Enablex(enablex) => enablex.members(room),
+        }
+    }
+}
+
+#[cfg(all(test, feature = "zego", feature = "ivschat", feature = "enablex"))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_spec_lands_in_the_controls_of_its_api_or_of_its_whole_listener() {
+        let emulator = Emulator::start().await.unwrap();
+        let add = |text: &str| emulator.add_fault(&text.parse().unwrap());
+        add("ivs-token=throttle").unwrap();
+        assert_eq!(emulator.ivschat().token_controls().faults().len(), 1);
+        assert!(emulator.ivschat().controls().faults().is_empty());
+        add("ivs=throttle-first:3").unwrap();
+        assert_eq!(emulator.ivschat().token_controls().faults().len(), 2);
+        assert_eq!(emulator.ivschat().controls().faults().len(), 1);
+        add("rtc-ban=body:200:text/html:<html>").unwrap();
+        add("rtc=throttle").unwrap();
+        assert_eq!(emulator.zego().rtc().controls().faults().len(), 2);
+        assert!(emulator.zego().zim().controls().faults().is_empty());
+        add("enablex-drop=throttle").unwrap();
+        assert_eq!(emulator.enablex().controls().faults().len(), 1);
+        assert!(
+            emulator
+                .controls_for(Api::ZimKick)
+                .is_some_and(|c| c.same_as(emulator.zego().zim().controls()))
+        );
     }
 }

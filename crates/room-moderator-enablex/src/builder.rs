@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use room_moderator_core::Error;
 use room_moderator_core::toolkit::http::HttpClient;
-use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, non_empty};
+use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, Vars, non_empty};
 
 use crate::adapter::Enablex;
 use crate::rest::RestClient;
@@ -88,6 +88,13 @@ impl fmt::Debug for EnablexBuilder {
     }
 }
 
+impl Default for EnablexBuilder {
+    /// No credentials, the public endpoint and the default settings.
+    fn default() -> Self {
+        EnablexBuilder::with_credentials(None, None)
+    }
+}
+
 impl EnablexBuilder {
     fn with_credentials(app_id: Option<String>, app_key: Option<String>) -> Self {
         EnablexBuilder {
@@ -111,19 +118,11 @@ impl EnablexBuilder {
         )
     }
 
-    /// A builder from `ENABLEX_APP_ID`, `ENABLEX_APP_KEY` and optionally `ENABLEX_API_URL`. Never fails
-    /// by itself: [`build`](Self::build) names whatever is missing.
+    /// A builder from `ENABLEX_APP_ID`, `ENABLEX_APP_KEY` and optionally `ENABLEX_API_URL`; the same as
+    /// [`AdapterBuilder::from_env`] (`Self::default().with_vars(std::env::vars())`). Never fails by
+    /// itself: [`build`](Self::build) names whatever is missing.
     pub fn from_env() -> Self {
-        EnablexBuilder::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// [`from_env`](Self::from_env) over any variable source (tests cannot change the environment
-    /// safely).
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| non_empty(lookup(name));
-        let mut builder = EnablexBuilder::with_credentials(var(ENV_APP_ID), var(ENV_APP_KEY));
-        builder.connection.endpoint = var(ENV_API_URL);
-        builder
+        <Self as AdapterBuilder>::from_env()
     }
 
     // The endpoint replaces [`DEFAULT_ENDPOINT`] for REST calls; the signalling host always comes
@@ -232,8 +231,18 @@ impl AdapterBuilder for EnablexBuilder {
 
     const ENV_VARS: &'static [EnvVar] = ENV_VARS;
 
-    fn from_env() -> Self {
-        EnablexBuilder::from_env()
+    /// The credentials and the REST base URL, each where given.
+    fn apply_vars(mut self, vars: &Vars) -> Self {
+        if let Some(app_id) = vars.get(ENV_APP_ID) {
+            self.app_id = Some(app_id);
+        }
+        if let Some(app_key) = vars.get(ENV_APP_KEY) {
+            self.app_key = Some(app_key);
+        }
+        if let Some(url) = vars.get(ENV_API_URL) {
+            self.connection.endpoint = Some(url);
+        }
+        self
     }
 
     fn connection_mut(&mut self) -> &mut Connection {
@@ -261,15 +270,8 @@ mod tests {
 
     #[test]
     fn environment_variables() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == name)
-                    .map(|(_, value)| (*value).to_owned())
-            }
-        };
-        let builder = EnablexBuilder::from_lookup(env(&[
+        let env = |pairs: &'static [(&'static str, &'static str)]| pairs.iter().copied();
+        let builder = EnablexBuilder::default().with_vars(env(&[
             ("ENABLEX_APP_ID", "id"),
             ("ENABLEX_APP_KEY", "key"),
             ("ENABLEX_API_URL", "http://127.0.0.1:1/video/v2/"),
@@ -280,11 +282,13 @@ mod tests {
             Some("http://127.0.0.1:1/video/v2/")
         );
         assert!(builder.build().is_ok());
-        let error = EnablexBuilder::from_lookup(env(&[("ENABLEX_APP_ID", "id")]))
+        let error = EnablexBuilder::default()
+            .with_vars(env(&[("ENABLEX_APP_ID", "id")]))
             .build()
             .unwrap_err();
         assert!(error.message().contains("ENABLEX_APP_KEY"), "{error}");
-        let error = EnablexBuilder::from_lookup(env(&[("ENABLEX_APP_ID", "")]))
+        let error = EnablexBuilder::default()
+            .with_vars(env(&[("ENABLEX_APP_ID", "")]))
             .build()
             .unwrap_err();
         assert!(error.message().contains("ENABLEX_APP_ID"), "{error}");

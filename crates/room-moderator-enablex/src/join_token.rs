@@ -1,7 +1,7 @@
 //! Tokens issued to users (`Moderator::issue_token`): what a request may ask for, checked before
 //! anything is sent, on the same REST call the headless moderator uses for its own token.
 //!
-//! Source: `providers/enablex.md` and `providers/ban.md` (EnableX "Create Token"): body `{name, role:
+//! Source: docs/providers/enablex.md (tokens and roles) (EnableX "Create Token"): body `{name, role:
 //! moderator | participant | viewer, user_ref, data (at most 5 keys)}`; tokens are single use and
 //! must be used within 15 minutes.
 

@@ -1,5 +1,9 @@
 //! EnableX adapter for `room-moderator`.
 //!
+//! Applications usually reach this crate through the facade, [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/)
+//! with its `enablex` feature, as `room_moderator::enablex`; its front page has the install line, a
+//! first removal and the other providers.
+//!
 //! EnableX has no server REST call that drops a participant: its SDKs drop users by emitting `drop`
 //! over the signalling socket as a moderator. This adapter does exactly that, headless, per batch:
 //!

@@ -163,7 +163,8 @@ pub(crate) fn parse_token_answer(answer: &HttpAnswer) -> Result<String, Error> {
         }
         None if success => {
             return Err(
-                Error::protocol(format!("the token answer is not JSON (HTTP {status})"))
+                // Not EnableX's answer: asking for another token is safe.
+                Error::unreadable_answer(format!("the token answer is not JSON (HTTP {status})"))
                     .with_provider(PROVIDER),
             );
         }

@@ -8,7 +8,7 @@ use aws_sdk_ivschat::config::retry::RetryConfig;
 use aws_sdk_ivschat::config::timeout::TimeoutConfig;
 use aws_sdk_ivschat::config::{Credentials, Region};
 use room_moderator_core::Error;
-use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar};
+use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, Vars};
 
 use crate::endpoint::{self, EndpointGuard};
 use crate::success_body::SuccessBodyCheck;
@@ -330,8 +330,33 @@ impl AdapterBuilder for IvsChatBuilder {
 
     const ENV_VARS: &'static [EnvVar] = ENV_VARS;
 
+    /// The AWS SDK's own chain, which reads the environment itself (and profiles, SSO, container
+    /// and instance credentials), rather than [`with_vars`](AdapterBuilder::with_vars) over it.
     fn from_env() -> Self {
         IvsChatBuilder::from_env()
+    }
+
+    /// `AWS_REGION`; static credentials from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (with
+    /// `AWS_SESSION_TOKEN`) when both are given; the endpoint from `AWS_ENDPOINT_URL_IVSCHAT` or else
+    /// `AWS_ENDPOINT_URL`. `AWS_PROFILE` names a profile of the SDK's files, which only
+    /// [`from_env`](IvsChatBuilder::from_env) reads: it is ignored here.
+    fn apply_vars(mut self, vars: &Vars) -> Self {
+        if let Some(region) = vars.get("AWS_REGION") {
+            self = self.with_region(region);
+        }
+        if let (Some(id), Some(secret)) = (
+            vars.get("AWS_ACCESS_KEY_ID"),
+            vars.get("AWS_SECRET_ACCESS_KEY"),
+        ) {
+            self = self.with_credentials(id, secret, vars.get("AWS_SESSION_TOKEN"));
+        }
+        if let Some(url) = vars
+            .get("AWS_ENDPOINT_URL_IVSCHAT")
+            .or_else(|| vars.get("AWS_ENDPOINT_URL"))
+        {
+            self.connection.endpoint = Some(url);
+        }
+        self
     }
 
     fn connection_mut(&mut self) -> &mut Connection {

@@ -25,7 +25,7 @@ pub const REQUESTS_PER_SECOND: u32 = 100;
 pub const CREATE_CHAT_TOKEN: ApiLimits = ApiLimits::new(1).with_rate_per_second(200);
 
 /// IVS Chat's capabilities: one user per call, reasons up to 256 characters, 100 calls per second, no
-/// "disconnect everyone", no member listing (no API lists a room: `providers/presence.md`), bans kept
+/// "disconnect everyone", no member listing (no API lists a room: docs/providers/presence.md), bans kept
 /// in the ban store (IVS has no ban rules), and join tokens issued through CreateChatToken.
 ///
 /// ```

@@ -1,7 +1,7 @@
 //! CreateChatToken: what a join token may carry, checked before anything is sent, and its answer as
 //! a [`Token`].
 //!
-//! Source: `providers/ban.md` (IVS Chat, CreateChatToken; from the service model and the API
+//! Source: docs/providers/bans.md §2.1 (IVS Chat, CreateChatToken; from the service model and the API
 //! reference): `capabilities` are `SEND_MESSAGE | DISCONNECT_USER | DELETE_MESSAGE` (none: read
 //! only), `sessionDurationInMinutes` is 1 to 180 (default 60), `attributes` at most 1 KB; the answer
 //! is `{token, tokenExpirationTime, sessionExpirationTime}`; 200 TPS per account and region. The SDK

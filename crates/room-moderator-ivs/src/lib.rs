@@ -2,6 +2,10 @@
 //! [DisconnectUser](https://docs.aws.amazon.com/ivs/latest/ChatAPIReference/API_DisconnectUser.html),
 //! on the official `aws-sdk-ivschat` (which signs with SigV4 and speaks restJson1).
 //!
+//! Applications usually reach this crate through the facade, [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/)
+//! with its `ivschat` feature, as `room_moderator::ivs`; its front page has the install line, a first
+//! removal and the other providers.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use room_moderator_core::{AdapterExt, DisconnectRequest, Moderator};
@@ -148,7 +152,7 @@ fn check_token_target(room: &RoomId, user: &UserId) -> Result<(), Error> {
         })
         .and_then(|()| check_room(room))?;
     USER_ID_RULE.check(user.as_str()).map_err(|problem| {
-        // The user id is not quoted: it is sensitive (ivschat.md).
+        // The user id is not quoted: it is sensitive (docs/providers/ivschat.md).
         Error::invalid_input(format!("user id {problem}")).with_provider(PROVIDER)
     })
 }
@@ -163,7 +167,7 @@ impl Adapter for IvsChat {
         IVSCHAT_CAPABILITIES
     }
 
-    /// DisconnectUser's 100 TPS are per AWS account and region (ivschat.md); the account is not
+    /// DisconnectUser's 100 TPS are per AWS account and region (docs/providers/ivschat.md); the account is not
     /// known without an extra call, so region and endpoint name the quota.
     fn quota_key(&self) -> Option<QuotaKey> {
         Some(QuotaKey::new(

@@ -132,7 +132,9 @@ pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) 
             let error = if broken {
                 transport_error(PROVIDER, TransportFailure::Body, short_cause(&err))
             } else {
-                Error::protocol(format!(
+                // Not the service's answer (a proxy's page): DisconnectUser and CreateChatToken
+                // are safe to repeat.
+                Error::unreadable_answer(format!(
                     "unusable answer (HTTP {status}): {}",
                     short_cause(&err)
                 ))

@@ -1,4 +1,5 @@
-//! Shared state for `room-moderator` on real stores.
+//! Shared state for [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/) on real stores (the facade's
+//! `sqlite` and `redis` features).
 //!
 //! Core defines the traits ([`Pacer`](room_moderator_core::Pacer), [`BanStore`](room_moderator_core::BanStore));
 //! this crate implements them on stores that several processes and hosts can share.
@@ -10,6 +11,8 @@
 //!   host shares (by default `<data dir>/moderator/bans.sqlite3`).
 //! - [`open_ban_store`] picks a ban store from a URL (`sqlite:///path`, a path, `redis://…`,
 //!   `memory:`), as the `room-moderator` facade does with `MODERATOR_BAN_STORE`.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod ban;
 #[cfg(feature = "redis")]

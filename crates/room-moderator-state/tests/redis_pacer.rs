@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use room_moderator_core::{
-    Adapter, DisconnectRequest, Engine, ErrorKind, Moderator, Outcome, Report,
+    Adapter, AdapterBuilder, DisconnectRequest, Engine, ErrorKind, Moderator, Outcome, Report,
 };
 use room_moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
 use room_moderator_state::testing::{RedisServer, free_port};
@@ -26,8 +26,8 @@ async fn emulator() -> ZegoEmulator {
 }
 
 fn zim(emu: &ZegoEmulator) -> ZegoZim {
-    ZegoZimBuilder::new(emu.app_id(), emu.server_secret())
-        .with_endpoint(emu.zim().url())
+    ZegoZimBuilder::default()
+        .with_vars(emu.zim_vars())
         .build()
         .expect("adapter")
 }
@@ -116,8 +116,8 @@ async fn batched_reservations_at_a_high_rate_hold_the_quota_too() {
     let options = RedisPacerOptions::default().margin(Duration::from_millis(50));
     let moderators: Vec<Arc<dyn Moderator>> = (0..2)
         .map(|_| {
-            let adapter = ZegoRtcBuilder::new(emu.app_id(), emu.server_secret())
-                .with_endpoint(emu.rtc().url())
+            let adapter = ZegoRtcBuilder::default()
+                .with_vars(emu.rtc_vars())
                 .build()
                 .expect("adapter");
             let key = adapter.quota_key().expect("ZEGO names its quota");

@@ -131,7 +131,7 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
         P::CAPABILITIES
     }
 
-    /// ZEGO's rates are per AppID (zego.md); the endpoint is part of the key so that an emulator and
+    /// ZEGO's rates are per AppID (docs/providers/zego.md); the endpoint is part of the key so that an emulator and
     /// the real service, or two regions, are not paced as one.
     fn quota_key(&self) -> Option<QuotaKey> {
         Some(QuotaKey::new(

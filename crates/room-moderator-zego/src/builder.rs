@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use room_moderator_core::toolkit::http::HttpClient;
-use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, non_empty};
+use room_moderator_core::toolkit::{AdapterBuilder, Connection, EnvVar, Vars};
 use room_moderator_core::{Error, UserId};
 
 use crate::adapter::ZegoAdapter;
@@ -190,28 +190,12 @@ impl<P: Product> ZegoBuilder<P> {
     }
 
     /// A builder from the environment: [`ENV_APP_ID`], [`ENV_SERVER_SECRET`], [`ENV_REGION`], and
-    /// [`ENV_ZIM_ENDPOINT`] / [`ENV_RTC_ENDPOINT`] or else [`ENV_ENDPOINT`]. Never fails by itself:
-    /// missing or malformed values are reported by [`build`](Self::build), naming the variable.
+    /// [`ENV_ZIM_ENDPOINT`] / [`ENV_RTC_ENDPOINT`] or else [`ENV_ENDPOINT`]; the same as
+    /// [`AdapterBuilder::from_env`] (`Self::default().with_vars(std::env::vars())`). Never fails by
+    /// itself: missing or malformed values are reported by [`build`](Self::build), naming the
+    /// variable.
     pub fn from_env() -> Self {
-        Self::from_vars(|name| std::env::var(name).ok())
-    }
-
-    /// [`from_env`](Self::from_env) over any variable lookup (tests cannot safely set the process
-    /// environment). Empty values count as unset.
-    fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| non_empty(lookup(name));
-        let product_endpoint = match P::SERVICE {
-            Service::Zim => ENV_ZIM_ENDPOINT,
-            Service::Rtc => ENV_RTC_ENDPOINT,
-        };
-        let mut builder = ZegoBuilder {
-            app_id: var(ENV_APP_ID),
-            server_secret: var(ENV_SERVER_SECRET).map(ServerSecret::new),
-            region: var(ENV_REGION),
-            ..Self::default()
-        };
-        builder.connection.endpoint = var(product_endpoint).or_else(|| var(ENV_ENDPOINT));
-        builder
+        <Self as AdapterBuilder>::from_env()
     }
 
     /// Sets the AppId.
@@ -335,8 +319,29 @@ impl<P: Product> AdapterBuilder for ZegoBuilder<P> {
         Service::Rtc => RTC_ENV_VARS,
     };
 
-    fn from_env() -> Self {
-        ZegoBuilder::from_env()
+    /// The credentials, the region and the endpoint (the product's own variable before
+    /// [`ENV_ENDPOINT`]), each where given.
+    fn apply_vars(mut self, vars: &Vars) -> Self {
+        let product_endpoint = match P::SERVICE {
+            Service::Zim => ENV_ZIM_ENDPOINT,
+            Service::Rtc => ENV_RTC_ENDPOINT,
+        };
+        if let Some(app_id) = vars.get(ENV_APP_ID) {
+            self.app_id = Some(app_id);
+        }
+        if let Some(secret) = vars.get(ENV_SERVER_SECRET) {
+            self.server_secret = Some(ServerSecret::new(secret));
+        }
+        if let Some(region) = vars.get(ENV_REGION) {
+            self.region = Some(region);
+        }
+        if let Some(endpoint) = vars
+            .get(product_endpoint)
+            .or_else(|| vars.get(ENV_ENDPOINT))
+        {
+            self.connection.endpoint = Some(endpoint);
+        }
+        self
     }
 
     fn connection_mut(&mut self) -> &mut Connection {
@@ -459,20 +464,15 @@ mod tests {
 
     #[test]
     fn environment_variables_configure_the_builder() {
-        let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                vars.iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
-        let zim = ZegoZimBuilder::from_vars(env(&[
-            (ENV_APP_ID, " 42 "),
-            (ENV_SERVER_SECRET, "s"),
-            (ENV_REGION, "fra"),
-        ]))
-        .build()
-        .unwrap();
+        let env = |vars: &'static [(&'static str, &'static str)]| vars.iter().copied();
+        let zim = ZegoZimBuilder::default()
+            .with_vars(env(&[
+                (ENV_APP_ID, " 42 "),
+                (ENV_SERVER_SECRET, "s"),
+                (ENV_REGION, "fra"),
+            ]))
+            .build()
+            .unwrap();
         assert_eq!(zim.app_id(), 42);
         assert_eq!(zim.endpoint().as_str(), "https://zim-api-fra.zego.im/");
 
@@ -483,20 +483,30 @@ mod tests {
             (ENV_RTC_ENDPOINT, "http://127.0.0.1:2/"),
             (ENV_ZIM_ENDPOINT, ""),
         ];
-        let zim = ZegoZimBuilder::from_vars(env(vars)).build().unwrap();
+        let zim = ZegoZimBuilder::default()
+            .with_vars(env(vars))
+            .build()
+            .unwrap();
         assert_eq!(zim.endpoint().as_str(), "http://127.0.0.1:1/");
-        let rtc = ZegoRtcBuilder::from_vars(env(vars)).build().unwrap();
+        let rtc = ZegoRtcBuilder::default()
+            .with_vars(env(vars))
+            .build()
+            .unwrap();
         assert_eq!(rtc.endpoint().as_str(), "http://127.0.0.1:2/");
 
-        let err = ZegoRtcBuilder::from_vars(env(&[
-            (ENV_APP_ID, "1"),
-            (ENV_SERVER_SECRET, "s"),
-            (ENV_REGION, "xx"),
-        ]))
-        .build()
-        .unwrap_err();
+        let err = ZegoRtcBuilder::default()
+            .with_vars(env(&[
+                (ENV_APP_ID, "1"),
+                (ENV_SERVER_SECRET, "s"),
+                (ENV_REGION, "xx"),
+            ]))
+            .build()
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
-        let err = ZegoRtcBuilder::from_vars(env(&[])).build().unwrap_err();
+        let err = ZegoRtcBuilder::default()
+            .with_vars(env(&[]))
+            .build()
+            .unwrap_err();
         assert!(err.message().contains(ENV_APP_ID), "{err}");
     }
 

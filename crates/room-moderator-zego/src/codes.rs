@@ -1,6 +1,6 @@
 //! ZEGO's documented result codes as data: one row per code, mapped to an [`ErrorKind`] and to whom the
 //! failure belongs. Sources: zegocloud.com/docs/zim-server (public return codes, room return codes) and
-//! the Express RTC server API's return codes; see providers/zego.md.
+//! the Express RTC server API's return codes; see docs/providers/zego.md.
 
 use room_moderator_core::toolkit::CodeMeaning;
 use room_moderator_core::{Error, ErrorKind};
@@ -360,7 +360,7 @@ mod tests {
 
     use super::*;
 
-    /// Every code listed in providers/zego.md with its expected mapping, written out independently of
+    /// Every code listed in docs/providers/zego.md with its expected mapping, written out independently of
     /// the table: (code, product, kind, blamed on some unnamed user).
     const EXPECTED: &[(i64, Service, ErrorKind, bool)] = &[
         (1, Service::Zim, Unavailable, false),

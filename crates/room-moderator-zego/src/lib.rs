@@ -6,6 +6,10 @@
 //! Both products share one signing scheme ([`sign`]), one request builder and one response decoder;
 //! what differs (action, host, limits, extra parameters, the code space) is data in [`Service`].
 //!
+//! Applications usually reach this crate through the facade, [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/)
+//! with its `zego` feature, as `room_moderator::zego`; its front page has the install line, a first
+//! removal and the other providers.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use room_moderator_core::{DisconnectRequest, Engine, Moderator};

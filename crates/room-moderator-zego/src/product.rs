@@ -26,13 +26,13 @@ fn zim_id_char(c: char) -> bool {
 
 /// ZIM `QueryRoomUserList`: 500 members a page (the same `Limit` on every page), 20/s. Whether the
 /// rate is per AppID or per room, and whether it shares `KickoutRoomUser`'s 20/s, is UNVERIFIED
-/// (presence.md): paced as sharing it, the conservative reading.
+/// (docs/providers/presence.md): paced as sharing it, the conservative reading.
 pub const ZIM_MEMBERS: ApiLimits = ApiLimits::new(500)
     .with_rate_per_second(20)
     .sharing_kick_quota();
 
 /// ZIM `QueryRoomMembers`: 10 users a call, 5/s per room (the API page; an overview table says 20/s,
-/// presence.md plans for 5), paced as also sharing the kick's 20/s (UNVERIFIED, conservative).
+/// docs/providers/presence.md plans for 5), paced as also sharing the kick's 20/s (UNVERIFIED, conservative).
 pub const ZIM_PRESENCE: ApiLimits = ApiLimits::new(10)
     .with_rate_per_second(5)
     .per_room()
@@ -42,7 +42,7 @@ pub const ZIM_PRESENCE: ApiLimits = ApiLimits::new(10)
 /// per-room pace never approaches for one room).
 pub const RTC_MEMBERS: ApiLimits = ApiLimits::new(200).with_rate_per_second(1).per_room();
 
-/// The longest Express RTC ban rule: `EffectiveTime` 1..86400 s (ban.md §1.2).
+/// The longest Express RTC ban rule: `EffectiveTime` 1..86400 s (docs/providers/bans.md §1.2).
 pub const RTC_MAX_RULE_DURATION: Duration = Duration::from_secs(86_400);
 
 /// Express RTC user ban rules (`SetForbidUserRule` with `RuleType` 4): at most a day each, 200 in
@@ -59,7 +59,7 @@ pub const RTC_BANS: BanSupport = BanSupport::Native {
 /// `RoomId` up to 32 characters and `UserId` up to 32 bytes from [`ZIM_ID_CHARSET`]. Members listed
 /// by [`ZIM_MEMBERS`], presence asked by [`ZIM_PRESENCE`]; a kick naming an absent user fails the
 /// whole call (660300002), so the engine checks presence first. No ban rules: the ban store keeps
-/// banned users out (ban.md §1.1).
+/// banned users out (docs/providers/bans.md §1.1).
 ///
 /// The page says the reason is "recommended not to exceed 32 bytes" and lists "<= 32 characters";
 /// counting bytes is the stricter reading and never sends something ZEGO may reject.

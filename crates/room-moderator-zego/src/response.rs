@@ -93,8 +93,10 @@ pub(crate) fn decode_api(
             };
         }
         Ok(envelope) => code_error(api, status, envelope),
+        // Not ZEGO's answer (a proxy's page, `{"ok": true}`): every ZEGO call this adapter makes
+        // (kicks, listings, presence, forbid rules set or deleted by user) is safe to repeat.
         Err(why) if success_status => (
-            Error::protocol(format!(
+            Error::unreadable_answer(format!(
                 "HTTP {status} but the body is not ZEGO's answer ({why}): {}",
                 snippet(body)
             ))
@@ -274,7 +276,10 @@ mod tests {
         ] {
             let (error, _) = failure(decode(Service::Zim, 200, None, bad));
             assert_eq!(error.kind(), ErrorKind::Protocol, "{bad:?}");
-            assert!(!error.is_temporary());
+            assert!(
+                error.is_temporary(),
+                "not ZEGO's answer: sent again, like a 5xx"
+            );
         }
     }
 

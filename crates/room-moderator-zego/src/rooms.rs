@@ -1,4 +1,4 @@
-//! Who is in a room, decoded (providers/presence.md): ZIM `QueryRoomUserList` and Express RTC
+//! Who is in a room, decoded (docs/providers/presence.md): ZIM `QueryRoomUserList` and Express RTC
 //! `DescribeUserList` pages, and ZIM `QueryRoomMembers` presence answers.
 
 use std::collections::HashSet;
@@ -100,7 +100,7 @@ fn cursor(
 }
 
 /// ZIM `QueryRoomUserList`: `{Count, NextFlag, UserList: [{UserId, UserName}]}`. The docs give both
-/// `""` and `"0"` as the end of the list (presence.md): both end it. 660300008 (the room is being
+/// `""` and `"0"` as the end of the list (docs/providers/presence.md): both end it. 660300008 (the room is being
 /// destroyed and its user list is empty) is an empty last page, not an error.
 pub(crate) fn zim_user_list(decoded: Decoded) -> Result<MemberPage, Error> {
     let service = Service::Zim;
@@ -185,7 +185,7 @@ fn listed(object: &Map<String, Value>, keys: &[&str], id_keys: &[&str]) -> Resul
         .map(Some)
 }
 
-/// ZIM `QueryRoomMembers`, one answer per queried user in order (presence.md).
+/// ZIM `QueryRoomMembers`, one answer per queried user in order (docs/providers/presence.md).
 ///
 /// - `UserList` holds the users in the room, as `{user_id, ...}` (docs since 2025) or `{UserId,
 ///   ...}` (older docs); `ErrorList` (or the older `ErrorUser`) the others as `{UserId, SubCode}`,

@@ -1,4 +1,4 @@
-//! Express RTC user ban rules, decoded (providers/ban.md §1.2): `SetForbidUserRule` answers
+//! Express RTC user ban rules, decoded (docs/providers/bans.md §1.2): `SetForbidUserRule` answers
 //! `Data.ExpireTime`; `DescribeForbidUserRules` answers `Data.RuleList[]{RuleType, IP, RoomId, UserId,
 //! DisabledPrivilegeList[], ExpireTime}`, active and expired rules of every room together.
 

@@ -22,6 +22,7 @@ pub struct BanRequest {
     duration: Option<Duration>,
     reason: Option<String>,
     by: Option<String>,
+    deadline: Option<Duration>,
 }
 
 impl BanRequest {
@@ -36,6 +37,7 @@ impl BanRequest {
             duration: None,
             reason: None,
             by: None,
+            deadline: None,
         }
     }
 
@@ -50,6 +52,19 @@ impl BanRequest {
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self
+    }
+
+    /// The longest this ban may take (its rules and its kick), over the engine's deadlines
+    /// ([`EngineBuilder::deadline`](crate::EngineBuilder::deadline)). The ban is recorded in the
+    /// store first, whatever happens at the deadline.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The ban's own deadline, if it has one.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
     }
 
     /// Who asked (an operator, a rule name); kept with the ban.

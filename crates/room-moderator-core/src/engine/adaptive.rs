@@ -10,6 +10,13 @@
 //!   this process's fair share is what it was *granted* in that window. The limit is set from that
 //!   count (times [`BETA`]) and enforced as "at most N calls in any sliding second", so a burst that
 //!   filled the provider's window is waited out instead of being throttled again.
+//!
+//! A throttle that comes when this process had nothing granted in the window (another job had just
+//! spent the quota, or this process was idle) says nothing about its fair share: the count is zero.
+//! Following the curve up from one call a second would crawl for many seconds once the quota is
+//! free again, so the pacer probes instead (TCP's slow start): from one call, two more allowed for
+//! every call accepted, which doubles the rate each round trip while calls succeed, until a throttle
+//! shows the share (then the curve takes over from there) or the documented rate is reached.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,6 +38,11 @@ const BETA: f64 = 0.9;
 /// it `cbrt(1 / C)` seconds later. Slow enough that four instances sharing a quota are throttled on
 /// a few percent of their calls, fast enough to take back a quota others stopped using within seconds.
 const GROWTH_PER_RATE: f64 = 1.0 / 400.0;
+
+/// Throttled probes in a row (with nothing accepted) that may go out one right after another's
+/// answer: about one wave of concurrent calls meeting a quota someone else just spent. A provider
+/// still throttling after that gets one call a second until it accepts one.
+const QUICK_PROBES: u32 = 8;
 
 /// The longest sleep between looks at a limit that is growing back.
 const RECHECK: Duration = Duration::from_millis(250);
@@ -81,6 +93,10 @@ struct Cut {
     granted: f64,
     /// Seconds from the cut to the plateau.
     k: f64,
+    /// While probing for an unknown share: calls sent after the cut and accepted.
+    probe: Option<u32>,
+    /// Throttled probes in a row, nothing accepted.
+    refused_probes: u32,
 }
 
 impl AdaptivePacer {
@@ -142,6 +158,16 @@ impl AdaptivePacer {
     /// The limit on the curve at `now`; forgets the cut once the curve is back at the documented rate.
     fn limit(&self, state: &mut State, now: Instant) -> Option<usize> {
         let cut = state.cut?;
+        if let Some(accepted) = cut.probe {
+            let limit = 1.0 + 2.0 * f64::from(accepted);
+            if limit >= self.max_rate {
+                state.cut = None;
+                info!(pacer = %self.name, rate = self.max_rate, "probed back to the documented quota");
+                return None;
+            }
+            // Below the documented rate, a small positive float.
+            return Some(limit as usize);
+        }
         let t = now.saturating_duration_since(cut.at).as_secs_f64() - cut.k;
         let limit = cut.granted + self.growth * t * t * t;
         if limit >= self.max_rate {
@@ -183,16 +209,40 @@ impl AdaptivePacer {
         let current = self
             .limit(&mut state, now)
             .map_or(self.max_rate, |limit| limit as f64);
+        let accepted = state.accepted.count_before(sent_at);
+        if accepted == 0 {
+            // Nothing granted in the window: the share is unknown. Probe for it (the module docs),
+            // one call at a time: only the calls sent from now on count (those before were
+            // refused). After QUICK_PROBES refused probes in a row the window is kept, so a
+            // provider that throttles for good gets one call a second.
+            let refused_probes = match state.cut {
+                Some(cut) if cut.probe.is_some() => cut.refused_probes.saturating_add(1),
+                _ => 1,
+            };
+            if refused_probes <= QUICK_PROBES {
+                let capacity = state.sent.capacity();
+                state.sent = SlidingWindow::new(state.sent.span(), capacity);
+            }
+            state.cut = Some(Cut {
+                at: now,
+                granted: 1.0,
+                k: 0.0,
+                probe: Some(0),
+                refused_probes,
+            });
+            info!(pacer = %self.name, from = current, "throttled with nothing granted: probing for the free share from one call");
+            return;
+        }
         // usize to f64: counts are far below 2^52.
-        let granted = (state.accepted.count_before(sent_at) as f64)
-            .min(current)
-            .max(1.0);
+        let granted = (accepted as f64).min(current).max(1.0);
         let after = (granted * BETA).max(1.0);
         let k = ((granted - after) / self.growth).cbrt();
         state.cut = Some(Cut {
             at: now,
             granted,
             k,
+            probe: None,
+            refused_probes: 0,
         });
         info!(pacer = %self.name, from = current, to = after, "throttled by the provider: cutting the rate");
     }
@@ -226,7 +276,16 @@ impl Pacer for AdaptivePacer {
 
     fn feedback(&self, sent_at: Instant, answer: Answer) {
         match answer {
-            Answer::Accepted => self.state().accepted.record(sent_at),
+            Answer::Accepted => {
+                let mut state = self.state();
+                state.accepted.record(sent_at);
+                if let Some(cut) = &mut state.cut
+                    && sent_at >= cut.at
+                    && let Some(accepted) = &mut cut.probe
+                {
+                    *accepted = accepted.saturating_add(1);
+                }
+            }
             Answer::Throttled => self.throttled(sent_at),
         }
         self.inner.feedback(sent_at, answer);
@@ -278,6 +337,85 @@ mod tests {
         pacer.feedback(Instant::now(), Answer::Throttled);
         pacer.feedback(in_flight, Answer::Throttled);
         assert_eq!(pacer.current_limit(), Some(9));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_start_probes_from_one_call_and_doubles_each_round_trip() {
+        let pacer = pacer(100);
+        // Another job spent the quota: the first calls are throttled before anything was granted.
+        // A wave of them goes out one after another's answer; then one call a second.
+        let throttled_from = Instant::now();
+        for _ in 0..QUICK_PROBES {
+            pacer.acquire().await.unwrap();
+            pacer.feedback(Instant::now(), Answer::Throttled);
+        }
+        assert!(
+            throttled_from.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            throttled_from.elapsed()
+        );
+        let slow_from = Instant::now();
+        for _ in 0..3 {
+            pacer.acquire().await.unwrap();
+            pacer.feedback(Instant::now(), Answer::Throttled);
+        }
+        assert!(
+            slow_from.elapsed() >= Duration::from_secs(2),
+            "{:?}",
+            slow_from.elapsed()
+        );
+        assert_eq!(
+            pacer.current_limit(),
+            Some(1),
+            "one call at a time while probing"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        // The quota is free again: every accepted call allows two more.
+        let started = Instant::now();
+        let mut rounds = 0;
+        while pacer.current_limit().is_some() {
+            // One round trip: send what the pacer grants (the rate pacer under it spaces calls
+            // 10 ms apart), then hear back.
+            let mut sent = Vec::new();
+            while let Ok(granted) =
+                tokio::time::timeout(Duration::from_millis(15), pacer.acquire()).await
+            {
+                granted.unwrap();
+                sent.push(Instant::now());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            for at in sent {
+                pacer.feedback(at, Answer::Accepted);
+            }
+            rounds += 1;
+            assert!(rounds < 20, "still probing after {rounds} round trips");
+        }
+        assert!(
+            rounds <= 7,
+            "back at the documented rate within log2(100) round trips, took {rounds}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttle_while_probing_cuts_to_the_share_it_found() {
+        let pacer = pacer(100);
+        pacer.acquire().await.unwrap();
+        pacer.feedback(Instant::now(), Answer::Throttled);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        for _ in 0..3 {
+            pacer.acquire().await.unwrap();
+            pacer.feedback(Instant::now(), Answer::Accepted);
+        }
+        assert_eq!(pacer.current_limit(), Some(7));
+        pacer.acquire().await.unwrap();
+        pacer.feedback(Instant::now(), Answer::Throttled);
+        // Three were granted in the window: the curve starts at 90% of that.
+        assert_eq!(pacer.current_limit(), Some(2));
     }
 
     #[tokio::test(start_paused = true)]

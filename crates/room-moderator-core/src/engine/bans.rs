@@ -1,5 +1,5 @@
 //! Bans through the engine: the store first (nothing is sent if it cannot be written), native rules
-//! where the provider has them (ZEGO Express RTC `SetForbidUserRule`: `ban.md` §1.2), the kick, the
+//! where the provider has them (ZEGO Express RTC `SetForbidUserRule`: docs/providers/bans.md §1.2), the kick, the
 //! join gate and token issuing.
 //!
 //! Native rules last at most a day on ZEGO (`EffectiveTime` 1..86400 s). A longer or permanent ban is
@@ -15,12 +15,15 @@ use futures::StreamExt;
 use futures::stream;
 use tracing::{Instrument, info, info_span, warn};
 
+use tokio::time::Instant;
+
 use super::Engine;
+use super::deadline::{Operation, instant_after};
 use super::side_calls::SideApi;
 use super::validate;
 use crate::{
     Adapter, ApiLimits, BanEntry, BanOutcome, BanReport, BanRequest, BanScope, BanStore,
-    BanSupport, BanUserReport, DisconnectRequest, Error, ErrorKind, JoinCheck, Moderator, Outcome,
+    BanSupport, BanUserReport, DisconnectRequest, Error, ErrorKind, JoinCheck, Outcome, Plan,
     Reason, RoomId, TokenDecision, TokenOptions, UnbanOutcome, UnbanReport, UnbanUserReport,
     UserId, wall_clock_now,
 };
@@ -45,6 +48,16 @@ fn not_sent() -> Error {
 
 fn is_not_sent(error: &Error) -> bool {
     error.kind() == ErrorKind::Cancelled && error.message() == NOT_SENT
+}
+
+/// How long `calls` calls take at the API's documented rate (nothing without a rate).
+fn paced(calls: usize, limits: &ApiLimits) -> Duration {
+    match limits.requests_per_second {
+        Some(rate) if calls > 1 => {
+            Duration::from_secs_f64((calls - 1) as f64 / f64::from(rate.get()))
+        }
+        _ => Duration::ZERO,
+    }
 }
 
 /// The native-rule side of a provider, when it has one.
@@ -117,6 +130,17 @@ impl<A: Adapter> Engine<A> {
                 .with_provider(provider));
             }
             let store = self.ban_store()?;
+            // The rules, then the kick, all within the ban's deadline.
+            let kick_plan = Plan::new(&self.caps, users.len());
+            let rule_time = self
+                .native()
+                .map_or(Duration::ZERO, |native| paced(users.len(), &native.set));
+            let deadline = instant_after(self.deadline_of(
+                Operation::Ban,
+                request.deadline(),
+                &kick_plan,
+                kick_plan.min_duration.saturating_add(rule_time),
+            )?);
             let scope = self.ban_scope(request.room());
             let now = wall_clock_now();
             let until = request.duration().and_then(|d| now.checked_add(d));
@@ -138,7 +162,7 @@ impl<A: Adapter> Engine<A> {
             if let Some(native) = self.native() {
                 let rule_for = native.max_duration.min(request.duration().unwrap_or(native.max_duration));
                 let (set, rule_calls) = self
-                    .set_rules(request.room(), &users, rule_for, &native, &mut warnings)
+                    .set_rules(request.room(), &users, rule_for, &native, deadline, &mut warnings)
                     .await;
                 calls += rule_calls;
                 native_users = set;
@@ -156,10 +180,12 @@ impl<A: Adapter> Engine<A> {
                     }
                 }
                 // Other bans of the room whose rule lapses soon.
-                calls += self.renew_room_rules(&scope, &native, &mut warnings).await;
+                calls += self
+                    .renew_room_rules(&scope, &native, deadline, &mut warnings)
+                    .await;
             }
 
-            let report = self.disconnect(&kick).await;
+            let report = self.kick_until(&kick, Some(deadline)).await;
             let (outcomes, kick_calls) = match report {
                 Ok(report) => {
                     let calls = report.calls();
@@ -240,6 +266,7 @@ impl<A: Adapter> Engine<A> {
         users: &[UserId],
         duration: Duration,
         native: &Native,
+        deadline: Instant,
         warnings: &mut Vec<String>,
     ) -> (HashMap<UserId, SystemTime>, u32) {
         // Set once a rule is refused for good: the calls not yet sent are then not sent at all
@@ -251,7 +278,7 @@ impl<A: Adapter> Engine<A> {
                     let refused = &refused;
                     async move {
                         let call = self
-                            .side_call(SideApi::BanRule, room, &native.set, None, || async {
+                            .side_call(SideApi::BanRule, room, &native.set, deadline, || async {
                                 if refused.load(std::sync::atomic::Ordering::Relaxed) {
                                     return Err(not_sent());
                                 }
@@ -313,6 +340,7 @@ impl<A: Adapter> Engine<A> {
         &self,
         scope: &BanScope,
         native: &Native,
+        deadline: Instant,
         warnings: &mut Vec<String>,
     ) -> u32 {
         let Ok(store) = self.ban_store() else {
@@ -326,7 +354,8 @@ impl<A: Adapter> Engine<A> {
                 return 0;
             }
         };
-        self.renew_rules(scope, entries, native, warnings).await
+        self.renew_rules(scope, entries, native, deadline, warnings)
+            .await
     }
 
     async fn renew_rules(
@@ -334,6 +363,7 @@ impl<A: Adapter> Engine<A> {
         scope: &BanScope,
         entries: Vec<BanEntry>,
         native: &Native,
+        deadline: Instant,
         warnings: &mut Vec<String>,
     ) -> u32 {
         let now = wall_clock_now();
@@ -367,10 +397,16 @@ impl<A: Adapter> Engine<A> {
                 .min(native.max_duration)
                 .max(Duration::from_secs(1));
             let call = self
-                .side_call(SideApi::BanRule, scope.room(), &native.set, None, || {
-                    self.adapter
-                        .set_ban_rule(scope.room(), &entry.user, remaining)
-                })
+                .side_call(
+                    SideApi::BanRule,
+                    scope.room(),
+                    &native.set,
+                    deadline,
+                    || {
+                        self.adapter
+                            .set_ban_rule(scope.room(), &entry.user, remaining)
+                    },
+                )
                 .await;
             calls += call.calls;
             match call.result {
@@ -409,6 +445,15 @@ impl<A: Adapter> Engine<A> {
         let scope = self.ban_scope(room);
         let now = wall_clock_now();
         let native = self.native();
+        let rule_time = native
+            .as_ref()
+            .map_or(Duration::ZERO, |native| paced(users.len(), &native.set));
+        let deadline = instant_after(self.deadline_of(
+            Operation::Unban,
+            None,
+            &Plan::new(&self.caps, users.len()),
+            rule_time,
+        )?);
         // Which rules this library set, read before the entries go; only where rules exist.
         let before: HashMap<UserId, BanEntry> = match native {
             Some(_) => store
@@ -436,7 +481,7 @@ impl<A: Adapter> Engine<A> {
                 .is_some_and(|rule_until| rule_until > now);
             if let (Some(native), true) = (&native, had_rule) {
                 let call = self
-                    .side_call(SideApi::BanRule, room, &native.set, None, || {
+                    .side_call(SideApi::BanRule, room, &native.set, deadline, || {
                         self.adapter.delete_ban_rule(room, &user)
                     })
                     .await;
@@ -460,18 +505,19 @@ impl<A: Adapter> Engine<A> {
         self.unsupported_bans()?;
         validate::check_room(provider, &self.caps, room)?;
         let store = self.ban_store()?;
+        let deadline = self.one_call_deadline(Operation::Bans)?;
         let scope = self.ban_scope(room);
         let now = wall_clock_now();
         let mut entries = store.list(&scope, now).await?;
         if let Some(native) = self.native() {
             let mut warnings = Vec::new();
-            self.renew_rules(&scope, entries.clone(), &native, &mut warnings)
+            self.renew_rules(&scope, entries.clone(), &native, deadline, &mut warnings)
                 .await;
             for warning in warnings {
                 warn!(provider, "{warning}");
             }
             let rules = self
-                .side_call(SideApi::BanList, room, &native.list, None, || {
+                .side_call(SideApi::BanList, room, &native.list, deadline, || {
                     self.adapter.ban_rules(room)
                 })
                 .await;
@@ -507,6 +553,17 @@ impl<A: Adapter> Engine<A> {
         room: &RoomId,
         user: &UserId,
     ) -> Result<JoinCheck, Error> {
+        let deadline = self.one_call_deadline(Operation::Check)?;
+        self.join_check_until(room, user, deadline).await
+    }
+
+    /// The join gate, renewing a lapsing native rule before `deadline`.
+    async fn join_check_until(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        deadline: Instant,
+    ) -> Result<JoinCheck, Error> {
         let provider = self.adapter.provider();
         self.unsupported_bans()?;
         validate::check_room(provider, &self.caps, room)?;
@@ -519,8 +576,14 @@ impl<A: Adapter> Engine<A> {
         };
         if let Some(native) = self.native() {
             let mut warnings = Vec::new();
-            self.renew_rules(&scope, vec![entry.clone()], &native, &mut warnings)
-                .await;
+            self.renew_rules(
+                &scope,
+                vec![entry.clone()],
+                &native,
+                deadline,
+                &mut warnings,
+            )
+            .await;
             for warning in warnings {
                 warn!(provider, "{warning}");
             }
@@ -545,11 +608,14 @@ impl<A: Adapter> Engine<A> {
             )
             .with_provider(provider));
         };
-        if let JoinCheck::Banned { until, reason } = self.join_check(room, user).await? {
+        let deadline = self.one_call_deadline(Operation::IssueToken)?;
+        if let JoinCheck::Banned { until, reason } =
+            self.join_check_until(room, user, deadline).await?
+        {
             return Ok(TokenDecision::Refused { until, reason });
         }
         let call = self
-            .side_call(SideApi::Token, room, &limits, None, || {
+            .side_call(SideApi::Token, room, &limits, deadline, || {
                 self.adapter.issue_token(room, user, options)
             })
             .await;

@@ -1,5 +1,6 @@
-//! The dispatch loop: batches in flight, retries, splits, fail-fast, deadlines, cancellation, and
-//! exactly one outcome per user.
+//! The kick's dispatch loop: batches in flight, retries, splits, fail-fast, deadlines, cancellation,
+//! and exactly one outcome per user. Each call goes through the one call path (`call.rs`): the
+//! pacing, the send, the pacer's feedback and the retry decision are the same as every other call's.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -12,21 +13,27 @@ use tokio::time::Instant;
 use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Engine;
+use super::call::{CallResult, Next, NotSent as Unsent, Pacing, Sent, Tally, next_step};
 use super::pacer::Answer;
 use crate::{
     Adapter, AuditHook, Batch, BatchResult, Error, ErrorKind, Outcome, Presence, Reason,
-    RetryStatus, RoomId, UserId, UserReport,
+    RetryPolicy, RetryStatus, RoomId, UserId, UserReport,
 };
+
+/// This many unreadable answers in a row (an HTML sign-in page, `{"ok": true}`: something in the way
+/// answers for the provider) stop the request the way a failure concerning all of it does: the
+/// calls in flight finish, nothing new is sent. Three in a row are still retried (a proxy that
+/// recovers), so a request meets at most `max_concurrency + 3` such answers.
+pub(crate) const UNREADABLE_STREAK: u32 = 4;
 
 /// Users (indices into the distinct user list) that travel together in one provider call.
 struct Job {
     users: Vec<usize>,
     /// The `attempt` the adapter sees: how many calls have carried these users, this one included.
     attempt: u32,
-    /// Attempts spent on faults; splits and throttled answers do not spend them.
-    tries: u32,
-    /// Throttled answers in a row, for the backoff between re-sends.
-    throttles: u32,
+    /// Attempts spent on faults (splits and throttled answers do not spend them), and throttled
+    /// answers in a row.
+    tally: Tally,
     /// Why the previous call for these users failed, if one did.
     last_error: Option<Error>,
     /// What the job does: a kick, or a presence check of users a kick failed for without saying who.
@@ -47,8 +54,10 @@ impl Job {
         Job {
             users,
             attempt: 1,
-            tries: 1,
-            throttles: 0,
+            tally: Tally {
+                tries: 1,
+                throttles: 0,
+            },
             last_error: None,
             kind: JobKind::Kick,
             checked: false,
@@ -60,8 +69,10 @@ impl Job {
         Job {
             users,
             attempt: self.attempt + 1,
-            tries: self.tries,
-            throttles: 0,
+            tally: Tally {
+                tries: self.tally.tries,
+                throttles: 0,
+            },
             last_error: Some(error.clone()),
             kind: JobKind::Kick,
             checked: self.checked,
@@ -70,10 +81,8 @@ impl Job {
 }
 
 enum JobResult {
-    Sent {
-        sent_at: Instant,
-        result: BatchResult,
-    },
+    /// Sent; what came back.
+    Sent(BatchResult),
     /// Not sent: the deadline came first.
     Deadline,
     /// Not sent: a failure concerning the whole request stopped it.
@@ -247,9 +256,23 @@ struct Shared<'a> {
     room: &'a RoomId,
     users: &'a [UserId],
     reason: Option<&'a Reason>,
-    deadline: Option<Instant>,
+    deadline: Instant,
     sending: &'a [AtomicBool],
     stop: watch::Receiver<bool>,
+}
+
+/// The loop's state: the outcomes so far, the jobs to come, and what decides the next step.
+struct Run<'a> {
+    progress: Progress<'a>,
+    queue: Queue,
+    deadline: Instant,
+    policy: RetryPolicy,
+    /// Whether the provider can say who is in a room (a batch whose failure names no user is then
+    /// checked rather than halved).
+    can_check_presence: bool,
+    stop: watch::Sender<bool>,
+    /// Unreadable answers in a row ([`UNREADABLE_STREAK`]).
+    unreadable: u32,
 }
 
 impl<A: Adapter> Engine<A> {
@@ -258,7 +281,7 @@ impl<A: Adapter> Engine<A> {
         room: &RoomId,
         users: &[UserId],
         reason: Option<&Reason>,
-        deadline: Option<Instant>,
+        deadline: Instant,
         presence_check: bool,
     ) -> Dispatched {
         let sending: Vec<AtomicBool> = users.iter().map(|_| AtomicBool::new(false)).collect();
@@ -271,18 +294,30 @@ impl<A: Adapter> Engine<A> {
             sending: &sending,
             stop: stop_rx,
         };
-        let mut progress = Progress {
-            provider: self.adapter.provider(),
-            room,
-            users,
-            audit: self.config.audit.as_deref(),
-            sending: &sending,
-            outcomes: vec![None; users.len()],
-            attempts: vec![0; users.len()],
-            calls: 0,
-            throttled: 0,
-            stopped_by: None,
-            finished: false,
+        let mut run = Run {
+            progress: Progress {
+                provider: self.adapter.provider(),
+                room,
+                users,
+                audit: self.config.audit.as_deref(),
+                sending: &sending,
+                outcomes: vec![None; users.len()],
+                attempts: vec![0; users.len()],
+                calls: 0,
+                throttled: 0,
+                stopped_by: None,
+                finished: false,
+            },
+            queue: Queue {
+                ready: VecDeque::new(),
+                delayed: BinaryHeap::new(),
+                seq: 0,
+            },
+            deadline,
+            policy: self.config.retry,
+            can_check_presence: self.can_check_presence(),
+            stop: stop_tx,
+            unreadable: 0,
         };
         let max = self.caps.max_users_per_call.get();
         let mut to_kick: Vec<usize> = (0..users.len()).collect();
@@ -291,42 +326,38 @@ impl<A: Adapter> Engine<A> {
         let checked = self.precheck(room, users, presence_check, deadline).await;
         if let Some(checked) = checked {
             // Found absent by the presence check before kicking: nothing to send for them.
-            progress.calls += checked.calls;
+            run.progress.calls += checked.calls;
             to_kick.retain(|&user| checked.present[user]);
             for (user, present) in checked.present.iter().enumerate() {
                 if !present {
-                    progress.resolve(user, Outcome::NotInRoom);
+                    run.progress.resolve(user, Outcome::NotInRoom);
                 }
             }
             if let Some(error) = checked.stop {
                 warn!(%error, "stopping this request: the presence check failed for all of it, so no kick is sent");
-                progress.stopped_by = Some(error);
+                run.progress.stopped_by = Some(error);
             }
         }
-        let mut queue = Queue {
-            ready: to_kick
-                .chunks(max)
-                .map(|chunk| Job::first(chunk.to_vec()))
-                .collect(),
-            delayed: BinaryHeap::new(),
-            seq: 0,
-        };
+        run.queue.ready = to_kick
+            .chunks(max)
+            .map(|chunk| Job::first(chunk.to_vec()))
+            .collect();
         let mut in_flight = FuturesUnordered::new();
         loop {
-            queue.release_due(Instant::now());
-            if progress.stopped_by.is_some() {
-                for job in queue.drain() {
-                    progress.settle_unsent(&job, NotSent::Stopped);
+            run.queue.release_due(Instant::now());
+            if run.progress.stopped_by.is_some() {
+                for job in run.queue.drain() {
+                    run.progress.settle_unsent(&job, NotSent::Stopped);
                 }
             }
             while in_flight.len() < self.config.max_concurrency {
-                let Some(job) = queue.ready.pop_front() else {
+                let Some(job) = run.queue.ready.pop_front() else {
                     break;
                 };
                 in_flight.push(self.run_job(&shared, job));
             }
             if in_flight.is_empty() {
-                match queue.next_due() {
+                match run.queue.next_due() {
                     Some(at) => {
                         tokio::time::sleep_until(at).await;
                         continue;
@@ -334,163 +365,102 @@ impl<A: Adapter> Engine<A> {
                     None => break,
                 }
             }
-            let wake = queue
+            let wake = run
+                .queue
                 .next_due()
                 .filter(|_| in_flight.len() < self.config.max_concurrency);
             tokio::select! {
                 finished = in_flight.next() => {
                     if let Some((job, result)) = finished {
-                        self.absorb(&mut progress, &mut queue, &shared, job, result, &stop_tx);
+                        run.absorb(job, result);
                     }
                 }
                 () = sleep_until_some(wake) => {}
             }
         }
-        progress.into_dispatched()
+        run.progress.into_dispatched()
     }
 
-    /// Waits for the job's turn (pacing), then sends it, all within the deadline and unless the
-    /// request was stopped.
+    /// Sends the job through the one call path (pacing, deadline, send, the pacer's feedback), or
+    /// runs its presence check.
     async fn run_job(&self, shared: &Shared<'_>, job: Job) -> (Job, JobResult) {
         if job.kind == JobKind::CheckPresence {
             // Presence calls are paced by their own API's pacers inside `presence_of`, not by
             // the kick's turn.
             let users: Vec<UserId> = job.users.iter().map(|&i| shared.users[i].clone()).collect();
-            let stopped = shared.stop.clone();
-            if *stopped.borrow() {
+            if *shared.stop.borrow() {
                 return (job, JobResult::Stopped);
             }
             let (result, calls) = self.presence_of(shared.room, &users, shared.deadline).await;
             return (job, JobResult::Checked { result, calls });
         }
-        let mut stop = shared.stop.clone();
-        let turn = async {
-            tokio::select! {
-                granted = async {
-                    match &self.pacer {
-                        Some(pacer) => pacer.acquire().await,
-                        None => Ok(()),
-                    }
-                } => granted.map_err(JobResult::NoGrant),
-                _ = stop.wait_for(|stopped| *stopped) => Err(JobResult::Stopped),
-            }
-        };
-        let turn = match shared.deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, turn)
-                .await
-                .unwrap_or(Err(JobResult::Deadline)),
-            None => turn.await,
-        };
-        if let Err(not_sent) = turn {
-            return (job, not_sent);
-        }
-        // `timeout_at` polls its future once even when the deadline has passed.
-        if shared
-            .deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
-        {
-            return (job, JobResult::Deadline);
-        }
         let batch_users: Vec<UserId> = job.users.iter().map(|&i| shared.users[i].clone()).collect();
-        let batch = Batch {
-            room: shared.room,
-            users: &batch_users,
-            reason: shared.reason,
-            attempt: job.attempt,
-        };
-        for &user in &job.users {
-            shared.sending[user].store(true, AtomicOrdering::Relaxed);
-        }
+        let users = &batch_users;
         let span = debug_span!("moderator.call", provider = self.adapter.provider(), room = %shared.room, batch_size = batch_users.len(), attempt = job.attempt);
-        let sent_at = Instant::now();
-        let send = async {
-            debug!(users = ?batch_users, "sending");
-            self.adapter.send_batch(batch).await
-        }
-        .instrument(span);
-        let result = match shared.deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, send).await {
-                Ok(result) => result,
-                Err(_) => BatchResult::Whole(
-                    Error::new(
-                        ErrorKind::Timeout,
-                        "the deadline passed while the call was in flight; the provider may or may not have removed the user",
-                    )
-                    .with_provider(self.adapter.provider())
-                    .with_status(RetryStatus::Persistent),
-                ),
-            },
-            None => send.await,
+        let pacing = Pacing {
+            kick: self.pacer.as_deref(),
+            own: None,
         };
-        (job, JobResult::Sent { sent_at, result })
+        let send = || {
+            // Right before sending, after the pacing wait: a cancelled request tells these users
+            // apart from those never sent.
+            for &user in &job.users {
+                shared.sending[user].store(true, AtomicOrdering::Relaxed);
+            }
+            let batch = Batch {
+                room: shared.room,
+                users,
+                reason: shared.reason,
+                attempt: job.attempt,
+            };
+            async move {
+                debug!(?users, "sending");
+                self.adapter.send_batch(batch).await
+            }
+            .instrument(span)
+        };
+        let sent = self
+            .call_once(&pacing, shared.deadline, Some(shared.stop.clone()), send)
+            .await;
+        let result = match sent {
+            Sent::Answered { result } => JobResult::Sent(result),
+            Sent::NotSent(Unsent::Deadline) => JobResult::Deadline,
+            Sent::NotSent(Unsent::Stopped) => JobResult::Stopped,
+            Sent::NotSent(Unsent::NoGrant(error)) => JobResult::NoGrant(error),
+        };
+        (job, result)
     }
+}
 
+impl Run<'_> {
     /// Turns one job's result into outcomes, retries, re-sends or splits.
-    fn absorb(
-        &self,
-        progress: &mut Progress<'_>,
-        queue: &mut Queue,
-        shared: &Shared<'_>,
-        job: Job,
-        result: JobResult,
-        stop: &watch::Sender<bool>,
-    ) {
-        let (sent_at, result) = match result {
-            JobResult::Sent { sent_at, result } => (sent_at, result),
-            JobResult::Deadline => return progress.settle_unsent(&job, NotSent::Deadline),
-            JobResult::Stopped => return progress.settle_unsent(&job, NotSent::Stopped),
-            JobResult::NoGrant(error) => return progress.settle(&job.users, &error),
+    fn absorb(&mut self, job: Job, result: JobResult) {
+        let result = match result {
+            JobResult::Sent(result) => result,
+            JobResult::Deadline => return self.progress.settle_unsent(&job, NotSent::Deadline),
+            JobResult::Stopped => return self.progress.settle_unsent(&job, NotSent::Stopped),
+            JobResult::NoGrant(error) => return self.progress.settle(&job.users, &error),
             JobResult::Checked { result, calls } => {
-                progress.calls += calls;
-                return absorb_check(progress, queue, job, result);
+                self.progress.calls += calls;
+                return absorb_check(&mut self.progress, &mut self.queue, job, result);
             }
         };
-        progress.calls += 1;
+        self.progress.calls += 1;
         for &user in &job.users {
-            progress.attempts[user] += 1;
-            shared.sending[user].store(false, AtomicOrdering::Relaxed);
+            self.progress.attempts[user] += 1;
+            self.progress.sending[user].store(false, AtomicOrdering::Relaxed);
         }
-        let answer = answer_of(&result);
-        if let (Some(pacer), Some(answer)) = (&self.pacer, answer) {
-            pacer.feedback(sent_at, answer);
-        }
-        let throttled = answer == Some(Answer::Throttled);
+        let throttled = result.answer() == Some(Answer::Throttled);
         if throttled {
-            progress.throttled += 1;
+            self.progress.throttled += 1;
         }
-        if let Some(audit) = progress.audit {
-            audit.call_finished(progress.provider, progress.room, throttled);
+        if let Some(audit) = self.progress.audit {
+            audit.call_finished(self.progress.provider, self.progress.room, throttled);
         }
-        let mut retry = Retry {
-            engine: self,
-            progress,
-            queue,
-            deadline: shared.deadline,
-        };
+        self.count_unreadable(&result);
         match result {
             BatchResult::PerUser(outcomes) if outcomes.len() == job.users.len() => {
-                let mut again: Vec<(usize, Error)> = Vec::new();
-                for (&user, outcome) in job.users.iter().zip(outcomes) {
-                    match outcome {
-                        Outcome::Failed(error) if error.is_temporary() => again.push((user, error)),
-                        Outcome::Failed(error) => {
-                            retry.stop_if_request_wide(&error, stop);
-                            retry.progress.settle(&[user], &error);
-                        }
-                        outcome => retry.progress.resolve(user, outcome),
-                    }
-                }
-                // Users that failed alike travel together again.
-                let mut groups: Vec<(Error, Vec<usize>)> = Vec::new();
-                for (user, error) in again {
-                    match groups.iter_mut().find(|(e, _)| e.kind() == error.kind()) {
-                        Some((_, users)) => users.push(user),
-                        None => groups.push((error, vec![user])),
-                    }
-                }
-                for (error, users) in groups {
-                    retry.again(&job, users, &error);
-                }
+                self.per_user(&job, outcomes)
             }
             BatchResult::PerUser(outcomes) => {
                 let error = Error::protocol(format!(
@@ -498,33 +468,138 @@ impl<A: Adapter> Engine<A> {
                     outcomes.len(),
                     job.users.len()
                 ))
-                .with_provider(self.adapter.provider());
-                retry.progress.settle(&job.users, &error);
+                .with_provider(self.progress.provider);
+                self.progress.settle(&job.users, &error);
             }
-            BatchResult::Whole(error) => retry.whole(job, &error, stop),
+            BatchResult::Whole(error) => self.whole(job, &error),
             BatchResult::Unattributed(error) if error.is_temporary() || job.users.len() == 1 => {
-                retry.whole(job, &error, stop)
+                self.whole(job, &error)
             }
-            BatchResult::Unattributed(error) => {
-                if retry.progress.stopped_by.is_some() {
-                    let job = job.next(job.users.clone(), &error);
-                    return retry.progress.settle_unsent(&job, NotSent::Stopped);
+            BatchResult::Unattributed(error) => self.unattributed(job, &error),
+        }
+    }
+
+    /// Outcomes named per user: final ones are kept, temporary failures go again, grouped by kind.
+    fn per_user(&mut self, job: &Job, outcomes: Vec<Outcome>) {
+        let mut again: Vec<(usize, Error)> = Vec::new();
+        for (&user, outcome) in job.users.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Failed(error) if error.is_temporary() => again.push((user, error)),
+                Outcome::Failed(error) => {
+                    self.stop_if_request_wide(&error);
+                    self.progress.settle(&[user], &error);
                 }
-                if !job.checked && self.can_check_presence() {
-                    // Someone in the batch is not in the room (they left between the check and
-                    // the kick, or no check ran): ask who, rather than halving the batch.
-                    debug!(%error, batch_size = job.users.len(), "checking presence of a batch whose failure names no user");
-                    let check = Job {
-                        kind: JobKind::CheckPresence,
-                        checked: true,
-                        ..job.next(job.users.clone(), &error)
-                    };
-                    retry.queue.ready.push_front(check);
-                    return;
-                }
-                debug!(%error, batch_size = job.users.len(), "splitting a batch whose failure names no user");
-                retry.queue.push_halves(&job, &error, job.attempt + 1);
+                outcome => self.progress.resolve(user, outcome),
             }
+        }
+        // Users that failed alike travel together again.
+        let mut groups: Vec<(Error, Vec<usize>)> = Vec::new();
+        for (user, error) in again {
+            match groups.iter_mut().find(|(e, _)| e.kind() == error.kind()) {
+                Some((_, users)) => users.push(user),
+                None => groups.push((error, vec![user])),
+            }
+        }
+        for (error, users) in groups {
+            self.again(job, users, &error);
+        }
+    }
+
+    /// A permanent failure naming no user, in a batch of several: someone in it is not in the room
+    /// (they left between the check and the kick, or no check ran). Asks who, where the provider
+    /// can say; otherwise halves the batch.
+    fn unattributed(&mut self, job: Job, error: &Error) {
+        if self.progress.stopped_by.is_some() {
+            let job = job.next(job.users.clone(), error);
+            return self.progress.settle_unsent(&job, NotSent::Stopped);
+        }
+        if !job.checked && self.can_check_presence {
+            debug!(%error, batch_size = job.users.len(), "checking presence of a batch whose failure names no user");
+            let check = Job {
+                kind: JobKind::CheckPresence,
+                checked: true,
+                ..job.next(job.users.clone(), error)
+            };
+            self.queue.ready.push_front(check);
+            return;
+        }
+        debug!(%error, batch_size = job.users.len(), "splitting a batch whose failure names no user");
+        self.queue.push_halves(&job, error, job.attempt + 1);
+    }
+
+    /// Counts unreadable answers in a row; at [`UNREADABLE_STREAK`] the request stops.
+    fn count_unreadable(&mut self, result: &BatchResult) {
+        let unreadable = match result {
+            BatchResult::Whole(error) | BatchResult::Unattributed(error)
+                if error.kind() == ErrorKind::Protocol && error.is_temporary() =>
+            {
+                error
+            }
+            _ => {
+                self.unreadable = 0;
+                return;
+            }
+        };
+        self.unreadable += 1;
+        if self.unreadable < UNREADABLE_STREAK || self.progress.stopped_by.is_some() {
+            return;
+        }
+        let error = super::persistent(unreadable.clone()).noting(&format!(
+            "{UNREADABLE_STREAK} answers in a row were not the provider's (is a proxy or a sign-in page answering for it?)"
+        ));
+        warn!(%error, "stopping this request: the provider's answers cannot be read");
+        self.progress.stopped_by = Some(error);
+        let _ = self.stop.send(true);
+    }
+
+    /// A permanent failure that concerns the whole request stops sending the rest of it: calls in
+    /// flight finish, nothing new is sent.
+    fn stop_if_request_wide(&mut self, error: &Error) {
+        if self.progress.stopped_by.is_some()
+            || error.is_temporary()
+            || !error.kind().concerns_whole_request()
+        {
+            return;
+        }
+        warn!(%error, "stopping this request: the failure concerns all of it, so the remaining users are not sent");
+        self.progress.stopped_by = Some(error.clone());
+        let _ = self.stop.send(true);
+    }
+
+    fn whole(&mut self, job: Job, error: &Error) {
+        if error.is_temporary() {
+            let users = job.users.clone();
+            self.again(&job, users, error);
+        } else {
+            self.stop_if_request_wide(error);
+            self.progress.settle(&job.users, error);
+        }
+    }
+
+    /// Sends `users` of `job` again after a temporary `error`, as the one retry decision
+    /// ([`next_step`]) says; otherwise `error` is their outcome.
+    fn again(&mut self, job: &Job, users: Vec<usize>, error: &Error) {
+        let mut next = job.next(users, error);
+        if self.progress.stopped_by.is_some() {
+            return self.progress.settle(&next.users, error);
+        }
+        match next_step(
+            &self.policy,
+            error,
+            job.tally,
+            self.deadline,
+            Instant::now(),
+        ) {
+            Next::RetryAt(at, tally) => {
+                debug!(
+                    tries = tally.tries,
+                    throttles = tally.throttles,
+                    "sending again after a temporary failure"
+                );
+                next.tally = tally;
+                self.queue.delay(at, next);
+            }
+            Next::GiveUp => self.progress.settle(&next.users, error),
         }
     }
 }
@@ -573,28 +648,6 @@ fn absorb_check(
         ..job.next(present, &error)
     };
     queue.ready.push_front(again);
-}
-
-/// Whether the provider answered, and whether it throttled, as the pacer needs to know.
-fn answer_of(result: &BatchResult) -> Option<Answer> {
-    match result {
-        BatchResult::PerUser(outcomes) => Some(
-            if outcomes
-                .iter()
-                .any(|o| o.error().is_some_and(|e| e.kind() == ErrorKind::Throttled))
-            {
-                Answer::Throttled
-            } else {
-                Answer::Accepted
-            },
-        ),
-        BatchResult::Whole(error) | BatchResult::Unattributed(error) => match error.kind() {
-            ErrorKind::Throttled => Some(Answer::Throttled),
-            // No answer came: nothing to learn about the provider's rate.
-            ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::Cancelled => None,
-            _ => Some(Answer::Accepted),
-        },
-    }
 }
 
 /// Jobs ready to go and jobs waiting for their time.
@@ -648,80 +701,6 @@ impl Queue {
         let mut jobs: Vec<Job> = self.ready.drain(..).collect();
         jobs.extend(std::mem::take(&mut self.delayed).into_iter().map(|d| d.job));
         jobs
-    }
-}
-
-/// Decides what follows a failed call.
-struct Retry<'e, 'p, 'q, 'r, A> {
-    engine: &'e Engine<A>,
-    progress: &'p mut Progress<'r>,
-    queue: &'q mut Queue,
-    deadline: Option<Instant>,
-}
-
-impl<A: Adapter> Retry<'_, '_, '_, '_, A> {
-    /// A permanent failure that concerns the whole request stops sending the rest of it: calls in
-    /// flight finish, nothing new is sent.
-    fn stop_if_request_wide(&mut self, error: &Error, stop: &watch::Sender<bool>) {
-        if self.progress.stopped_by.is_some()
-            || error.is_temporary()
-            || !error.kind().concerns_whole_request()
-        {
-            return;
-        }
-        warn!(%error, "stopping this request: the failure concerns all of it, so the remaining users are not sent");
-        self.progress.stopped_by = Some(error.clone());
-        let _ = stop.send(true);
-    }
-
-    fn whole(&mut self, job: Job, error: &Error, stop: &watch::Sender<bool>) {
-        if error.is_temporary() {
-            let users = job.users.clone();
-            self.again(&job, users, error);
-        } else {
-            self.stop_if_request_wide(error, stop);
-            self.progress.settle(&job.users, error);
-        }
-    }
-
-    /// Sends `users` of `job` again after a temporary `error`, if the budget, the deadline and the
-    /// request allow; otherwise `error` is their outcome.
-    ///
-    /// Throttling is backpressure, not a fault: it does not spend the attempt budget, and the call
-    /// goes again (re-paced by the adaptive pacer) until the deadline. Other temporary failures
-    /// spend one attempt each.
-    fn again(&mut self, job: &Job, users: Vec<usize>, error: &Error) {
-        let policy = &self.engine.config.retry;
-        let throttled = error.kind() == ErrorKind::Throttled;
-        let mut next = job.next(users, error);
-        let wait = if throttled {
-            next.throttles = job.throttles + 1;
-            policy.delay(next.throttles, error.retry_after())
-        } else {
-            if !policy.allows_another(job.tries) {
-                return self.progress.settle(&next.users, error);
-            }
-            next.tries = job.tries + 1;
-            policy.delay(job.tries, error.retry_after())
-        };
-        if self.progress.stopped_by.is_some() {
-            return self.progress.settle(&next.users, error);
-        }
-        let now = Instant::now();
-        let Some(at) = now.checked_add(wait) else {
-            return self.progress.settle(&next.users, error);
-        };
-        if self.deadline.is_some_and(|deadline| at >= deadline) {
-            debug!("not sent again: the wait would end after the deadline");
-            return self.progress.settle(&next.users, error);
-        }
-        debug!(
-            tries = next.tries,
-            throttled,
-            ?wait,
-            "sending again after a temporary failure"
-        );
-        self.queue.delay(at, next);
     }
 }
 

@@ -1,13 +1,34 @@
 //! The engine: turns an [`Adapter`] into a [`Moderator`].
 //!
-//! validate -> de-duplicate -> chunk to the capability -> pace (adaptive, over the documented rate)
-//! -> send with bounded concurrency -> classify -> re-send throttled calls, retry temporary failures
-//! (only the users still unresolved), stop on failures that concern the whole request -> split
-//! batches whose failure names no user -> assemble the report -> audit.
+//! # The map
+//!
+//! Every public operation is a flow; every provider call a flow makes goes through the one call path.
+//!
+//! | operation | flow (file) | provider calls it makes |
+//! |---|---|---|
+//! | `disconnect` | validate (`validate.rs`) -> presence check where an absent user fails a call (`presence.rs`) -> the dispatch loop (`dispatch.rs`): batches in flight, retries, splits, fail-fast, one outcome per user | kick batches; presence queries or member pages |
+//! | `disconnect_all` | one call (`mod.rs` `clear_room`) or list and kick (`rooms.rs` `list_and_kick`, then `disconnect`'s flow) | kick-all; member pages, kick batches |
+//! | `members` | every page, each member once, bounded (`rooms.rs`) | member pages |
+//! | `ban`, `unban`, `bans`, `check`, `issue_token` | the store first, native rules and their renewal, the kick, the join gate (`bans.rs`) | ban rules, the rule list, kick batches, tokens |
+//!
+//! The machinery under the flows:
+//!
+//! - **The one call path** (`call.rs`): wait for the pacers, send under the operation's deadline, feed
+//!   the answer to the pacers, and ask the one retry decision ([`RetryPolicy`], `next_step`) what next.
+//!   Kick batches go through it from the dispatch loop; every other call through `Engine::call`,
+//!   reached by way of `side_calls.rs`, which picks the pacers of each side API.
+//! - **Pacing** (`pacer.rs`, `window.rs`, `adaptive.rs`, `quota.rs`): the documented rate as "at most N
+//!   in any sliding second", the adaptive layer that treats throttling as backpressure (cubic growth,
+//!   slow-start probing after a throttled start), and one adaptive pacer per provider account and API
+//!   in the process.
+//! - **Deadlines** (`deadline.rs`): every operation has one ([`Operation`]).
+//! - **Hooks** (`audit.rs`): one outcome per user to the [`AuditHook`].
 
 mod adaptive;
 mod audit;
 mod bans;
+mod call;
+mod deadline;
 mod dispatch;
 mod pacer;
 mod presence;
@@ -27,6 +48,7 @@ use tracing::{Instrument, info_span};
 
 pub use adaptive::AdaptivePacer;
 pub use audit::AuditHook;
+pub use deadline::Operation;
 pub use pacer::{Answer, Pacer, RatePacer};
 pub use quota::QuotaKey;
 pub use retry::RetryPolicy;
@@ -37,8 +59,8 @@ pub use rooms::MAX_MEMBERS;
 
 use crate::{
     Adapter, BanEntry, BanReport, BanRequest, BanStore, Capabilities, DisconnectRequest, Error,
-    ErrorKind, JoinCheck, Member, Moderator, Outcome, Plan, Reason, Report, RetryStatus, RoomClear,
-    RoomCleared, RoomId, TokenDecision, TokenOptions, UnbanReport, UserId,
+    ErrorKind, JoinCheck, Member, Moderator, Outcome, Plan, Reason, Report, RoomClear, RoomCleared,
+    RoomId, TokenDecision, TokenOptions, UnbanReport, UserId,
 };
 
 /// Settings shared by every clone of an [`Engine`].
@@ -46,17 +68,8 @@ use crate::{
 struct Config {
     retry: RetryPolicy,
     max_concurrency: usize,
-    deadline: Deadline,
+    deadlines: deadline::Deadlines,
     audit: Option<Arc<dyn AuditHook>>,
-}
-
-/// How long one request may take.
-#[derive(Clone, Copy, Debug)]
-enum Deadline {
-    /// Sized to the request: see [`Engine::default_deadline`].
-    FitToPlan,
-    Fixed(Duration),
-    None,
 }
 
 /// A [`Moderator`] built from an [`Adapter`]. Cheap to clone; clones share the adapter and the pacer, so
@@ -104,7 +117,7 @@ impl<A: Adapter> fmt::Debug for Engine<A> {
             .field("pacer", &self.pacer)
             .field("retry", &self.config.retry)
             .field("max_concurrency", &self.config.max_concurrency)
-            .field("deadline", &self.config.deadline)
+            .field("deadlines", &self.config.deadlines)
             .field("ban_store", &self.store)
             .finish_non_exhaustive()
     }
@@ -127,7 +140,7 @@ impl<A: Adapter> Engine<A> {
             config: Config {
                 retry: RetryPolicy::default(),
                 max_concurrency: 8,
-                deadline: Deadline::FitToPlan,
+                deadlines: deadline::Deadlines::default(),
                 audit: None,
             },
             adaptive: true,
@@ -136,10 +149,10 @@ impl<A: Adapter> Engine<A> {
         }
     }
 
-    /// The deadline a request gets when none was set: ten times what pacing alone needs for its
-    /// calls, plus a minute. Enough for the job to finish at a tenth of the documented rate (when
+    /// The deadline a `disconnect` gets when none was set: ten times what pacing alone needs for
+    /// its calls, plus a minute. Enough for the job to finish at a tenth of the documented rate (when
     /// others share the quota and throttling slows this process down) with room for retries, and
-    /// still an end for a job that is throttled for good.
+    /// still an end for a job that is throttled for good. Other operations: [`Operation`].
     ///
     /// ```
     /// use std::time::Duration;
@@ -148,26 +161,30 @@ impl<A: Adapter> Engine<A> {
     /// assert_eq!(Engine::<room_moderator_core::mock::MockAdapter>::default_deadline(&plan), Duration::from_millis(60_000 + 699_900));
     /// ```
     pub fn default_deadline(plan: &Plan) -> Duration {
-        Duration::from_secs(60).saturating_add(plan.min_duration.saturating_mul(10))
+        Operation::Disconnect.default_deadline(plan.min_duration)
     }
 
-    /// The deadline for a request with `plan`; `Err` when one set by the caller is shorter than
-    /// pacing alone needs.
-    fn deadline_for(&self, plan: &Plan) -> Result<Option<Duration>, Error> {
-        match self.config.deadline {
-            Deadline::FitToPlan => Ok(Some(Self::default_deadline(plan))),
-            Deadline::None => Ok(None),
-            Deadline::Fixed(deadline) if deadline < plan.min_duration => Err(Error::invalid_input(
-                format!(
-                    "the deadline of {deadline:?} is shorter than the {:?} that {} calls need at {} per second; allow more time or send fewer users",
-                    plan.min_duration,
-                    plan.calls(),
-                    plan.requests_per_second.map_or(0, |r| r.get()),
-                ),
-            )
-            .with_provider(self.adapter.provider())),
-            Deadline::Fixed(deadline) => Ok(Some(deadline)),
-        }
+    /// How long `operation` may take: `requested` (the request's own), else the configured one,
+    /// else its default for calls that need `paced`. `Err` when a deadline that was set is shorter
+    /// than pacing alone needs.
+    fn deadline_of(
+        &self,
+        operation: Operation,
+        requested: Option<Duration>,
+        plan: &Plan,
+        paced: Duration,
+    ) -> Result<Duration, Error> {
+        self.config
+            .deadlines
+            .resolve(operation, requested, plan, paced)
+            .map_err(|error| error.with_provider(self.adapter.provider()))
+    }
+
+    /// The instant `operation` must be done by, for a plan of one call.
+    fn one_call_deadline(&self, operation: Operation) -> Result<tokio::time::Instant, Error> {
+        let plan = Plan::new(&self.caps, 1);
+        let deadline = self.deadline_of(operation, None, &plan, plan.min_duration)?;
+        Ok(deadline::instant_after(deadline))
     }
 
     /// The adapter inside.
@@ -221,20 +238,21 @@ impl<A: Adapter> EngineBuilder<A> {
         self
     }
 
-    /// The longest one `disconnect` may take, retries included. No call starts after it; a user
-    /// never sent gets an [`ErrorKind::Timeout`] outcome that says so, one whose calls kept failing
-    /// gets the last failure. A request whose calls need longer than this at the documented rate is
-    /// refused with `Err` before anything is sent. The default is sized to each request
-    /// ([`Engine::default_deadline`]).
+    /// The longest any one operation may take, retries and throttling included (a request's own
+    /// deadline, [`DisconnectRequest::with_deadline`], and [`EngineBuilder::operation_deadline`]
+    /// come first). No call starts after it; a user never sent gets an [`ErrorKind::Timeout`]
+    /// outcome that says so, one whose calls kept failing gets the last failure; an operation that
+    /// returns one answer returns the last failure, saying what was tried. A request whose calls
+    /// need longer than this at the documented rate is refused with `Err` before anything is sent.
+    /// Without it each operation gets its default ([`Operation`]).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.config.deadline = Deadline::Fixed(deadline);
+        self.config.deadlines.set_all(deadline);
         self
     }
 
-    /// Removes the overall deadline (each call still has the adapter's own timeout; throttled calls
-    /// are then sent again for as long as the provider throttles).
-    pub fn no_deadline(mut self) -> Self {
-        self.config.deadline = Deadline::None;
+    /// The longest `operation` may take, over [`EngineBuilder::deadline`].
+    pub fn operation_deadline(mut self, operation: Operation, deadline: Duration) -> Self {
+        self.config.deadlines.set(operation, deadline);
         self
     }
 
@@ -337,42 +355,17 @@ impl<A: Adapter> Moderator for Engine<A> {
         let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
         let plan = Plan::new(&self.caps, valid.users.len())
             .with_presence(self.presence_plan(valid.users.len(), request.presence_check()));
-        let deadline = self.deadline_for(&plan)?;
-        Ok(plan.with_deadline(deadline))
+        let deadline = self.deadline_of(
+            Operation::Disconnect,
+            request.deadline(),
+            &plan,
+            plan.min_duration,
+        )?;
+        Ok(plan.with_deadline(Some(deadline)))
     }
 
     async fn disconnect(&self, request: &DisconnectRequest) -> Result<Report, Error> {
-        let provider = self.adapter.provider();
-        let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
-        let plan = Plan::new(&self.caps, valid.users.len());
-        let deadline = self.deadline_for(&plan)?;
-        let span = info_span!("moderator.disconnect", provider, room = %request.room(), users = valid.users.len());
-        let started = tokio::time::Instant::now();
-        let deadline = deadline.and_then(|d| started.checked_add(d));
-        let dispatched = self
-            .dispatch(
-                request.room(),
-                &valid.users,
-                valid.reason,
-                deadline,
-                request.presence_check(),
-            )
-            .instrument(span)
-            .await;
-        dispatch::log_failures(provider, &dispatched.users);
-        let reason_delivered = valid.reason.is_some()
-            && dispatched
-                .users
-                .iter()
-                .any(|entry| matches!(entry.outcome, Outcome::Disconnected));
-        Ok(Report::new(
-            request.room().clone(),
-            dispatched.users,
-            dispatched.calls,
-            reason_delivered,
-        )
-        .with_throttled(dispatched.throttled)
-        .with_elapsed(started.elapsed()))
+        self.kick_until(request, None).await
     }
 
     async fn disconnect_all(
@@ -406,7 +399,8 @@ impl<A: Adapter> Moderator for Engine<A> {
 
     async fn members(&self, room: &RoomId) -> Result<Vec<Member>, Error> {
         let span = info_span!("moderator.members", provider = self.adapter.provider(), %room);
-        self.list_members(room).instrument(span).await.0
+        let deadline = self.one_call_deadline(Operation::Members)?;
+        self.list_members(room, deadline).instrument(span).await.0
     }
 
     async fn ban(&self, request: &BanRequest) -> Result<BanReport, Error> {
@@ -436,49 +430,68 @@ impl<A: Adapter> Moderator for Engine<A> {
 }
 
 impl<A: Adapter> Engine<A> {
-    /// `disconnect_all` with the same pacing, retries and deadline as batches.
-    async fn clear_room(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
+    /// A kick, finished by `until` when given (the deadline of the operation it is part of: a ban,
+    /// kick-all by listing), else by its own deadline.
+    pub(crate) async fn kick_until(
+        &self,
+        request: &DisconnectRequest,
+        until: Option<tokio::time::Instant>,
+    ) -> Result<Report, Error> {
+        let provider = self.adapter.provider();
+        let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
+        let deadline = match until {
+            Some(until) => until,
+            None => {
+                let plan = Plan::new(&self.caps, valid.users.len());
+                let deadline = self.deadline_of(
+                    Operation::Disconnect,
+                    request.deadline(),
+                    &plan,
+                    plan.min_duration,
+                )?;
+                deadline::instant_after(deadline)
+            }
+        };
+        let span = info_span!("moderator.disconnect", provider, room = %request.room(), users = valid.users.len());
         let started = tokio::time::Instant::now();
-        let deadline = self
-            .deadline_for(&Plan::new(&self.caps, 1))?
-            .and_then(|d| started.checked_add(d));
-        let attempt = || async {
-            if let Some(pacer) = &self.pacer {
-                pacer.acquire().await?;
-            }
-            self.adapter.disconnect_all(room, reason).await
-        };
-        let timed_out = || {
-            Error::new(
-                ErrorKind::Timeout,
-                "the deadline passed before the room was cleared; some users may have been removed",
+        let dispatched = self
+            .dispatch(
+                request.room(),
+                &valid.users,
+                valid.reason,
+                deadline,
+                request.presence_check(),
             )
-            .with_provider(self.adapter.provider())
-            .with_status(RetryStatus::Persistent)
+            .instrument(span)
+            .await;
+        dispatch::log_failures(provider, &dispatched.users);
+        let reason_delivered = valid.reason.is_some()
+            && dispatched
+                .users
+                .iter()
+                .any(|entry| matches!(entry.outcome, Outcome::Disconnected));
+        Ok(Report::new(
+            request.room().clone(),
+            dispatched.users,
+            dispatched.calls,
+            reason_delivered,
+        )
+        .with_throttled(dispatched.throttled)
+        .with_elapsed(started.elapsed()))
+    }
+
+    /// `disconnect_all` in one provider call, through the one call path with the kick's pacer.
+    async fn clear_room(&self, room: &RoomId, reason: Option<&Reason>) -> Result<(), Error> {
+        let deadline = self.one_call_deadline(Operation::DisconnectAll)?;
+        let pacing = call::Pacing {
+            kick: self.pacer.as_deref(),
+            own: None,
         };
-        let mut tries = 1;
-        loop {
-            let result = match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline, attempt())
-                    .await
-                    .unwrap_or_else(|_| Err(timed_out())),
-                None => attempt().await,
-            };
-            let error = match result {
-                Ok(()) => return Ok(()),
-                Err(error) => error,
-            };
-            if !error.is_temporary() || !self.config.retry.allows_another(tries) {
-                return Err(persistent(error));
-            }
-            let at =
-                tokio::time::Instant::now() + self.config.retry.delay(tries, error.retry_after());
-            if deadline.is_some_and(|deadline| at >= deadline) {
-                return Err(persistent(error));
-            }
-            tokio::time::sleep_until(at).await;
-            tries += 1;
-        }
+        self.call("kick-all", &pacing, deadline, || {
+            self.adapter.disconnect_all(room, reason)
+        })
+        .await
+        .result
     }
 }
 

@@ -1,5 +1,5 @@
 //! Presence checks before kicking, on providers where a kick naming an absent user fails the whole
-//! call without saying who (ZIM `KickoutRoomUser`, 660300002: `presence.md`).
+//! call without saying who (ZIM `KickoutRoomUser`, 660300002: docs/providers/presence.md).
 //!
 //! Two ways to learn who is there, and the engine takes the cheaper for the request's size:
 //! - ask about the users themselves (ZIM `QueryRoomMembers`: 10 users a call, 5/s per room), or
@@ -120,7 +120,7 @@ impl<A: Adapter> Engine<A> {
         room: &RoomId,
         users: &[UserId],
         wanted: bool,
-        deadline: Option<Instant>,
+        deadline: Instant,
     ) -> Option<Checked> {
         let plan = self.presence_plan(users.len(), wanted)?;
         let (result, calls) = match plan {
@@ -179,7 +179,7 @@ impl<A: Adapter> Engine<A> {
         &self,
         room: &RoomId,
         users: &[UserId],
-        deadline: Option<Instant>,
+        deadline: Instant,
     ) -> (Result<Vec<Presence>, Error>, u32) {
         match (self.caps.presence, self.caps.members) {
             (Some(query), Some(_)) if calls_for(users.len(), &query) > QUERY_FIRST_CALLS => {
@@ -197,7 +197,7 @@ impl<A: Adapter> Engine<A> {
         &self,
         room: &RoomId,
         users: &[UserId],
-        deadline: Option<Instant>,
+        deadline: Instant,
     ) -> (Result<Vec<Presence>, Error>, u32) {
         let Some(limits) = self.caps.presence else {
             return (Err(Error::protocol("no presence API")), 0);
@@ -241,7 +241,7 @@ impl<A: Adapter> Engine<A> {
         room: &RoomId,
         users: &[UserId],
         query_calls: Option<usize>,
-        deadline: Option<Instant>,
+        deadline: Instant,
     ) -> (Result<Vec<Presence>, Error>, u32) {
         let (Some(list), query) = (self.caps.members, self.caps.presence) else {
             return (Err(Error::protocol("no member listing")), 0);

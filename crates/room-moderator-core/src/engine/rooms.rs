@@ -7,26 +7,24 @@ use tokio::time::Instant;
 use tracing::debug;
 
 use super::Engine;
+use super::deadline::{Operation, instant_after};
 use super::side_calls::SideApi;
 use super::validate;
-use crate::{
-    Adapter, DisconnectRequest, Error, ErrorKind, Member, Moderator, Reason, RoomCleared, RoomId,
-};
+use crate::{Adapter, DisconnectRequest, Error, ErrorKind, Member, Reason, RoomCleared, RoomId};
 
 /// The most members one listing gathers. A room larger than this is refused rather than held in
 /// memory: a provider that kept answering pages (or a cursor that loops) must not grow the list
 /// without bound.
 pub const MAX_MEMBERS: usize = 1_000_000;
 
-/// How long listing a room may take when the caller set no deadline: generous for a million members
-/// at one page a second, and still an end.
-const LISTING_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
-
 impl<A: Adapter> Engine<A> {
     /// Every member of `room`, each once (the listing is a snapshot, not a transaction: pages may
     /// repeat a member who moved), with the provider calls it took.
-    pub(crate) async fn list_members(&self, room: &RoomId) -> (Result<Vec<Member>, Error>, u32) {
-        let deadline = Instant::now().checked_add(LISTING_DEADLINE);
+    pub(crate) async fn list_members(
+        &self,
+        room: &RoomId,
+        deadline: Instant,
+    ) -> (Result<Vec<Member>, Error>, u32) {
         let (listing, calls) = self.list_members_while(room, deadline, |_| true).await;
         let listing = listing.and_then(|members| {
             members.ok_or_else(|| Error::protocol("the listing stopped early"))
@@ -39,7 +37,7 @@ impl<A: Adapter> Engine<A> {
     pub(crate) async fn list_members_while(
         &self,
         room: &RoomId,
-        deadline: Option<Instant>,
+        deadline: Instant,
         worth_going_on: impl Fn(Option<usize>) -> bool,
     ) -> (Result<Option<Vec<Member>>, Error>, u32) {
         let provider = self.adapter.provider();
@@ -115,7 +113,18 @@ impl<A: Adapter> Engine<A> {
         room: &RoomId,
         reason: Option<&Reason>,
     ) -> Result<RoomCleared, Error> {
-        let (members, listing_calls) = self.list_members(room).await;
+        // A deadline set for kick-all covers the listing and the kick; without one, each part has
+        // its own default.
+        let until = self
+            .config
+            .deadlines
+            .configured(Operation::DisconnectAll)
+            .map(instant_after);
+        let listing_deadline = match until {
+            Some(until) => until,
+            None => self.one_call_deadline(Operation::Members)?,
+        };
+        let (members, listing_calls) = self.list_members(room, listing_deadline).await;
         let members = members?;
         let mut request =
             DisconnectRequest::new(room.clone(), members.into_iter().map(|member| member.id))
@@ -131,7 +140,7 @@ impl<A: Adapter> Engine<A> {
                 false,
             )));
         }
-        let report = self.disconnect(&request).await?;
+        let report = self.kick_until(&request, until).await?;
         Ok(RoomCleared::ListedAndKicked(
             report.with_extra_calls(listing_calls),
         ))

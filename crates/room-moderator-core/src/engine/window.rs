@@ -29,6 +29,10 @@ impl SlidingWindow {
         }
     }
 
+    pub(crate) fn span(&self) -> Duration {
+        self.span
+    }
+
     pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }

@@ -1,5 +1,8 @@
 //! One configuration contract for every adapter builder.
 //!
+//! - One key-value path: `with_vars(pairs)` reads the adapter's [`EnvVar`]s from any pairs (an
+//!   emulator's, a test's, a configuration file's), and `from_env()` is `with_vars(std::env::vars())`
+//!   on the default builder ([`Vars`]).
 //! - `from_env()` never fails: it records what it found, and `build()` names what is missing.
 //! - The same three transport setters on every builder, written once by
 //!   [`connection_setters!`](crate::connection_setters) over a [`Connection`].
@@ -156,29 +159,104 @@ macro_rules! connection_setters {
     };
 }
 
+/// The configuration variables an adapter builder reads: its [`EnvVar`]s found among some
+/// `(name, value)` pairs, blank values counted as unset. `Debug` shows names only (values may be
+/// secrets).
+///
+/// ```
+/// use room_moderator_core::toolkit::{EnvVar, Vars};
+/// const VARS: &[EnvVar] = &[EnvVar::new("ACME_KEY_ID", "key id"), EnvVar::new("ACME_URL", "endpoint")];
+/// let vars = Vars::known(VARS, [("ACME_KEY_ID", "k1"), ("ACME_URL", " "), ("PATH", "/bin")]);
+/// assert_eq!(vars.get("ACME_KEY_ID").as_deref(), Some("k1"));
+/// assert_eq!(vars.get("ACME_URL"), None);
+/// assert_eq!(vars.get("PATH"), None); // not one of VARS
+/// ```
+#[derive(Clone, Default)]
+pub struct Vars(Vec<(&'static str, String)>);
+
+impl Vars {
+    /// The pairs of `pairs` named in `known` (exact names; a later pair wins), blank values dropped.
+    pub fn known<K, V>(known: &[EnvVar], pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut vars: Vec<(&'static str, String)> = Vec::new();
+        for (name, value) in pairs {
+            let Some(var) = known.iter().find(|var| var.name == name.as_ref()) else {
+                continue;
+            };
+            let value = value.into();
+            vars.retain(|(kept, _)| *kept != var.name);
+            if !value.trim().is_empty() {
+                vars.push((var.name, value));
+            }
+        }
+        Vars(vars)
+    }
+
+    /// The value of `name`, if given and not blank.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(kept, _)| *kept == name)
+            .map(|(_, value)| value.clone())
+    }
+}
+
+impl std::fmt::Debug for Vars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
 /// The configuration contract of an adapter's builder, for code that configures any provider the
-/// same way (the `room-moderator` facade's run-time provider choice, the CLI).
+/// same way (the `room-moderator` facade's run-time provider choice, the CLI, tests against the
+/// emulators).
+///
+/// One key-value path, after object_store's `with_config`: [`with_vars`](Self::with_vars) applies
+/// the [`ENV_VARS`](Self::ENV_VARS) found among any `(name, value)` pairs, and
+/// [`from_env`](Self::from_env) is `Self::default().with_vars(std::env::vars())`.
 ///
 /// ```
 /// # #[cfg(feature = "mock")] {
 /// use room_moderator_core::toolkit::AdapterBuilder;
-/// async fn build_any<B: AdapterBuilder>(endpoint: &str) -> Result<B::Adapter, room_moderator_core::Error> {
-///     let mut builder = B::from_env();
-///     builder.connection_mut().endpoint = Some(endpoint.to_owned());
-///     builder.build().await
+/// async fn build_any<B: AdapterBuilder>(vars: Vec<(String, String)>) -> Result<B::Adapter, room_moderator_core::Error> {
+///     B::default().with_vars(vars).build().await
 /// }
 /// # }
 /// ```
-pub trait AdapterBuilder: Sized + Send {
+pub trait AdapterBuilder: Sized + Send + Default {
     /// What `build` makes.
     type Adapter: Adapter;
 
-    /// The environment variables [`from_env`](Self::from_env) reads.
+    /// The variables [`with_vars`](Self::with_vars) and [`from_env`](Self::from_env) read.
     const ENV_VARS: &'static [EnvVar];
 
-    /// A builder from the environment. Never fails: missing or malformed values are reported by
+    /// Sets what `vars` say over this builder's settings (the adapter's reading of its variables).
+    /// Call [`with_vars`](Self::with_vars) instead.
+    fn apply_vars(self, vars: &Vars) -> Self;
+
+    /// Applies the [`ENV_VARS`](Self::ENV_VARS) found among `pairs` (other names are ignored, blank
+    /// values count as unset). Never fails: malformed values are reported by
     /// [`build`](Self::build), naming the variable.
-    fn from_env() -> Self;
+    fn with_vars<K, V>(self, pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let vars = Vars::known(Self::ENV_VARS, pairs);
+        self.apply_vars(&vars)
+    }
+
+    /// A builder from the environment: `Self::default().with_vars(std::env::vars())` (a variable
+    /// whose name or value is not Unicode counts as unset). Never fails: missing or malformed values
+    /// are reported by [`build`](Self::build), naming the variable.
+    fn from_env() -> Self {
+        Self::default().with_vars(env_vars())
+    }
 
     /// The transport settings, to override them generically.
     fn connection_mut(&mut self) -> &mut Connection;
@@ -186,6 +264,13 @@ pub trait AdapterBuilder: Sized + Send {
     /// Checks everything that can be checked before the first call (credentials, endpoint policy,
     /// limits) and builds the adapter. Fails with [`ErrorKind::Config`](crate::ErrorKind::Config).
     fn build(self) -> impl Future<Output = Result<Self::Adapter, Error>> + Send;
+}
+
+/// The process environment as text pairs; a pair that is not Unicode is skipped (`std::env::vars`
+/// would panic on it).
+pub fn env_vars() -> impl Iterator<Item = (String, String)> {
+    std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
 }
 
 /// A value that is not blank, as read from the environment: an empty variable counts as unset.

@@ -259,11 +259,13 @@ impl HttpAnswer {
         parse_retry_after(self.header(RETRY_AFTER.as_str())?, self.received)
     }
 
-    /// The body decoded as JSON into `T`. A body that does not decode is an
-    /// [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) error quoting its start: never a success.
+    /// The body decoded as JSON into `T`. A body that does not decode is not the provider's answer
+    /// (a proxy's page, `{"ok": true}`): [`Error::unreadable_answer`], temporary with an unknown
+    /// effect, quoting its start; never a success. An adapter whose call is not safe to repeat marks
+    /// it permanent.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|why| {
-            Error::protocol(format!(
+            Error::unreadable_answer(format!(
                 "HTTP {} but the body is not the answer expected ({why}): {}",
                 self.status,
                 snippet(&self.body)
@@ -484,6 +486,10 @@ mod tests {
         let http = client(serve(app()).await, Duration::from_secs(5));
         let error = decode(&call(&http, "junk").await.unwrap()).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
+        assert!(
+            error.is_temporary(),
+            "an unreadable answer is retried: {error}"
+        );
         assert!(error.message().contains("nginx"), "{error}");
         assert_eq!(error.provider(), Some(PROVIDER));
     }

@@ -14,7 +14,7 @@
 //! - [`transport`]: timeouts, refused connections, broken bodies ([`transport_error`]).
 //! - `http` (feature `http`): [`HttpClient`](http::HttpClient) and [`HttpAnswer`](http::HttpAnswer).
 //! - [`config`]: one configuration contract for every adapter builder ([`AdapterBuilder`],
-//!   [`Connection`], [`EnvVar`], [`connection_setters!`](crate::connection_setters)).
+//!   [`Connection`], [`EnvVar`], [`Vars`], [`connection_setters!`](crate::connection_setters)).
 //!
 //! `Retry-After` is read by [`parse_retry_after`](crate::parse_retry_after).
 
@@ -30,7 +30,7 @@ pub mod transport;
 
 pub use body::{CappedBody, MAX_BODY, snippet};
 pub use classify::{Classified, CodeMeaning, FailedAnswer, classify};
-pub use config::{AdapterBuilder, Connection, DEFAULT_TIMEOUT, EnvVar, non_empty};
+pub use config::{AdapterBuilder, Connection, DEFAULT_TIMEOUT, EnvVar, Vars, env_vars, non_empty};
 pub use endpoint::{HTTP, Schemes, WEBSOCKET, check_endpoint};
 pub use status::{StatusMeaning, status_meaning};
 pub use transport::{Symptoms, TransportFailure, transport_error};

@@ -88,7 +88,7 @@ impl Shared {
         let rate = self.config.chat_calls_per_second;
         match self
             .controls
-            .admit_with(method.as_str(), &uri.to_string(), false, |now| {
+            .admit_with(None, method.as_str(), &uri.to_string(), false, |now| {
                 windows.admit(&key, api, rate, now)
             })
             .await
@@ -551,6 +551,7 @@ impl ChatEmulator {
             .merge(admin::router(
                 shared.controls.clone(),
                 Arc::new(shared.clone()),
+                Vec::new(),
             ));
         let server = Server::start(addr, router).await?;
         Ok(ChatEmulator {

@@ -149,7 +149,7 @@ impl Shared {
         let windows = self.windows.clone();
         let admission = self
             .controls
-            .admit_with(method.as_str(), &uri.to_string(), false, |now| {
+            .admit_with(None, method.as_str(), &uri.to_string(), false, |now| {
                 windows.admit(&account, api, rate, now)
             })
             .await;
@@ -619,6 +619,7 @@ impl RtcEmulator {
             .merge(admin::router(
                 shared.controls.clone(),
                 Arc::new(shared.clone()),
+                Vec::new(),
             ));
         let server = Server::start(addr, router).await?;
         Ok(RtcEmulator {

@@ -53,7 +53,7 @@ pub use recording::{MAX_RECORDED_FRAMES, ReceivedFrame};
 pub use state::{Connection, CreatedToken, DropRecord, SignallingFault};
 pub use withhold::RosterWithholding;
 
-use crate::{Controls, RoomDirectory, Server};
+use crate::{Api, Controls, RoomDirectory, Server};
 use state::State;
 
 /// The APP ID the emulator accepts by default (a fixed test credential).
@@ -157,7 +157,18 @@ impl EnablexEmulator {
                 put(rest::withhold_roster).delete(rest::stop_withholding_roster),
             )
             .with_state(service)
-            .merge(crate::admin::router(controls.clone(), rooms))
+            .merge(crate::admin::router(
+                controls.clone(),
+                rooms,
+                [
+                    Api::EnablexToken,
+                    Api::EnablexUsers,
+                    Api::EnablexJoin,
+                    Api::EnablexDrop,
+                ]
+                .map(|api| (api, controls.clone()))
+                .into(),
+            ))
             .layer(layer);
         let server = Server::start(addr, router).await?;
         let _ = bound.set(server.addr());
@@ -200,6 +211,16 @@ impl EnablexEmulator {
     /// The APP KEY accepted.
     pub fn app_key(&self) -> &str {
         &self.config.app_key
+    }
+
+    /// The variables that point the EnableX adapter here (`ENABLEX_APP_ID`, `ENABLEX_APP_KEY`,
+    /// `ENABLEX_API_URL`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ENABLEX_APP_ID", self.app_id().to_owned()),
+            ("ENABLEX_APP_KEY", self.app_key().to_owned()),
+            ("ENABLEX_API_URL", self.api_url()),
+        ]
     }
 
     /// Latency, faults, request log (REST calls and signalling events, the latter with method `SIO`)

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::state::{CreatedToken, IssuedToken};
 use super::{RosterWithholding, Service};
-use crate::{Admission, fault_response};
+use crate::{Admission, Api, fault_response};
 
 const ROLES: [&str; 3] = ["moderator", "participant", "viewer"];
 
@@ -58,11 +58,12 @@ fn rand_suffix() -> String {
 /// Admission, faults and Basic auth, shared by every route. `None` means: go ahead.
 async fn gate(
     service: &Service,
+    api: Api,
     method: &str,
     target: &str,
     headers: &HeaderMap,
 ) -> Option<Response> {
-    match service.controls.admit(method, target).await {
+    match service.controls.admit(Some(api), method, target).await {
         Admission::Proceed => {}
         Admission::Throttled { retry_after } => {
             let mut response = newer_error(
@@ -110,7 +111,7 @@ pub(crate) async fn create_token(
     body: String,
 ) -> Response {
     let target = format!("/video/v2/rooms/{room}/tokens");
-    if let Some(response) = gate(&service, "POST", &target, &headers).await {
+    if let Some(response) = gate(&service, Api::EnablexToken, "POST", &target, &headers).await {
         return response;
     }
     let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&body) else {
@@ -221,7 +222,7 @@ pub(crate) async fn list_users(
     headers: HeaderMap,
 ) -> Response {
     let target = format!("/video/v2/rooms/{room}/users");
-    if let Some(response) = gate(&service, "GET", &target, &headers).await {
+    if let Some(response) = gate(&service, Api::EnablexUsers, "GET", &target, &headers).await {
         return response;
     }
     let Some(connections) = service.state.connections(&room) else {

@@ -25,7 +25,7 @@ use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
 
 use super::Service;
 use super::state::{EventKind, SignallingFault, TokenProblem};
-use crate::{Admission, Fault};
+use crate::{Admission, Api, Fault};
 
 /// Tokens must be used within 15 minutes (EnableX "Create Token").
 const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -111,10 +111,14 @@ fn generic_fault(socket: &SocketRef, fault: Fault, ack: AckSender) {
 async fn admit(
     service: &Service,
     socket: &SocketRef,
-    event: &str,
+    api: Api,
     ack: AckSender,
 ) -> Option<AckSender> {
-    match service.controls.admit("SIO", event).await {
+    let event = match api {
+        Api::EnablexJoin => "token",
+        _ => "drop",
+    };
+    match service.controls.admit(Some(api), "SIO", event).await {
         Admission::Proceed => Some(ack),
         Admission::Throttled { .. } => {
             let _ = ack.send(&json!({"result": 429, "msg": "rate limited"}));
@@ -135,7 +139,7 @@ async fn delay_if_scripted(fault: &Option<SignallingFault>) {
 
 async fn token(service: Service, socket: SocketRef, data: Value, ack: AckSender) {
     service.state.record_frame(socket.id, "token", &data);
-    let Some(ack) = admit(&service, &socket, "token", ack).await else {
+    let Some(ack) = admit(&service, &socket, Api::EnablexJoin, ack).await else {
         return;
     };
     let fault = service.state.take_fault(EventKind::Token);
@@ -188,7 +192,7 @@ async fn token(service: Service, socket: SocketRef, data: Value, ack: AckSender)
 
 async fn drop_event(service: Service, socket: SocketRef, data: Value, ack: AckSender) {
     service.state.record_frame(socket.id, "drop", &data);
-    let Some(ack) = admit(&service, &socket, "drop", ack).await else {
+    let Some(ack) = admit(&service, &socket, Api::EnablexDrop, ack).await else {
         return;
     };
     let Some((room, client_id, role)) = service.state.member(socket.id) else {

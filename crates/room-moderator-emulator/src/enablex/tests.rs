@@ -244,3 +244,60 @@ async fn every_created_token_is_recorded_with_what_was_asked() {
         "every call is logged"
     );
 }
+
+#[tokio::test]
+async fn fault_rules_aim_at_one_rest_api() {
+    let emulator = start().await;
+    emulator.seed_room("lobby", ["alice"]);
+    let auth = Some((DEFAULT_APP_ID, DEFAULT_APP_KEY));
+    let spec: crate::FaultSpec = "enablex-token=throttle-first:2:retry-after=2"
+        .parse()
+        .unwrap();
+    assert!(emulator.controls().add_fault(spec.rule()));
+    let users = || async {
+        reqwest::Client::new()
+            .get(format!("{}rooms/lobby/users", emulator.api_url()))
+            .basic_auth(DEFAULT_APP_ID, Some(DEFAULT_APP_KEY))
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        users().await.status().as_u16(),
+        200,
+        "listing is not concerned"
+    );
+    for _ in 0..2 {
+        let response = reqwest::Client::new()
+            .post(format!("{}rooms/lobby/tokens", emulator.api_url()))
+            .basic_auth(DEFAULT_APP_ID, Some(DEFAULT_APP_KEY))
+            .json(&moderator())
+            .send()
+            .await
+            .unwrap();
+        // EnableX's own throttled answer: 429 RATE_LIMITED with Retry-After.
+        assert_eq!(response.status().as_u16(), 429);
+        assert_eq!(response.headers()["retry-after"], "2");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error_code"], "RATE_LIMITED");
+    }
+    let (status, _) = create_token(&emulator, "lobby", auth, moderator()).await;
+    assert_eq!(status, 200, "then served");
+
+    // Every listing a captive proxy's page, over the admin API.
+    let posted = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", emulator.base_url()))
+        .json(&json!({"api": "enablex-users", "spec": "body:200:text/html:<html>sign in</html>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status().as_u16(), 204);
+    for _ in 0..3 {
+        let response = users().await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["content-type"], "text/html");
+        assert_eq!(response.text().await.unwrap(), "<html>sign in</html>");
+    }
+    let (status, _) = create_token(&emulator, "lobby", auth, moderator()).await;
+    assert_eq!(status, 200);
+}

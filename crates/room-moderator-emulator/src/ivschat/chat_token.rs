@@ -1,7 +1,7 @@
 //! `POST /CreateChatToken`: admission (faults, 200 TPS), SigV4, the model's field rules, the room,
 //! then a fresh random token with its expiry times.
 //!
-//! Follows `providers/ban.md` (CreateChatToken, from the service model and the API reference):
+//! Follows docs/providers/bans.md §2.1 (CreateChatToken, from the service model and the API reference):
 //! `roomIdentifier` (the room ARN) and `userId` (1..128) required; `capabilities` a list of
 //! `SEND_MESSAGE | DISCONNECT_USER | DELETE_MESSAGE`; `sessionDurationInMinutes` 1..180, default 60;
 //! `attributes` a string map of at most 1 KB; answer `{token, tokenExpirationTime,
@@ -27,6 +27,7 @@ use super::sigv4::format_iso8601;
 use super::validation::{self, Problems};
 use super::wire;
 use super::{IssuedChatToken, Service};
+use crate::Api;
 
 /// The capabilities the model's enum allows.
 pub(super) const CAPABILITIES: [&str; 3] = ["SEND_MESSAGE", "DISCONNECT_USER", "DELETE_MESSAGE"];
@@ -59,6 +60,7 @@ pub(super) async fn create_chat_token(
     let limit = service.config.create_chat_token_per_second;
     let (request_id, issued) = service
         .accept(
+            Api::IvsToken,
             &service.token_controls,
             limit,
             &uri,

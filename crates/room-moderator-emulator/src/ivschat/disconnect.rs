@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::validation::{self, Problems};
 use super::wire;
 use super::{Disconnection, Service};
-use crate::Removal;
+use crate::{Api, Removal};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,7 +39,15 @@ pub(super) async fn disconnect_user(
 ) -> Result<Response, Response> {
     let limit = service.config.requests_per_second;
     let (request_id, valid) = service
-        .accept(&service.controls, limit, &uri, &headers, &body, validate)
+        .accept(
+            Api::IvsKick,
+            &service.controls,
+            limit,
+            &uri,
+            &headers,
+            &body,
+            validate,
+        )
         .await?;
     Ok(match service.rooms.remove(&valid.room, &valid.user) {
         Removal::NoRoom => wire::room_not_found(&request_id, &valid.room),

@@ -17,8 +17,9 @@
 //! issued (room, user, capabilities, session duration, attributes; never the token) with
 //! [`IvsChatEmulator::chat_tokens`]. Over HTTP: `GET /_emulator/ivschat/chat-tokens` (the tokens
 //! issued), `GET /_emulator/ivschat/chat-tokens/counters`, `GET /_emulator/ivschat/chat-tokens/requests`;
-//! `POST /_emulator/reset` clears them too. The admin `faults` and `settings` routes act on
-//! DisconnectUser only.
+//! `POST /_emulator/reset` clears them too. The admin `settings` route acts on DisconnectUser only,
+//! and so does the `faults` route unless it names an API: `{"api": "ivs-token", ...}` aims a fault at
+//! CreateChatToken.
 //!
 //! Fixed test credentials: access key [`DEFAULT_ACCESS_KEY_ID`] (`AKIDEMULATOR`), secret
 //! [`DEFAULT_SECRET_ACCESS_KEY`] (`emulator-secret`), no session token, region [`DEFAULT_REGION`]
@@ -63,7 +64,7 @@ use serde::Serialize;
 
 pub use wire::{ErrorType, SCRIPTED_REQUEST_ID, error_fault};
 
-use crate::{Admission, Controls, MemberRooms, RoomDirectory, Server, fault_response};
+use crate::{Admission, Api, Controls, MemberRooms, RoomDirectory, Server, fault_response};
 
 /// The access key id the emulator accepts by default (a fixed test credential).
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIDEMULATOR";
@@ -77,7 +78,7 @@ pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
 pub const SIGNING_NAME: &str = "ivschat";
 /// DisconnectUser's quota per account and region, not adjustable (IVS Chat service quotas).
 pub const DISCONNECT_USER_PER_SECOND: u32 = 100;
-/// CreateChatToken's quota per account and region (`providers/ban.md`).
+/// CreateChatToken's quota per account and region (docs/providers/bans.md §2.1).
 pub const CREATE_CHAT_TOKEN_PER_SECOND: u32 = 200;
 
 /// IVS Chat emulator settings. The defaults are the documented limits and the fixed test credentials.
@@ -221,13 +222,15 @@ impl Service {
             .clone()
     }
 
-    /// What every operation does before acting on a request: a request id, admission through
-    /// `controls` (faults, latency, the quota of `limit` per second), SigV4, then the model's field
+    /// What every operation does before acting on a request: a request id, admission of a call of
+    /// `api` through `controls` (faults, latency, the quota of `limit` per second), SigV4, then the model's field
     /// rules by `validate` (a broken body is a violation in `controls`, answered with
     /// `ValidationException`). `Ok` is the request id and the valid request; `Err` the answer to
     /// send.
+    #[allow(clippy::too_many_arguments)]
     async fn accept<T>(
         &self,
+        api: Api,
         controls: &Controls,
         limit: Option<NonZeroU32>,
         uri: &Uri,
@@ -236,7 +239,7 @@ impl Service {
         validate: fn(&[u8]) -> Result<T, serde_json::Value>,
     ) -> Result<(String, T), Response> {
         let request_id = self.next_request_id();
-        match controls.admit("POST", uri.path()).await {
+        match controls.admit(Some(api), "POST", uri.path()).await {
             Admission::Proceed => {}
             Admission::Throttled { .. } => {
                 return Err(wire::throttled(
@@ -353,8 +356,12 @@ impl IvsChatEmulator {
             )
             .with_state(service.clone())
             .merge(crate::admin::router(
-                controls,
+                controls.clone(),
                 Arc::new(AdminRooms(service.clone())),
+                vec![
+                    (Api::IvsKick, controls),
+                    (Api::IvsToken, service.token_controls.clone()),
+                ],
             ));
         let server = Server::start(addr, router).await?;
         Ok(IvsChatEmulator { server, service })
@@ -443,6 +450,22 @@ impl IvsChatEmulator {
     /// The settings it runs with.
     pub fn config(&self) -> &IvsChatConfig {
         &self.service.config
+    }
+
+    /// The variables that point the IVS Chat adapter here (`AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` when one is required,
+    /// `AWS_ENDPOINT_URL_IVSCHAT`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("AWS_REGION", self.region().to_owned()),
+            ("AWS_ACCESS_KEY_ID", self.access_key_id().to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key().to_owned()),
+        ];
+        if let Some(token) = self.session_token() {
+            vars.push(("AWS_SESSION_TOKEN", token.to_owned()));
+        }
+        vars.push(("AWS_ENDPOINT_URL_IVSCHAT", self.base_url()));
+        vars
     }
 }
 

@@ -519,3 +519,64 @@ async fn the_admin_api_reads_and_resets_issued_chat_tokens() {
     assert_eq!(ivs.token_controls().counters().requests, 0);
     assert_eq!(get("/_emulator/ivschat/chat-tokens").await, json!([]));
 }
+
+#[tokio::test]
+async fn fault_rules_aim_at_create_chat_token_or_disconnect_user() {
+    let ivs = emulator().await;
+    let room = ivs.room_arn("lobby");
+    ivs.seed_room(&room, ["alice", "troll"]);
+    let token = json!({"roomIdentifier": room, "userId": "alice"});
+    // Throttled for good: IVS's own 429 ThrottlingException, every time.
+    let spec: crate::FaultSpec = "ivs-token=throttle".parse().expect("spec");
+    assert!(ivs.token_controls().add_fault(spec.rule()));
+    for _ in 0..3 {
+        let answer = create_chat_token(&ivs, &token).await;
+        assert_eq!(answer.status, 429, "{answer:?}");
+        assert_eq!(answer.error(), Some("ThrottlingException"));
+    }
+    assert!(ivs.chat_tokens().is_empty());
+    // DisconnectUser is not concerned.
+    let answer = call_now(&ivs, &json!({"roomIdentifier": room, "userId": "troll"})).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    ivs.token_controls().clear_faults();
+    assert_eq!(create_chat_token(&ivs, &token).await.status, 200);
+
+    // The first two DisconnectUser calls throttled, then served; a junk 200 next, over the admin API.
+    let http = reqwest::Client::new();
+    let faults = format!("{}/_emulator/faults", ivs.base_url());
+    for spec in [
+        json!({"api": "ivs-kick", "spec": "throttle-first:2"}),
+        json!({"api": "DisconnectUser", "spec": r#"body-first:1:200:application/json:{"ok": true}"#}),
+    ] {
+        let posted = http.post(&faults).json(&spec).send().await.expect("admin");
+        assert_eq!(posted.status().as_u16(), 204);
+    }
+    let body = json!({"roomIdentifier": room, "userId": "alice"});
+    for _ in 0..2 {
+        assert_eq!(
+            call_now(&ivs, &body).await.error(),
+            Some("ThrottlingException")
+        );
+    }
+    let junk = call_now(&ivs, &body).await;
+    assert_eq!((junk.status, junk.body.as_str()), (200, r#"{"ok": true}"#));
+    assert_eq!(ivs.members(&room), Some(vec!["alice".to_owned()]));
+    assert_eq!(call_now(&ivs, &body).await.status, 200);
+    assert_eq!(ivs.members(&room), Some(vec![]));
+
+    // Over the admin API, a rule for CreateChatToken lands in its own controls.
+    let posted = http
+        .post(&faults)
+        .json(&json!({"api": "ivs-token", "spec": "body:200:text/html:<html>sign in</html>"}))
+        .send()
+        .await
+        .expect("admin");
+    assert_eq!(posted.status().as_u16(), 204);
+    let page = create_chat_token(&ivs, &token).await;
+    assert_eq!(
+        (page.status, page.body.as_str()),
+        (200, "<html>sign in</html>")
+    );
+    assert_eq!(ivs.token_controls().faults().len(), 1);
+    assert!(ivs.controls().faults().is_empty());
+}

@@ -1,4 +1,4 @@
-//! Express RTC user ban rules (providers/ban.md §1.2): `SetForbidUserRule`, `DelForbidUserRule` and
+//! Express RTC user ban rules (docs/providers/bans.md §1.2): `SetForbidUserRule`, `DelForbidUserRule` and
 //! `DescribeForbidUserRules`, and the login they refuse.
 //!
 //! - Rules are keyed by type and target (IP, room, user, room + user); setting the same key again

@@ -1,4 +1,4 @@
-//! Who is in a room (providers/presence.md): ZIM `QueryRoomUserList` (everyone, paged by `NextFlag`),
+//! Who is in a room (docs/providers/presence.md): ZIM `QueryRoomUserList` (everyone, paged by `NextFlag`),
 //! ZIM `QueryRoomMembers` (are these users in the room) and Express RTC `DescribeUserList` (everyone,
 //! paged by `Marker`).
 //!
@@ -114,7 +114,7 @@ pub(super) fn query_room_user_list(shared: &Shared, params: &Params) -> Reply {
 
 /// ZIM `QueryRoomMembers`: `RoomId` and 1..10 `UserId[]`. The users in the room come in `UserList`,
 /// the others in `ErrorList` with SubCode 660300012; when nobody is there the call fails (Code
-/// 660300012) and `ErrorList` still names everyone (presence.md: read it on errors too).
+/// 660300012) and `ErrorList` still names everyone (docs/providers/presence.md: read it on errors too).
 pub(super) fn query_room_members(shared: &Shared, params: &Params) -> Reply {
     let Some(room) = params.get("RoomId") else {
         return Reply::rejected(INVALID_PARAMETER, "RoomId is required");

@@ -70,7 +70,7 @@ pub enum PartialBatch {
 }
 
 /// How ZIM `QueryRoomMembers` spells its answer: ZEGO's docs changed the field names in 2025 and
-/// which the live server sends is UNVERIFIED (presence.md). In JSON: `"current"` or `"legacy"`.
+/// which the live server sends is UNVERIFIED (docs/providers/presence.md). In JSON: `"current"` or `"legacy"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MembersSpelling {
@@ -81,7 +81,7 @@ pub enum MembersSpelling {
     Legacy,
 }
 
-/// What `NextFlag` says on the last page of ZIM `QueryRoomUserList`: the docs say both (presence.md).
+/// What `NextFlag` says on the last page of ZIM `QueryRoomUserList`: the docs say both (docs/providers/presence.md).
 /// In JSON: `"empty"` or `"zero"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -200,6 +200,26 @@ impl ZegoEmulator {
     /// The settings it runs with.
     pub fn config(&self) -> &ZegoConfig {
         &self.config
+    }
+
+    /// The variables that point the ZIM adapter here (`ZEGO_APP_ID`, `ZEGO_SERVER_SECRET`,
+    /// `ZEGO_ZIM_ENDPOINT`), for its builder's `with_vars`.
+    pub fn zim_vars(&self) -> Vec<(&'static str, String)> {
+        self.vars("ZEGO_ZIM_ENDPOINT", &self.zim)
+    }
+
+    /// The variables that point the Express RTC adapter here (`ZEGO_APP_ID`, `ZEGO_SERVER_SECRET`,
+    /// `ZEGO_RTC_ENDPOINT`), for its builder's `with_vars`.
+    pub fn rtc_vars(&self) -> Vec<(&'static str, String)> {
+        self.vars("ZEGO_RTC_ENDPOINT", &self.rtc)
+    }
+
+    fn vars(&self, endpoint: &'static str, service: &ZegoService) -> Vec<(&'static str, String)> {
+        vec![
+            ("ZEGO_APP_ID", self.app_id().to_string()),
+            ("ZEGO_SERVER_SECRET", self.server_secret().to_owned()),
+            (endpoint, service.url()),
+        ]
     }
 }
 

@@ -20,7 +20,7 @@ use super::forbid::{self, ForbidRule, Login, LoginRefused, Rules};
 use super::limits::{ApiLimits, Limit};
 use super::wire::{Params, Reply};
 use super::{EndMarker, Kick, MembersSpelling, ZegoConfig, listing, rtc, zim};
-use crate::{Admission, Controls, MemberRooms, RoomDirectory, Server, admin, fault_response};
+use crate::{Admission, Api, Controls, MemberRooms, RoomDirectory, Server, admin, fault_response};
 
 /// Which product a listener emulates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +107,36 @@ impl Action {
             _ => return None,
         };
         (action.product() == product).then_some(action)
+    }
+
+    /// The action an API names, if it is ZEGO's.
+    fn from_api(api: Api) -> Option<Action> {
+        [
+            Action::KickoutRoomUser,
+            Action::QueryRoomUserList,
+            Action::QueryRoomMembers,
+            Action::KickoutUser,
+            Action::DescribeUserList,
+            Action::SetForbidUserRule,
+            Action::DelForbidUserRule,
+            Action::DescribeForbidUserRules,
+        ]
+        .into_iter()
+        .find(|action| action.api() == api)
+    }
+
+    /// The API fault rules name it by.
+    fn api(self) -> Api {
+        match self {
+            Action::KickoutRoomUser => Api::ZimKick,
+            Action::QueryRoomUserList => Api::ZimList,
+            Action::QueryRoomMembers => Api::ZimMembers,
+            Action::KickoutUser => Api::RtcKick,
+            Action::DescribeUserList => Api::RtcList,
+            Action::SetForbidUserRule => Api::RtcBan,
+            Action::DelForbidUserRule => Api::RtcUnban,
+            Action::DescribeForbidUserRules => Api::RtcBans,
+        }
     }
 
     fn product(self) -> Product {
@@ -260,10 +290,16 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
             };
             shared
                 .controls
-                .admit_with("GET", target, action.shares_product_quota(), own_limit)
+                .admit_with(
+                    Some(action.api()),
+                    "GET",
+                    target,
+                    action.shares_product_quota(),
+                    own_limit,
+                )
                 .await
         }
-        None => shared.controls.admit("GET", target).await,
+        None => shared.controls.admit(None, "GET", target).await,
     };
     let reply = match admission {
         Admission::Proceed => answer(&shared, action, &params),
@@ -408,7 +444,15 @@ impl ZegoService {
             .route("/_emulator/zego/rules", get(get_rules))
             .route("/_emulator/zego/settings", post(post_settings))
             .with_state(Arc::clone(&shared))
-            .merge(admin::router(shared.controls.clone(), directory));
+            .merge(admin::router(
+                shared.controls.clone(),
+                directory,
+                Api::ALL
+                    .into_iter()
+                    .filter(|api| Action::from_api(*api).is_some_and(|a| a.product() == product))
+                    .map(|api| (api, shared.controls.clone()))
+                    .collect(),
+            ));
         Ok(ZegoService {
             server: Server::start(addr, router).await?,
             shared,

@@ -791,3 +791,239 @@ async fn rtc_side_calls_do_not_use_the_kick_quota_and_have_their_own() {
     );
     assert_eq!(emu.rtc().controls().counters().requests, 15);
 }
+
+/// The raw answer to a signed call: status, content type, body.
+async fn raw(
+    service: &ZegoService,
+    emu: &ZegoEmulator,
+    action: &str,
+    rest: &str,
+) -> (u16, String, String) {
+    let response = reqwest::get(format!(
+        "{}/?{}",
+        service.url(),
+        signed(emu, action, 0, None, rest)
+    ))
+    .await
+    .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, content_type, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_fault_rule_throttles_one_api_for_good_and_leaves_the_others() {
+    let emu = start(ZegoConfig::default()).await;
+    emu.zim().seed_room("lobby", ["a", "b"]);
+    emu.rtc().seed_room("stage", ["a"]);
+    assert!(emu.zim().controls().add_fault(crate::FaultRule::always(
+        crate::Api::ZimKick,
+        Fault::Throttle {
+            retry_after: Some(1)
+        },
+    )));
+    assert!(emu.rtc().controls().add_fault(crate::FaultRule::always(
+        crate::Api::RtcBan,
+        Fault::Throttle { retry_after: None },
+    )));
+    for _ in 0..5 {
+        // ZEGO's own throttled answer: HTTP 200 and the code, no Retry-After (none documented).
+        let (status, _, body) = raw(
+            emu.zim(),
+            &emu,
+            "KickoutRoomUser",
+            "RoomId=lobby&UserId[]=a",
+        )
+        .await;
+        assert_eq!(status, 200);
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["Code"], 660300005);
+    }
+    let listing = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomUserList",
+        "RoomId=lobby&Mode=0&Limit=10",
+    )
+    .await;
+    assert_eq!(listing["Code"], 0, "another API of the listener is served");
+    let ban = call(
+        emu.rtc(),
+        &emu,
+        "SetForbidUserRule",
+        "RuleType=4&RoomId=stage&UserId=a&DisabledPrivilege[]=1&EffectiveTime=60",
+    )
+    .await;
+    assert_eq!(ban["Code"], 206, "{ban}");
+    assert_eq!(
+        rtc(&emu, "RoomId=stage&UserId[]=a").await,
+        0,
+        "the RTC kick is served"
+    );
+    assert_eq!(emu.zim().members("lobby").map(|m| m.len()), Some(2));
+    let counters = emu.zim().controls().counters();
+    assert_eq!(
+        (counters.requests, counters.faults, counters.throttled),
+        (6, 5, 0)
+    );
+
+    emu.zim().controls().clear_faults();
+    assert_eq!(zim(&emu, "RoomId=lobby&UserId[]=a").await, 0);
+}
+
+#[tokio::test]
+async fn throttle_first_n_then_normal_service() {
+    let emu = start(ZegoConfig::default()).await;
+    emu.zim().seed_room("lobby", ["a", "b", "c"]);
+    let spec: crate::FaultSpec = "zim-kick=throttle-first:2".parse().unwrap();
+    assert!(emu.zim().controls().add_fault(spec.rule()));
+    // A call of another API does not count towards the two.
+    let listing = call(
+        emu.zim(),
+        &emu,
+        "QueryRoomUserList",
+        "RoomId=lobby&Mode=0&Limit=10",
+    )
+    .await;
+    assert_eq!(listing["Code"], 0);
+    assert_eq!(zim(&emu, "RoomId=lobby&UserId[]=a").await, 660300005);
+    assert_eq!(zim(&emu, "RoomId=lobby&UserId[]=a").await, 660300005);
+    assert_eq!(zim(&emu, "RoomId=lobby&UserId[]=a").await, 0);
+    assert_eq!(zim(&emu, "RoomId=lobby&UserId[]=b").await, 0);
+    assert!(
+        emu.zim().controls().faults().is_empty(),
+        "a spent rule is gone"
+    );
+}
+
+#[tokio::test]
+async fn body_faults_over_the_admin_api_answer_status_type_and_body() {
+    let emu = start(ZegoConfig::default()).await;
+    emu.zim().seed_room("lobby", ["a"]);
+    emu.rtc().seed_room("stage", ["a"]);
+    let http = reqwest::Client::new();
+    let post = |url: String, body: Value| {
+        let http = http.clone();
+        async move {
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let faults = format!("{}/_emulator/faults", emu.zim().url());
+    assert_eq!(
+        post(
+            faults.clone(),
+            serde_json::json!({"api": "zim-kick", "spec": r#"body-first:3:200:application/json:{"ok": true}"#}),
+        )
+        .await,
+        204
+    );
+    for _ in 0..3 {
+        let answer = raw(
+            emu.zim(),
+            &emu,
+            "KickoutRoomUser",
+            "RoomId=lobby&UserId[]=a",
+        )
+        .await;
+        assert_eq!(
+            answer,
+            (
+                200,
+                "application/json".to_owned(),
+                r#"{"ok": true}"#.to_owned()
+            )
+        );
+    }
+    assert_eq!(
+        zim(&emu, "RoomId=lobby&UserId[]=a").await,
+        0,
+        "then the real service"
+    );
+
+    // An API this listener does not serve, or a malformed fault, is refused.
+    assert_eq!(
+        post(
+            faults.clone(),
+            serde_json::json!({"api": "ivs-token", "spec": "throttle"})
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        post(
+            faults.clone(),
+            serde_json::json!({"api": "zim-kick", "spec": "throttle-first:x"})
+        )
+        .await,
+        400
+    );
+
+    // A captive proxy's page for every call, in the JSON form.
+    assert_eq!(
+        post(
+            faults.clone(),
+            serde_json::json!({"api": "KickoutRoomUser", "always": true, "fault": "status", "status": 200,
+                "body": "<html>sign in</html>", "headers": [["content-type", "text/html"]]}),
+        )
+        .await,
+        204
+    );
+    for _ in 0..4 {
+        let answer = raw(
+            emu.zim(),
+            &emu,
+            "KickoutRoomUser",
+            "RoomId=lobby&UserId[]=a",
+        )
+        .await;
+        assert_eq!(
+            answer,
+            (
+                200,
+                "text/html".to_owned(),
+                "<html>sign in</html>".to_owned()
+            )
+        );
+    }
+    let cleared = http.delete(&faults).send().await.unwrap();
+    assert_eq!(cleared.status().as_u16(), 204);
+    assert!(emu.zim().controls().faults().is_empty());
+
+    // A gateway's 429 with Retry-After, on RTC's ban rules only.
+    let rtc_faults = format!("{}/_emulator/faults", emu.rtc().url());
+    assert_eq!(
+        post(
+            rtc_faults,
+            serde_json::json!({"api": "rtc-ban", "spec": "body:retry-after=1:429:text/plain:Too Many Requests"}),
+        )
+        .await,
+        204
+    );
+    let response = reqwest::get(format!(
+        "{}/?{}",
+        emu.rtc().url(),
+        signed(
+            &emu,
+            "SetForbidUserRule",
+            0,
+            None,
+            "RuleType=4&RoomId=stage&UserId=a&DisabledPrivilege[]=1&EffectiveTime=60"
+        )
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "1");
+    assert_eq!(rtc(&emu, "RoomId=stage&UserId[]=a").await, 0);
+}

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Receiver;
 
-use room_moderator_core::{Engine, Moderator, Outcome, Report, RetryPolicy};
+use room_moderator_core::{AdapterBuilder, Engine, Moderator, Outcome, Report, RetryPolicy};
 use room_moderator_emulator::enablex::{Connection, EnablexConfig, EnablexEmulator};
 use room_moderator_enablex::{DEFAULT_MODERATOR_REF, Enablex, EnablexBuilder};
 use socketio2_client::{Client, ClientConfig, Event};
@@ -33,8 +33,8 @@ pub async fn emulator_with(config: EnablexConfig) -> EnablexEmulator {
 }
 
 pub fn builder(emulator: &EnablexEmulator) -> EnablexBuilder {
-    EnablexBuilder::new(emulator.app_id(), emulator.app_key())
-        .with_endpoint(emulator.api_url())
+    EnablexBuilder::default()
+        .with_vars(emulator.vars())
         .with_timeout(Duration::from_secs(5))
 }
 

@@ -126,7 +126,7 @@ async fn a_200_that_is_not_disconnect_users_answer_is_a_protocol_error() {
         )
     });
     let error = failure(rule).await;
-    assert_error(&error, ErrorKind::Protocol, None, false);
+    assert_error(&error, ErrorKind::Protocol, None, true);
     assert_eq!(error.request_id(), Some(REQUEST_ID));
     assert!(error.message().contains("captive portal"), "{error}");
 }
@@ -366,7 +366,8 @@ fn dispatch_failures_are_transport_or_config() {
 #[test]
 fn response_errors_are_protocol_or_transport() {
     let error = disconnect_error(SdkError::response_error("truncated answer", raw(200)));
-    assert_error(&error, ErrorKind::Protocol, None, false);
+    // Not the service's answer: sent again, like a 5xx.
+    assert_error(&error, ErrorKind::Protocol, None, true);
     assert_eq!(error.request_id(), Some(REQUEST_ID));
 
     let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use room_moderator_core::{DisconnectRequest, Engine, Moderator, RetryPolicy, UserReport};
+use room_moderator_core::{
+    AdapterBuilder, DisconnectRequest, Engine, Moderator, RetryPolicy, UserReport,
+};
 use room_moderator_emulator::ivschat::{IvsChatConfig, IvsChatEmulator};
 use room_moderator_ivs::{IvsChat, IvsChatBuilder};
 
@@ -40,14 +42,7 @@ pub async fn kick(moderator: &dyn Moderator, room: &str, user: &str) -> UserRepo
 
 /// A builder with the emulator's endpoint, region and credentials.
 pub fn builder(ivs: &IvsChatEmulator) -> IvsChatBuilder {
-    IvsChatBuilder::new()
-        .with_endpoint(ivs.base_url())
-        .with_region(ivs.region())
-        .with_credentials(
-            ivs.access_key_id(),
-            ivs.secret_access_key(),
-            ivs.session_token().map(str::to_owned),
-        )
+    IvsChatBuilder::new().with_vars(ivs.vars())
 }
 
 pub async fn adapter(ivs: &IvsChatEmulator) -> IvsChat {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use room_moderator_core::{Adapter, Engine, Moderator, RetryPolicy};
+use room_moderator_core::{Adapter, AdapterBuilder, Engine, Moderator, RetryPolicy};
 use room_moderator_emulator::LoggedRequest;
 use room_moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
 use room_moderator_zego::{ZegoRtcBuilder, ZegoZimBuilder};
@@ -20,11 +20,11 @@ pub async fn emulator(config: ZegoConfig) -> ZegoEmulator {
 }
 
 pub fn zim(emu: &ZegoEmulator) -> ZegoZimBuilder {
-    ZegoZimBuilder::new(emu.app_id(), emu.server_secret()).with_endpoint(emu.zim().url())
+    ZegoZimBuilder::default().with_vars(emu.zim_vars())
 }
 
 pub fn rtc(emu: &ZegoEmulator) -> ZegoRtcBuilder {
-    ZegoRtcBuilder::new(emu.app_id(), emu.server_secret()).with_endpoint(emu.rtc().url())
+    ZegoRtcBuilder::default().with_vars(emu.rtc_vars())
 }
 
 /// The adapter behind the default engine, as an application holds it.
