@@ -7,7 +7,8 @@ use std::time::Duration;
     feature = "zego",
     feature = "ivschat",
     feature = "enablex",
-    feature = "livekit"
+    feature = "livekit",
+    feature = "agora"
 ))]
 use room_moderator_core::AdapterBuilder;
 use room_moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
@@ -83,7 +84,7 @@ impl Builder {
     pub fn from_env() -> Result<Self, Error> {
         let name = std::env::var("MODERATOR_PROVIDER").map_err(|_| {
             Error::config(
-                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat, enablex or livekit",
+                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat, enablex, livekit, agora-rtc or agora-chat",
             )
         })?;
         Ok(Builder::new(name.parse()?))
@@ -241,6 +242,16 @@ impl Builder {
                 self.build_with::<room_moderator_livekit::LiveKitBuilder>()
                     .await
             }
+            #[cfg(feature = "agora")]
+            Provider::AgoraRtc => {
+                self.build_with::<room_moderator_agora::AgoraRtcBuilder>()
+                    .await
+            }
+            #[cfg(feature = "agora")]
+            Provider::AgoraChat => {
+                self.build_with::<room_moderator_agora::AgoraChatBuilder>()
+                    .await
+            }
             #[allow(unreachable_patterns)]
             provider => Err(provider.not_compiled()),
         }
@@ -252,7 +263,8 @@ impl Builder {
         feature = "zego",
         feature = "ivschat",
         feature = "enablex",
-        feature = "livekit"
+        feature = "livekit",
+        feature = "agora"
     ))]
     async fn build_with<B: AdapterBuilder>(self) -> Result<Arc<dyn Moderator>, Error> {
         let mut builder = match &self.vars {
@@ -310,7 +322,8 @@ impl Builder {
         feature = "zego",
         feature = "ivschat",
         feature = "enablex",
-        feature = "livekit"
+        feature = "livekit",
+        feature = "agora"
     )
 ))]
 fn shared_pacer<A: room_moderator_core::Adapter>(
@@ -339,7 +352,8 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
         feature = "zego",
         feature = "ivschat",
         feature = "enablex",
-        feature = "livekit"
+        feature = "livekit",
+        feature = "agora"
     )
 ))]
 fn shared_pacer<A: room_moderator_core::Adapter>(
@@ -361,7 +375,8 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
         feature = "zego",
         feature = "ivschat",
         feature = "enablex",
-        feature = "livekit"
+        feature = "livekit",
+        feature = "agora"
     )),
     allow(dead_code)
 )]
@@ -387,7 +402,8 @@ pub(crate) fn ban_store(
         feature = "zego",
         feature = "ivschat",
         feature = "enablex",
-        feature = "livekit"
+        feature = "livekit",
+        feature = "agora"
     )),
     allow(dead_code)
 )]

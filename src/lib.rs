@@ -53,11 +53,12 @@
 //! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` (aws-sdk-ivschat) |
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
 //! | `livekit` | [`livekit::LiveKit`] | RoomService `RemoveParticipant` (Twirp JSON) |
+//! | `agora` | [`agora::AgoraRtc`], [`agora::AgoraChat`] | RTC `kicking-rule`, Chat `DELETE .../chatrooms/{id}/users/{ids}` |
 //! | `mock` | [`mock::MockAdapter`] | none: records calls and replays scripted answers, for your tests |
 //! | `serde` | `Serialize` for reports, outcomes, errors, capabilities and plans | |
 //! | `sqlite` (default) | [`SqliteBanStore`], the default ban store | |
 //! | `redis` | [`RedisBanStore`]; one provider quota shared through Redis ([`Builder::with_redis`]) | |
-//! | `full` | `zego`, `ivschat`, `enablex`, `livekit`, `mock` and `serde` | |
+//! | `full` | `zego`, `ivschat`, `enablex`, `livekit`, `agora`, `mock` and `serde` | |
 //!
 //! With only `zego`, no AWS crate is compiled. Items that need a feature say so in these docs.
 //!
@@ -70,6 +71,7 @@
 //! - [`ivs`]: Amazon IVS Chat ([`ivs::IvsChat`]);
 //! - [`enablex`]: EnableX video rooms ([`enablex::Enablex`]);
 //! - [`livekit`]: LiveKit rooms, self-hosted or Cloud ([`livekit::LiveKit`]);
+//! - [`agora`]: Agora RTC channels ([`agora::AgoraRtc`]) and Agora Chat rooms ([`agora::AgoraChat`]);
 //! - [`mock`]: the recording mock ([`mock::MockAdapter`]).
 //!
 //! Your own provider: implement [`Adapter`] (one call for one batch) and wrap it in an [`Engine`].
@@ -116,6 +118,10 @@ pub use room_moderator_zego as zego;
 #[doc(inline)]
 pub use room_moderator_ivs as ivs;
 
+/// Agora adapters (RTC channels and Agora Chat rooms).
+#[cfg(feature = "agora")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agora")))]
+pub use room_moderator_agora as agora;
 /// EnableX adapter.
 #[cfg(feature = "enablex")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enablex")))]

@@ -19,16 +19,22 @@ pub enum Provider {
     Enablex,
     /// LiveKit rooms, self-hosted or Cloud (RoomService `RemoveParticipant`); feature `livekit`.
     LiveKit,
+    /// Agora RTC channels (channel management `kicking-rule`); feature `agora`.
+    AgoraRtc,
+    /// Agora Chat chat rooms (Chat REST member removal and block list); feature `agora`.
+    AgoraChat,
 }
 
 impl Provider {
     /// Every provider, compiled in or not.
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 7] = [
         Provider::ZegoZim,
         Provider::ZegoRtc,
         Provider::IvsChat,
         Provider::Enablex,
         Provider::LiveKit,
+        Provider::AgoraRtc,
+        Provider::AgoraChat,
     ];
 
     /// The name used on the command line and in `MODERATOR_PROVIDER`.
@@ -39,6 +45,8 @@ impl Provider {
             Provider::IvsChat => "ivschat",
             Provider::Enablex => "enablex",
             Provider::LiveKit => "livekit",
+            Provider::AgoraRtc => "agora-rtc",
+            Provider::AgoraChat => "agora-chat",
         }
     }
 
@@ -49,6 +57,7 @@ impl Provider {
             Provider::IvsChat => "ivschat",
             Provider::Enablex => "enablex",
             Provider::LiveKit => "livekit",
+            Provider::AgoraRtc | Provider::AgoraChat => "agora",
         }
     }
 
@@ -73,6 +82,10 @@ impl Provider {
             Provider::Enablex => room_moderator_enablex::ENV_VARS,
             #[cfg(feature = "livekit")]
             Provider::LiveKit => room_moderator_livekit::ENV_VARS,
+            #[cfg(feature = "agora")]
+            Provider::AgoraRtc => room_moderator_agora::RTC_ENV_VARS,
+            #[cfg(feature = "agora")]
+            Provider::AgoraChat => room_moderator_agora::CHAT_ENV_VARS,
             #[allow(unreachable_patterns)]
             _ => &[],
         }
@@ -91,6 +104,10 @@ impl Provider {
             Provider::Enablex => Some(room_moderator_enablex::ENABLEX_CAPABILITIES),
             #[cfg(feature = "livekit")]
             Provider::LiveKit => Some(room_moderator_livekit::LIVEKIT_CAPABILITIES),
+            #[cfg(feature = "agora")]
+            Provider::AgoraRtc => Some(room_moderator_agora::RTC_CAPABILITIES),
+            #[cfg(feature = "agora")]
+            Provider::AgoraChat => Some(room_moderator_agora::CHAT_CAPABILITIES),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -148,7 +165,7 @@ mod tests {
         assert!(
             error
                 .message()
-                .contains("zego-zim, zego-rtc, ivschat, enablex, livekit"),
+                .contains("zego-zim, zego-rtc, ivschat, enablex, livekit, agora-rtc, agora-chat"),
             "{error}"
         );
     }

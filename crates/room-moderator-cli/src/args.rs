@@ -37,7 +37,7 @@ fn provider_parser() -> impl clap::builder::TypedValueParser<Value = Provider> {
         .try_map(|name| name.parse::<Provider>())
 }
 
-/// Remove users from live chat and video rooms on ZEGOCLOUD, Amazon IVS Chat and EnableX.
+/// Remove users from live chat and video rooms on ZEGOCLOUD, Amazon IVS Chat, EnableX and Agora.
 #[derive(Debug, Parser)]
 #[command(name = "moderator", version, after_help = credentials_help())]
 pub struct Cli {
@@ -90,7 +90,7 @@ pub struct Target {
     /// The provider hosting the room.
     #[arg(long, value_parser = provider_parser())]
     pub provider: Provider,
-    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id).
+    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id, Agora channel or chat room id).
     #[arg(long)]
     pub room: String,
     /// Endpoint and pacing.
@@ -187,7 +187,7 @@ pub struct KickArgs {
     /// The provider hosting the room (with --room); or use --target.
     #[arg(long, value_parser = provider_parser(), requires = "room", conflicts_with = "targets")]
     pub provider: Option<Provider>,
-    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id).
+    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id, Agora channel or chat room id).
     #[arg(long, requires = "provider")]
     pub room: Option<String>,
     /// Remove the same users from each of several rooms, as `PROVIDER:ROOM` (repeatable): the rooms
@@ -328,7 +328,7 @@ pub struct TokenArgs {
 #[derive(Debug, Args)]
 pub struct EmulateArgs {
     /// First port: ZEGO ZIM listens on it, ZEGO RTC on +1, IVS Chat on +2, EnableX on +3, LiveKit
-    /// on +4.
+    /// on +4, Agora RTC on +5, Agora Chat on +6 (IVS stages after them).
     #[arg(long, default_value_t = 4600)]
     pub port: u16,
     /// Address to listen on.

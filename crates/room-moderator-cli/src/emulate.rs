@@ -32,12 +32,15 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     let ivs = emulator.ivschat();
     let enablex = emulator.enablex();
     let livekit = emulator.livekit();
+    let agora = emulator.agora();
     for controls in [
         zego.zim().controls(),
         zego.rtc().controls(),
         ivs.controls(),
         enablex.controls(),
         livekit.controls(),
+        agora.rtc().controls(),
+        agora.chat().controls(),
     ] {
         if let Some(latency) = args.latency {
             controls.set_latency(latency.into());
@@ -55,6 +58,11 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         ivs.seed_room(&ivs.room_arn(room), users.iter().cloned());
         enablex.seed_room(room, users.iter().cloned());
         livekit.seed_room(room, users.iter().cloned());
+        // Agora RTC channels hold integer uids only: the other ids are left out there.
+        agora
+            .rtc()
+            .seed_channel(room, users.iter().filter_map(|u| u.parse().ok()));
+        agora.chat().seed_room(room, None, users.iter().cloned());
     }
 
     println!("moderator emulators are listening (Ctrl-C to stop)\n");
@@ -92,6 +100,25 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     );
     println!(
         "          LiveKit Cloud's rules: 1,000 requests a minute, removal revokes the identity's tokens"
+    );
+    println!("agora-rtc AGORA_ENDPOINT={}", agora.rtc().base_url());
+    println!(
+        "          AGORA_APP_ID={} AGORA_CUSTOMER_ID={} AGORA_CUSTOMER_SECRET={}",
+        agora.rtc().app_id(),
+        agora.rtc().customer_id(),
+        agora.rtc().customer_secret()
+    );
+    println!(
+        "          uids are integers; a second App ID of the same account: {}",
+        agora.rtc().app_ids().get(1).map_or("", String::as_str)
+    );
+    println!("agora-chat AGORA_CHAT_HOST={}", agora.chat().base_url());
+    println!(
+        "          AGORA_APP_ID={} AGORA_APP_CERTIFICATE={} AGORA_CHAT_ORG={} AGORA_CHAT_APP={}",
+        agora.chat().app_id(),
+        agora.chat().certificate(),
+        agora.chat().org(),
+        agora.chat().app()
     );
     println!(
         "\nadmin API on every port: /_emulator/rooms/{{room}}, /_emulator/faults, /_emulator/requests, /_emulator/counters, /_emulator/settings, /_emulator/reset"

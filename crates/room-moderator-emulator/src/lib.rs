@@ -1,5 +1,5 @@
 //! Wire-faithful local emulators of the providers [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/) talks to: ZEGOCLOUD (ZIM and Express
-//! RTC), Amazon IVS Chat, EnableX and LiveKit (RoomService). None of them offers a sandbox, so these are how the adapters, the
+//! RTC), Amazon IVS Chat, EnableX, LiveKit (RoomService) and Agora (RTC channel management and Agora Chat). None of them offers a sandbox, so these are how the adapters, the
 //! CLI demo and application teams test against something that speaks the real protocol.
 //!
 //! Each provider listens on its own port, keeps rooms and members in memory (seeded through the Rust
@@ -34,6 +34,8 @@ pub mod faults;
 mod rooms;
 mod server;
 
+#[cfg(feature = "agora")]
+pub mod agora;
 #[cfg(feature = "enablex")]
 pub mod enablex;
 #[cfg(feature = "ivschat")]
@@ -60,8 +62,8 @@ pub use server::Server;
 pub struct EmulatorConfig {
     /// Address to listen on; loopback by default.
     pub host: IpAddr,
-    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX and LiveKit listen on
-    /// `base_port`, `+1`, `+2`, `+3` and `+4`.
+    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX, LiveKit, Agora RTC and
+    /// Agora Chat listen on `base_port`, `+1`, `+2`, `+3`, `+4`, `+5` and `+6`.
     pub base_port: u16,
     /// ZEGO settings.
     #[cfg(feature = "zego")]
@@ -75,6 +77,9 @@ pub struct EmulatorConfig {
     /// LiveKit settings.
     #[cfg(feature = "livekit")]
     pub livekit: livekit::LiveKitConfig,
+    /// Agora settings (RTC on `base_port + 5`, Chat on `+6`).
+    #[cfg(feature = "agora")]
+    pub agora: agora::AgoraConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -90,6 +95,8 @@ impl Default for EmulatorConfig {
             enablex: enablex::EnablexConfig::default(),
             #[cfg(feature = "livekit")]
             livekit: livekit::LiveKitConfig::default(),
+            #[cfg(feature = "agora")]
+            agora: agora::AgoraConfig::default(),
         }
     }
 }
@@ -105,6 +112,8 @@ pub struct Emulator {
     enablex: enablex::EnablexEmulator,
     #[cfg(feature = "livekit")]
     livekit: livekit::LiveKitEmulator,
+    #[cfg(feature = "agora")]
+    agora: agora::AgoraEmulator,
 }
 
 impl Emulator {
@@ -133,6 +142,8 @@ impl Emulator {
             enablex: enablex::EnablexEmulator::start(config.enablex, addr(3)).await?,
             #[cfg(feature = "livekit")]
             livekit: livekit::LiveKitEmulator::start(config.livekit, addr(4)).await?,
+            #[cfg(feature = "agora")]
+            agora: agora::AgoraEmulator::start(config.agora, addr(5), addr(6)).await?,
         })
     }
 
@@ -158,6 +169,12 @@ impl Emulator {
     #[cfg(feature = "livekit")]
     pub fn livekit(&self) -> &livekit::LiveKitEmulator {
         &self.livekit
+    }
+
+    /// The Agora emulators (RTC channel management and Agora Chat).
+    #[cfg(feature = "agora")]
+    pub fn agora(&self) -> &agora::AgoraEmulator {
+        &self.agora
     }
 
     /// The emulator of the provider named `name` as the adapters name themselves (`zego-zim`,

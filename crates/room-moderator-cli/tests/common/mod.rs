@@ -20,6 +20,7 @@ pub fn moderator() -> Command {
         if var.starts_with("ZEGO_")
             || var.starts_with("ENABLEX_")
             || var.starts_with("LIVEKIT_")
+            || var.starts_with("AGORA_")
             || var.starts_with("AWS_")
             || var == "MODERATOR_PROVIDER"
             || var == "MODERATOR_REDIS_URL"
@@ -120,6 +121,21 @@ pub fn ivschat_env(command: &mut Command, emulator: &Emulator, home: &std::path:
     if let Some(token) = ivs.session_token() {
         command.env("AWS_SESSION_TOKEN", token);
     }
+}
+
+/// Every Agora variable pointing at the emulator: RTC and Chat each at its own listener, so that
+/// one command can reach both (`--target agora-rtc:... --target agora-chat:...`).
+pub fn agora_env(command: &mut Command, emulator: &Emulator) {
+    let (rtc, chat) = (emulator.agora().rtc(), emulator.agora().chat());
+    command
+        .env("AGORA_APP_ID", rtc.app_id())
+        .env("AGORA_CUSTOMER_ID", rtc.customer_id())
+        .env("AGORA_CUSTOMER_SECRET", rtc.customer_secret())
+        .env("AGORA_ENDPOINT", rtc.base_url())
+        .env("AGORA_APP_CERTIFICATE", chat.certificate())
+        .env("AGORA_CHAT_HOST", chat.base_url())
+        .env("AGORA_CHAT_ORG", chat.org())
+        .env("AGORA_CHAT_APP", chat.app());
 }
 
 /// The EnableX variables pointing at the emulator.

@@ -287,7 +287,12 @@ impl<A: Adapter> Engine<A> {
                             .await;
                         let made = match &call.result {
                             Err(error) if is_not_sent(error) => call.calls.saturating_sub(1),
-                            Err(error) if !error.is_temporary() => {
+                            // A rule refused for this user alone (Agora Chat's block list takes
+                            // members only) does not stop the others' rules.
+                            Err(error)
+                                if !error.is_temporary()
+                                    && error.kind() != ErrorKind::NotInRoom =>
+                            {
                                 refused.store(true, std::sync::atomic::Ordering::Relaxed);
                                 call.calls
                             }
