@@ -1,5 +1,5 @@
 //! Wire-faithful local emulators of the providers [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/) talks to: ZEGOCLOUD (ZIM and Express
-//! RTC), Amazon IVS Chat and EnableX. None of them offers a sandbox, so these are how the adapters, the
+//! RTC), Amazon IVS Chat and IVS real-time stages, and EnableX. None of them offers a sandbox, so these are how the adapters, the
 //! CLI demo and application teams test against something that speaks the real protocol.
 //!
 //! Each provider listens on its own port, keeps rooms and members in memory (seeded through the Rust
@@ -58,8 +58,8 @@ pub use server::Server;
 pub struct EmulatorConfig {
     /// Address to listen on; loopback by default.
     pub host: IpAddr,
-    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat and EnableX listen on
-    /// `base_port`, `+1`, `+2` and `+3`.
+    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX and IVS stages listen
+    /// on `base_port`, `+1`, `+2`, `+3` and `+4`.
     pub base_port: u16,
     /// ZEGO settings.
     #[cfg(feature = "zego")]
@@ -67,6 +67,9 @@ pub struct EmulatorConfig {
     /// IVS Chat settings.
     #[cfg(feature = "ivschat")]
     pub ivschat: ivschat::IvsChatConfig,
+    /// IVS real-time stages settings (feature `ivschat`).
+    #[cfg(feature = "ivschat")]
+    pub ivs_stages: ivschat::stages::IvsStagesConfig,
     /// EnableX settings.
     #[cfg(feature = "enablex")]
     pub enablex: enablex::EnablexConfig,
@@ -81,6 +84,8 @@ impl Default for EmulatorConfig {
             zego: zego::ZegoConfig::default(),
             #[cfg(feature = "ivschat")]
             ivschat: ivschat::IvsChatConfig::default(),
+            #[cfg(feature = "ivschat")]
+            ivs_stages: ivschat::stages::IvsStagesConfig::default(),
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexConfig::default(),
         }
@@ -94,6 +99,8 @@ pub struct Emulator {
     zego: zego::ZegoEmulator,
     #[cfg(feature = "ivschat")]
     ivschat: ivschat::IvsChatEmulator,
+    #[cfg(feature = "ivschat")]
+    ivs_stages: ivschat::stages::IvsStagesEmulator,
     #[cfg(feature = "enablex")]
     enablex: enablex::EnablexEmulator,
 }
@@ -120,6 +127,9 @@ impl Emulator {
             zego: zego::ZegoEmulator::start(config.zego, addr(0), addr(1)).await?,
             #[cfg(feature = "ivschat")]
             ivschat: ivschat::IvsChatEmulator::start(config.ivschat, addr(2)).await?,
+            #[cfg(feature = "ivschat")]
+            ivs_stages: ivschat::stages::IvsStagesEmulator::start(config.ivs_stages, addr(4))
+                .await?,
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexEmulator::start(config.enablex, addr(3)).await?,
         })
@@ -135,6 +145,12 @@ impl Emulator {
     #[cfg(feature = "ivschat")]
     pub fn ivschat(&self) -> &ivschat::IvsChatEmulator {
         &self.ivschat
+    }
+
+    /// The IVS real-time stages emulator.
+    #[cfg(feature = "ivschat")]
+    pub fn ivs_stages(&self) -> &ivschat::stages::IvsStagesEmulator {
+        &self.ivs_stages
     }
 
     /// The EnableX emulator.
