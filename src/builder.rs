@@ -3,7 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-#[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+#[cfg(any(
+    feature = "zego",
+    feature = "ivschat",
+    feature = "ivs-stages",
+    feature = "enablex"
+))]
 use room_moderator_core::AdapterBuilder;
 use room_moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
 
@@ -78,7 +83,7 @@ impl Builder {
     pub fn from_env() -> Result<Self, Error> {
         let name = std::env::var("MODERATOR_PROVIDER").map_err(|_| {
             Error::config(
-                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat or enablex",
+                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat, ivs-stages or enablex",
             )
         })?;
         Ok(Builder::new(name.parse()?))
@@ -226,6 +231,11 @@ impl Builder {
                 self.build_with::<room_moderator_ivs::IvsChatBuilder>()
                     .await
             }
+            #[cfg(feature = "ivs-stages")]
+            Provider::IvsStages => {
+                self.build_with::<room_moderator_ivs::IvsStagesBuilder>()
+                    .await
+            }
             #[cfg(feature = "enablex")]
             Provider::Enablex => {
                 self.build_with::<room_moderator_enablex::EnablexBuilder>()
@@ -238,7 +248,12 @@ impl Builder {
 
     /// The one path for every provider: its builder from the environment, this builder's transport
     /// overrides, its checks, then the engine with this builder's settings.
-    #[cfg(any(feature = "zego", feature = "ivschat", feature = "enablex"))]
+    #[cfg(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "ivs-stages",
+        feature = "enablex"
+    ))]
     async fn build_with<B: AdapterBuilder>(self) -> Result<Arc<dyn Moderator>, Error> {
         let mut builder = match &self.vars {
             Some(vars) => B::default().with_vars(vars.iter().map(|(k, v)| (k, v.clone()))),
@@ -291,7 +306,12 @@ impl Builder {
 /// The Redis pacer for `adapter`'s quota at its documented rate (`None` for a provider without one).
 #[cfg(all(
     feature = "redis",
-    any(feature = "zego", feature = "ivschat", feature = "enablex")
+    any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "ivs-stages",
+        feature = "enablex"
+    )
 ))]
 fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
@@ -315,7 +335,12 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
 
 #[cfg(all(
     not(feature = "redis"),
-    any(feature = "zego", feature = "ivschat", feature = "enablex")
+    any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "ivs-stages",
+        feature = "enablex"
+    )
 ))]
 fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
@@ -332,7 +357,12 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
 /// `Unavailable` with the reason to every ban call, so kicking works regardless.
 #[cfg(any(feature = "sqlite", feature = "redis"))]
 #[cfg_attr(
-    not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
+    not(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "ivs-stages",
+        feature = "enablex"
+    )),
     allow(dead_code)
 )]
 pub(crate) fn ban_store(
@@ -353,7 +383,12 @@ pub(crate) fn ban_store(
 /// Without the `sqlite` and `redis` features: no store by default, process memory on `memory:`.
 #[cfg(not(any(feature = "sqlite", feature = "redis")))]
 #[cfg_attr(
-    not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
+    not(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "ivs-stages",
+        feature = "enablex"
+    )),
     allow(dead_code)
 )]
 pub(crate) fn ban_store(

@@ -15,16 +15,19 @@ pub enum Provider {
     ZegoRtc,
     /// Amazon IVS Chat (`DisconnectUser`); feature `ivschat`.
     IvsChat,
+    /// Amazon IVS real-time stages (`DisconnectParticipant`); feature `ivs-stages`.
+    IvsStages,
     /// EnableX video rooms (headless moderator `drop`); feature `enablex`.
     Enablex,
 }
 
 impl Provider {
     /// Every provider, compiled in or not.
-    pub const ALL: [Provider; 4] = [
+    pub const ALL: [Provider; 5] = [
         Provider::ZegoZim,
         Provider::ZegoRtc,
         Provider::IvsChat,
+        Provider::IvsStages,
         Provider::Enablex,
     ];
 
@@ -34,6 +37,7 @@ impl Provider {
             Provider::ZegoZim => "zego-zim",
             Provider::ZegoRtc => "zego-rtc",
             Provider::IvsChat => "ivschat",
+            Provider::IvsStages => "ivs-stages",
             Provider::Enablex => "enablex",
         }
     }
@@ -43,6 +47,7 @@ impl Provider {
         match self {
             Provider::ZegoZim | Provider::ZegoRtc => "zego",
             Provider::IvsChat => "ivschat",
+            Provider::IvsStages => "ivs-stages",
             Provider::Enablex => "enablex",
         }
     }
@@ -64,6 +69,8 @@ impl Provider {
             Provider::ZegoRtc => room_moderator_zego::RTC_ENV_VARS,
             #[cfg(feature = "ivschat")]
             Provider::IvsChat => room_moderator_ivs::ENV_VARS,
+            #[cfg(feature = "ivs-stages")]
+            Provider::IvsStages => room_moderator_ivs::STAGES_ENV_VARS,
             #[cfg(feature = "enablex")]
             Provider::Enablex => room_moderator_enablex::ENV_VARS,
             #[allow(unreachable_patterns)]
@@ -80,6 +87,8 @@ impl Provider {
             Provider::ZegoRtc => Some(room_moderator_zego::RTC_CAPABILITIES),
             #[cfg(feature = "ivschat")]
             Provider::IvsChat => Some(room_moderator_ivs::IVSCHAT_CAPABILITIES),
+            #[cfg(feature = "ivs-stages")]
+            Provider::IvsStages => Some(room_moderator_ivs::STAGES_CAPABILITIES),
             #[cfg(feature = "enablex")]
             Provider::Enablex => Some(room_moderator_enablex::ENABLEX_CAPABILITIES),
             #[allow(unreachable_patterns)]
@@ -139,7 +148,7 @@ mod tests {
         assert!(
             error
                 .message()
-                .contains("zego-zim, zego-rtc, ivschat, enablex"),
+                .contains("zego-zim, zego-rtc, ivschat, ivs-stages, enablex"),
             "{error}"
         );
     }

@@ -22,10 +22,13 @@ const MAX_ATTEMPTS: u32 = 3;
 /// Each call's timeout; the emulator's `Delay` fault waits longer.
 const CALL_TIMEOUT: Duration = Duration::from_millis(400);
 
-/// Whether the provider says a user was not in the room (RTC and IVS answer success for them:
-/// documented, so the engine cannot tell).
+/// Whether the provider says a user was not in the room (RTC and IVS Chat answer success for them:
+/// documented, so the engine cannot tell; IVS stages are listed first).
 fn tells_absence(provider: Provider) -> bool {
-    matches!(provider, Provider::ZegoZim | Provider::Enablex)
+    matches!(
+        provider,
+        Provider::ZegoZim | Provider::IvsStages | Provider::Enablex
+    )
 }
 
 /// One provider's emulator, as the suite drives it.
@@ -263,7 +266,7 @@ fn fault_cases() -> Vec<FaultCase> {
             times: 16,
             // DisconnectUser's success IS an empty body (documented); elsewhere it is no answer.
             expect: |p| match p {
-                Provider::IvsChat => Expect::Outcome("disconnected"),
+                Provider::IvsChat | Provider::IvsStages => Expect::Outcome("disconnected"),
                 _ => Expect::Failed(ErrorKind::Protocol),
             },
         },

@@ -171,6 +171,8 @@ impl Emulator {
             "zego-rtc" => Some(ProviderEmulator::ZegoRtc(&self.zego)),
             #[cfg(feature = "ivschat")]
             "ivschat" => Some(ProviderEmulator::IvsChat(&self.ivschat)),
+            #[cfg(feature = "ivschat")]
+            "ivs-stages" => Some(ProviderEmulator::IvsStages(&self.ivs_stages)),
             #[cfg(feature = "enablex")]
             "enablex" => Some(ProviderEmulator::Enablex(&self.enablex)),
             _ => None,
@@ -256,6 +258,9 @@ pub enum ProviderEmulator<'e> {
     /// Amazon IVS Chat.
     #[cfg(feature = "ivschat")]
     IvsChat(&'e ivschat::IvsChatEmulator),
+    /// Amazon IVS real-time stages.
+    #[cfg(feature = "ivschat")]
+    IvsStages(&'e ivschat::stages::IvsStagesEmulator),
     /// EnableX.
     #[cfg(feature = "enablex")]
     Enablex(&'e enablex::EnablexEmulator),
@@ -272,6 +277,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc_vars(),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.vars(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.vars(),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.vars(),
         }
@@ -286,16 +293,20 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc().controls(),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.controls(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.controls(),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.controls(),
         }
     }
 
-    /// The room id an adapter sends for the room `name` (IVS Chat: its ARN; the name elsewhere).
+    /// The room id an adapter sends for the room `name` (IVS: its ARN; the name elsewhere).
     pub fn room_id(&self, name: &str) -> String {
         match self {
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.room_arn(name),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.stage_arn(name),
             #[allow(unreachable_patterns)]
             _ => name.to_owned(),
         }
@@ -311,6 +322,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc().seed_room(room, users),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.seed_room(room, users),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.seed_stage(room, users),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.seed_room(room, users),
         }
@@ -325,6 +338,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc().members(room),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.members(room),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.members(room),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.members(room),
         }

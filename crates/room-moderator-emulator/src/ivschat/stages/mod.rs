@@ -458,6 +458,21 @@ impl IvsStagesEmulator {
     pub fn config(&self) -> &IvsStagesConfig {
         &self.service.config
     }
+
+    /// The variables that point the stages adapter here: region, credentials and
+    /// `AWS_ENDPOINT_URL_IVS_REALTIME`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("AWS_REGION", self.region().to_owned()),
+            ("AWS_ACCESS_KEY_ID", self.access_key_id().to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key().to_owned()),
+        ];
+        if let Some(token) = &self.service.config.session_token {
+            vars.push(("AWS_SESSION_TOKEN", token.clone()));
+        }
+        vars.push(("AWS_ENDPOINT_URL_IVS_REALTIME", self.base_url()));
+        vars
+    }
 }
 
 #[cfg(test)]
