@@ -256,7 +256,10 @@ impl Rosters {
             .listings
             .get_mut(&number)
             .ok_or(PageError::UnknownListing)?;
-        for entry in page.iter().filter(|entry| entry.connected) {
+        for entry in page
+            .iter()
+            .filter(|entry| entry.connected && is_participant_id(&entry.participant))
+        {
             listing
                 .connected
                 .insert(entry.participant.clone(), entry.user.clone());
@@ -283,6 +286,15 @@ impl Rosters {
             }
         }
     }
+}
+
+/// Whether `id` is a participant id as the model defines them (`[a-zA-Z0-9-_]`, 1..64): anything
+/// else could not be sent back to `DisconnectParticipant`, and is left out.
+pub(crate) fn is_participant_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Locks one roster (a poisoned lock still holds a usable roster).
@@ -367,6 +379,7 @@ mod tests {
             listed("p3", "alice", true),
             listed("p4", "carol", false),
             listed("p5", "", true),
+            listed("p 6", "dave", true),
         ];
         let end = rosters.add_page(number, &page, None, now).expect("page");
         let PageEnd::Done(members) = end else {
