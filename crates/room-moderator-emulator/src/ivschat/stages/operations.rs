@@ -150,6 +150,7 @@ struct ListParticipantsRequest {
 }
 
 /// What a ListParticipants request asks for, checked.
+#[derive(Debug)]
 struct ListQuery {
     stage: String,
     session: String,
@@ -158,6 +159,7 @@ struct ListQuery {
     offset: usize,
 }
 
+#[derive(Debug)]
 enum Filter {
     User(String),
     Published(bool),
@@ -510,9 +512,7 @@ mod tests {
                 "nextToken",
             ),
         ] {
-            let answer = validate_list(body.to_string().as_bytes())
-                .err()
-                .expect("invalid");
+            let answer = validate_list(body.to_string().as_bytes()).expect_err("invalid");
             assert!(says(&answer, what), "{what}: {answer}");
         }
     }
@@ -533,17 +533,13 @@ mod tests {
             ),
             (json!({"participantId": "p"}), "stageArn"),
         ] {
-            let answer = validate_disconnect(body.to_string().as_bytes())
-                .err()
-                .expect("invalid");
+            let answer = validate_disconnect(body.to_string().as_bytes()).expect_err("invalid");
             assert!(says(&answer, what), "{what}: {answer}");
         }
         let grant = json!({"stageArn": STAGE, "userId": "u", "duration": 20160, "capabilities": ["SUBSCRIBE"]});
         assert!(validate_token(grant.to_string().as_bytes()).is_ok());
         let bad = json!({"stageArn": STAGE, "duration": 0, "capabilities": ["SEND_MESSAGE"]});
-        let answer = validate_token(bad.to_string().as_bytes())
-            .err()
-            .expect("invalid");
+        let answer = validate_token(bad.to_string().as_bytes()).expect_err("invalid");
         assert!(
             says(&answer, "duration") && says(&answer, "capabilities.0.member"),
             "{answer}"
