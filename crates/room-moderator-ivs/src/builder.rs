@@ -126,6 +126,9 @@ pub trait IvsService: sealed::Sealed + Sized + Send + 'static {
     /// The variables `from_env` reads.
     #[doc(hidden)]
     const ENV_VARS: &'static [EnvVar];
+    /// The service's own endpoint variable (`AWS_ENDPOINT_URL_IVSCHAT`, ...).
+    #[doc(hidden)]
+    const ENDPOINT_VAR: &'static str;
     #[doc(hidden)]
     fn fresh_config() -> Self::ConfigBuilder;
     #[doc(hidden)]
@@ -141,7 +144,7 @@ pub trait IvsService: sealed::Sealed + Sized + Send + 'static {
 /// Implements [`IvsService`] for an adapter over one IVS SDK crate (each SDK's configuration
 /// builder has the same methods under its own types).
 macro_rules! ivs_service {
-    ($adapter:ty, $sdk:ident, $name:literal, $provider:expr, $vars:expr) => {
+    ($adapter:ty, $sdk:ident, $name:literal, $provider:expr, $vars:expr, $endpoint_var:literal) => {
         impl crate::builder::sealed::Sealed for $adapter {}
 
         impl crate::builder::IvsService for $adapter {
@@ -150,6 +153,7 @@ macro_rules! ivs_service {
             const NAME: &'static str = $name;
             const PROVIDER: &'static str = $provider;
             const ENV_VARS: &'static [room_moderator_core::toolkit::EnvVar] = $vars;
+            const ENDPOINT_VAR: &'static str = $endpoint_var;
 
             fn fresh_config() -> Self::ConfigBuilder {
                 $sdk::Config::builder().behavior_version(aws_config::BehaviorVersion::latest())
@@ -201,7 +205,8 @@ ivs_service!(
     aws_sdk_ivschat,
     "IvsChat",
     crate::PROVIDER,
-    ENV_VARS
+    ENV_VARS,
+    "AWS_ENDPOINT_URL_IVSCHAT"
 );
 
 /// [`Settings`] in the SDK's types, for [`ivs_service!`].
@@ -547,8 +552,8 @@ impl<S: IvsService + room_moderator_core::Adapter> AdapterBuilder for IvsBuilder
     }
 
     /// `AWS_REGION`; static credentials from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (with
-    /// `AWS_SESSION_TOKEN`) when both are given; the endpoint from `AWS_ENDPOINT_URL_IVSCHAT` or else
-    /// `AWS_ENDPOINT_URL`. `AWS_PROFILE` names a profile of the SDK's files, which only
+    /// `AWS_SESSION_TOKEN`) when both are given; the endpoint from the service's variable
+    /// (`AWS_ENDPOINT_URL_IVSCHAT`, `AWS_ENDPOINT_URL_IVS_REALTIME`) or else `AWS_ENDPOINT_URL`. `AWS_PROFILE` names a profile of the SDK's files, which only
     /// [`from_env`](IvsChatBuilder::from_env) reads: it is ignored here.
     fn apply_vars(mut self, vars: &Vars) -> Self {
         if let Some(region) = vars.get("AWS_REGION") {
@@ -561,7 +566,7 @@ impl<S: IvsService + room_moderator_core::Adapter> AdapterBuilder for IvsBuilder
             self = self.with_credentials(id, secret, vars.get("AWS_SESSION_TOKEN"));
         }
         if let Some(url) = vars
-            .get("AWS_ENDPOINT_URL_IVSCHAT")
+            .get(S::ENDPOINT_VAR)
             .or_else(|| vars.get("AWS_ENDPOINT_URL"))
         {
             self.connection.endpoint = Some(url);

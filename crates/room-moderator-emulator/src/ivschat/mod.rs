@@ -225,6 +225,7 @@ impl Service {
 
     /// What every operation does before acting on a request: a request id, then [`accept_signed`]
     /// with IVS Chat's credentials, throttling answer and `ValidationException` body.
+    #[allow(clippy::too_many_arguments)]
     async fn accept<T>(
         &self,
         api: Api,

@@ -144,7 +144,8 @@ ivs_service!(
     aws_sdk_ivsrealtime,
     "IvsStages",
     PROVIDER,
-    STAGES_ENV_VARS
+    STAGES_ENV_VARS,
+    "AWS_ENDPOINT_URL_IVS_REALTIME"
 );
 
 /// The IVS real-time stages adapter. Turn it into a [`Moderator`](room_moderator_core::Moderator)
