@@ -6,6 +6,7 @@ use std::time::Duration;
 #[cfg(any(
     feature = "zego",
     feature = "ivschat",
+    feature = "ivs-stages",
     feature = "enablex",
     feature = "livekit",
     feature = "agora"
@@ -84,7 +85,7 @@ impl Builder {
     pub fn from_env() -> Result<Self, Error> {
         let name = std::env::var("MODERATOR_PROVIDER").map_err(|_| {
             Error::config(
-                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat, enablex, livekit, agora-rtc or agora-chat",
+                "MODERATOR_PROVIDER is not set; set it to zego-zim, zego-rtc, ivschat, ivs-stages, enablex, livekit, agora-rtc or agora-chat",
             )
         })?;
         Ok(Builder::new(name.parse()?))
@@ -232,6 +233,11 @@ impl Builder {
                 self.build_with::<room_moderator_ivs::IvsChatBuilder>()
                     .await
             }
+            #[cfg(feature = "ivs-stages")]
+            Provider::IvsStages => {
+                self.build_with::<room_moderator_ivs::IvsStagesBuilder>()
+                    .await
+            }
             #[cfg(feature = "enablex")]
             Provider::Enablex => {
                 self.build_with::<room_moderator_enablex::EnablexBuilder>()
@@ -262,6 +268,7 @@ impl Builder {
     #[cfg(any(
         feature = "zego",
         feature = "ivschat",
+        feature = "ivs-stages",
         feature = "enablex",
         feature = "livekit",
         feature = "agora"
@@ -321,6 +328,7 @@ impl Builder {
     any(
         feature = "zego",
         feature = "ivschat",
+        feature = "ivs-stages",
         feature = "enablex",
         feature = "livekit",
         feature = "agora"
@@ -351,6 +359,7 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
     any(
         feature = "zego",
         feature = "ivschat",
+        feature = "ivs-stages",
         feature = "enablex",
         feature = "livekit",
         feature = "agora"
@@ -374,6 +383,7 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
     not(any(
         feature = "zego",
         feature = "ivschat",
+        feature = "ivs-stages",
         feature = "enablex",
         feature = "livekit",
         feature = "agora"
@@ -401,6 +411,7 @@ pub(crate) fn ban_store(
     not(any(
         feature = "zego",
         feature = "ivschat",
+        feature = "ivs-stages",
         feature = "enablex",
         feature = "livekit",
         feature = "agora"

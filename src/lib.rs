@@ -1,5 +1,5 @@
-//! Remove users from live chat and video rooms (ZEGOCLOUD, Amazon IVS Chat, EnableX, LiveKit) through
-//! one provider-agnostic trait.
+//! Remove users from live chat and video rooms (ZEGOCLOUD, Amazon IVS Chat and real-time stages,
+//! EnableX, LiveKit, Agora) through one provider-agnostic trait.
 //!
 //! Your application holds an `Arc<dyn` [`Moderator`]`>` and asks it to
 //! [`disconnect`](Moderator::disconnect) users from a room; an adapter, compiled in by a cargo feature,
@@ -13,7 +13,7 @@
 //! # Install
 //!
 //! ```sh
-//! cargo add room-moderator --features zego   # or ivschat, enablex; add serde for JSON reports
+//! cargo add room-moderator --features zego   # or ivschat, ivs-stages (ivs = both), enablex; add serde for JSON reports
 //! cargo add --dev room-moderator-emulator   # local emulators of the three providers, for your tests
 //! ```
 //!
@@ -42,7 +42,7 @@
 //!
 //! No account needed to try it: `room-moderator-emulator` runs each provider's wire protocol on
 //! loopback, and the README's first example makes this removal against it. To pick the provider at
-//! run time instead (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|enablex|livekit` and that provider's
+//! run time instead (`MODERATOR_PROVIDER=zego-zim|zego-rtc|ivschat|ivs-stages|enablex|livekit|agora-rtc|agora-chat` and that provider's
 //! variables), use [`from_env`] or [`Builder`].
 //!
 //! # Features
@@ -51,6 +51,8 @@
 //! |---|---|---|
 //! | `zego` | [`zego::ZegoZim`], [`zego::ZegoRtc`] | ZIM `KickoutRoomUser`, Express RTC `KickoutUser` |
 //! | `ivschat` | [`ivs::IvsChat`] | IVS Chat `DisconnectUser` (aws-sdk-ivschat) |
+//! | `ivs-stages` | `ivs::IvsStages` | IVS real-time `DisconnectParticipant` per participant, after one listing (aws-sdk-ivsrealtime) |
+//! | `ivs` | both IVS adapters | |
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
 //! | `livekit` | [`livekit::LiveKit`] | RoomService `RemoveParticipant` (Twirp JSON) |
 //! | `agora` | [`agora::AgoraRtc`], [`agora::AgoraChat`] | RTC `kicking-rule`, Chat `DELETE .../chatrooms/{id}/users/{ids}` |
@@ -58,7 +60,7 @@
 //! | `serde` | `Serialize` for reports, outcomes, errors, capabilities and plans | |
 //! | `sqlite` (default) | [`SqliteBanStore`], the default ban store | |
 //! | `redis` | [`RedisBanStore`]; one provider quota shared through Redis ([`Builder::with_redis`]) | |
-//! | `full` | `zego`, `ivschat`, `enablex`, `livekit`, `agora`, `mock` and `serde` | |
+//! | `full` | `zego`, `ivschat`, `ivs-stages`, `enablex`, `livekit`, `agora`, `mock` and `serde` | |
 //!
 //! With only `zego`, no AWS crate is compiled. Items that need a feature say so in these docs.
 //!
@@ -68,7 +70,8 @@
 //! behaviours are unverified:
 //!
 //! - [`zego`]: ZEGOCLOUD, ZIM chat rooms ([`zego::ZegoZim`]) and Express RTC rooms ([`zego::ZegoRtc`]);
-//! - [`ivs`]: Amazon IVS Chat ([`ivs::IvsChat`]);
+//! - [`ivs`]: Amazon IVS Chat ([`ivs::IvsChat`]) and real-time stages (`ivs::IvsStages`, feature
+//!   `ivs-stages`);
 //! - [`enablex`]: EnableX video rooms ([`enablex::Enablex`]);
 //! - [`livekit`]: LiveKit rooms, self-hosted or Cloud ([`livekit::LiveKit`]);
 //! - [`agora`]: Agora RTC channels ([`agora::AgoraRtc`]) and Agora Chat rooms ([`agora::AgoraChat`]);
@@ -112,9 +115,9 @@ pub use room_moderator_state::{SqliteBanStore, default_ban_store_path};
 #[doc(inline)]
 pub use room_moderator_zego as zego;
 
-/// Amazon IVS Chat adapter.
-#[cfg(feature = "ivschat")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ivschat")))]
+/// Amazon IVS adapters: IVS Chat (feature `ivschat`) and real-time stages (feature `ivs-stages`).
+#[cfg(any(feature = "ivschat", feature = "ivs-stages"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "ivschat", feature = "ivs-stages"))))]
 #[doc(inline)]
 pub use room_moderator_ivs as ivs;
 

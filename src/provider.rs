@@ -15,6 +15,8 @@ pub enum Provider {
     ZegoRtc,
     /// Amazon IVS Chat (`DisconnectUser`); feature `ivschat`.
     IvsChat,
+    /// Amazon IVS real-time stages (`DisconnectParticipant`); feature `ivs-stages`.
+    IvsStages,
     /// EnableX video rooms (headless moderator `drop`); feature `enablex`.
     Enablex,
     /// LiveKit rooms, self-hosted or Cloud (RoomService `RemoveParticipant`); feature `livekit`.
@@ -27,10 +29,11 @@ pub enum Provider {
 
 impl Provider {
     /// Every provider, compiled in or not.
-    pub const ALL: [Provider; 7] = [
+    pub const ALL: [Provider; 8] = [
         Provider::ZegoZim,
         Provider::ZegoRtc,
         Provider::IvsChat,
+        Provider::IvsStages,
         Provider::Enablex,
         Provider::LiveKit,
         Provider::AgoraRtc,
@@ -43,6 +46,7 @@ impl Provider {
             Provider::ZegoZim => "zego-zim",
             Provider::ZegoRtc => "zego-rtc",
             Provider::IvsChat => "ivschat",
+            Provider::IvsStages => "ivs-stages",
             Provider::Enablex => "enablex",
             Provider::LiveKit => "livekit",
             Provider::AgoraRtc => "agora-rtc",
@@ -55,6 +59,7 @@ impl Provider {
         match self {
             Provider::ZegoZim | Provider::ZegoRtc => "zego",
             Provider::IvsChat => "ivschat",
+            Provider::IvsStages => "ivs-stages",
             Provider::Enablex => "enablex",
             Provider::LiveKit => "livekit",
             Provider::AgoraRtc | Provider::AgoraChat => "agora",
@@ -78,6 +83,8 @@ impl Provider {
             Provider::ZegoRtc => room_moderator_zego::RTC_ENV_VARS,
             #[cfg(feature = "ivschat")]
             Provider::IvsChat => room_moderator_ivs::ENV_VARS,
+            #[cfg(feature = "ivs-stages")]
+            Provider::IvsStages => room_moderator_ivs::STAGES_ENV_VARS,
             #[cfg(feature = "enablex")]
             Provider::Enablex => room_moderator_enablex::ENV_VARS,
             #[cfg(feature = "livekit")]
@@ -100,6 +107,8 @@ impl Provider {
             Provider::ZegoRtc => Some(room_moderator_zego::RTC_CAPABILITIES),
             #[cfg(feature = "ivschat")]
             Provider::IvsChat => Some(room_moderator_ivs::IVSCHAT_CAPABILITIES),
+            #[cfg(feature = "ivs-stages")]
+            Provider::IvsStages => Some(room_moderator_ivs::STAGES_CAPABILITIES),
             #[cfg(feature = "enablex")]
             Provider::Enablex => Some(room_moderator_enablex::ENABLEX_CAPABILITIES),
             #[cfg(feature = "livekit")]
@@ -163,9 +172,9 @@ mod tests {
         assert_eq!("ZEGO-ZIM".parse::<Provider>().ok(), Some(Provider::ZegoZim));
         let error = "zoom".parse::<Provider>().unwrap_err();
         assert!(
-            error
-                .message()
-                .contains("zego-zim, zego-rtc, ivschat, enablex, livekit, agora-rtc, agora-chat"),
+            error.message().contains(
+                "zego-zim, zego-rtc, ivschat, ivs-stages, enablex, livekit, agora-rtc, agora-chat"
+            ),
             "{error}"
         );
     }

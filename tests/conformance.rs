@@ -22,13 +22,13 @@ const MAX_ATTEMPTS: u32 = 3;
 /// Each call's timeout; the emulator's `Delay` fault waits longer.
 const CALL_TIMEOUT: Duration = Duration::from_millis(400);
 
-/// Whether the provider says a user was not in the room (RTC and IVS answer success for them:
-/// documented, so the engine cannot tell).
+/// Whether the provider says a user was not in the room (RTC and IVS Chat answer success for them:
+/// documented, so the engine cannot tell; IVS stages are listed first).
 fn tells_absence(provider: Provider) -> bool {
     // (Agora is not in this suite yet: see `WIRED`.)
     matches!(
         provider,
-        Provider::ZegoZim | Provider::Enablex | Provider::LiveKit
+        Provider::ZegoZim | Provider::IvsStages | Provider::Enablex | Provider::LiveKit
     )
 }
 
@@ -275,7 +275,7 @@ fn fault_cases() -> Vec<FaultCase> {
             times: 16,
             // DisconnectUser's success IS an empty body (documented); elsewhere it is no answer.
             expect: |p| match p {
-                Provider::IvsChat => Expect::Outcome("disconnected"),
+                Provider::IvsChat | Provider::IvsStages => Expect::Outcome("disconnected"),
                 _ => Expect::Failed(ErrorKind::Protocol),
             },
         },

@@ -139,3 +139,27 @@ fn ivschat_does_bring_the_aws_sdk() {
     let names = facade("ivschat");
     assert!(names.iter().any(|n| n == "aws-sdk-ivschat"), "{names:?}");
 }
+
+/// IVS Chat alone does not compile the stages SDK: the stages adapter is behind its own feature.
+#[test]
+fn ivschat_alone_compiles_no_ivsrealtime() {
+    let names = facade("ivschat");
+    assert_eq!(
+        with_prefix(&names, &["aws-sdk-ivsrealtime"]),
+        Vec::<&String>::new()
+    );
+}
+
+/// `ivs-stages` brings aws-sdk-ivsrealtime, and `ivs` both IVS SDKs.
+#[test]
+fn ivs_stages_brings_the_ivsrealtime_sdk_and_ivs_brings_both() {
+    let names = facade("ivs-stages");
+    assert!(
+        names.iter().any(|n| n == "aws-sdk-ivsrealtime"),
+        "{names:?}"
+    );
+    let both = facade("ivs");
+    for sdk in ["aws-sdk-ivschat", "aws-sdk-ivsrealtime"] {
+        assert!(both.iter().any(|n| n == sdk), "{sdk}: {both:?}");
+    }
+}

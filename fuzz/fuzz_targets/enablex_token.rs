@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
     // fuzzer reaches the JSON reading without having to learn base64.
     let encoded = base64_standard(raw.as_bytes());
     for token in [raw, encoded.as_str()] {
-        if let Ok((url, _headers)) = room_moderator_enablex::fuzzing::token_target(token, allow_http) {
+        if let Ok((url, _headers)) =
+            room_moderator_enablex::fuzzing::token_target(token, allow_http)
+        {
             assert!(
                 url.starts_with("wss://") || url.starts_with("ws://"),
                 "not a WebSocket URL: {url}"

@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     let room = RoomId::new("room-1");
     let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     if let Ok(rules) = room_moderator_zego::fuzzing::decode_ban_rules(&room, now, 200, data) {
-        assert!(rules.iter().all(|rule| rule.expires_at > now), "an expired rule");
+        assert!(
+            rules.iter().all(|rule| rule.expires_at > now),
+            "an expired rule"
+        );
         let users: HashSet<_> = rules.iter().map(|rule| &rule.user).collect();
         assert_eq!(users.len(), rules.len(), "a user twice");
     }

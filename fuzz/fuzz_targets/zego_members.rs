@@ -13,8 +13,14 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(page) = room_moderator_zego::fuzzing::decode_members_page(rtc, status, body) {
         assert_eq!(status, 200, "a page from HTTP {status}");
         if let Some(next) = &page.next {
-            assert!(!next.is_empty() && next != "0", "an end marker read as a cursor: {next:?}");
+            assert!(
+                !next.is_empty() && next != "0",
+                "an end marker read as a cursor: {next:?}"
+            );
         }
-        assert!(page.members.iter().all(|m| !m.id.as_str().is_empty()), "a member without an id");
+        assert!(
+            page.members.iter().all(|m| !m.id.as_str().is_empty()),
+            "a member without an id"
+        );
     }
 });

@@ -37,7 +37,8 @@ fn provider_parser() -> impl clap::builder::TypedValueParser<Value = Provider> {
         .try_map(|name| name.parse::<Provider>())
 }
 
-/// Remove users from live chat and video rooms on ZEGOCLOUD, Amazon IVS Chat, EnableX and Agora.
+/// Remove users from live chat and video rooms on ZEGOCLOUD, Amazon IVS Chat and real-time stages,
+/// EnableX, LiveKit and Agora.
 #[derive(Debug, Parser)]
 #[command(name = "moderator", version, after_help = credentials_help())]
 pub struct Cli {
@@ -70,7 +71,7 @@ pub enum Command {
     /// List a room's active bans.
     #[command(after_help = credentials_help())]
     Bans(BansArgs),
-    /// Issue a join token (IVS Chat, EnableX), refused to banned users.
+    /// Issue a join token (IVS Chat, IVS stages, EnableX), refused to banned users.
     #[command(after_help = credentials_help())]
     Token(TokenArgs),
     /// Run the whole path against embedded emulators of every provider and print a table.
@@ -90,7 +91,8 @@ pub struct Target {
     /// The provider hosting the room.
     #[arg(long, value_parser = provider_parser())]
     pub provider: Provider,
-    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id, Agora channel or chat room id).
+    /// The room id (ZEGO RoomId, IVS Chat room ARN, IVS stage ARN, EnableX room_id, LiveKit room, Agora
+    /// channel or chat room id).
     #[arg(long)]
     pub room: String,
     /// Endpoint and pacing.
@@ -187,7 +189,8 @@ pub struct KickArgs {
     /// The provider hosting the room (with --room); or use --target.
     #[arg(long, value_parser = provider_parser(), requires = "room", conflicts_with = "targets")]
     pub provider: Option<Provider>,
-    /// The room id (ZEGO RoomId, IVS Chat room ARN, EnableX room_id, Agora channel or chat room id).
+    /// The room id (ZEGO RoomId, IVS Chat room ARN, IVS stage ARN, EnableX room_id, LiveKit room, Agora
+    /// channel or chat room id).
     #[arg(long, requires = "provider")]
     pub room: Option<String>,
     /// Remove the same users from each of several rooms, as `PROVIDER:ROOM` (repeatable): the rooms
@@ -302,11 +305,13 @@ pub struct TokenArgs {
     /// The user the token is for.
     #[arg(long)]
     pub user: String,
-    /// A capability the token grants (IVS Chat: SEND_MESSAGE, DISCONNECT_USER, DELETE_MESSAGE;
-    /// LiveKit: canPublish, canSubscribe, canPublishData, ...); repeat for several.
+    /// A capability the token grants (IVS Chat: SEND_MESSAGE, DISCONNECT_USER, DELETE_MESSAGE; IVS
+    /// stages: PUBLISH, SUBSCRIBE; LiveKit: canPublish, canSubscribe, canPublishData, ...); repeat for
+    /// several.
     #[arg(long = "capability", value_name = "C")]
     pub capabilities: Vec<String>,
-    /// How long the session may last (IVS Chat: 1 to 180 minutes; LiveKit: the token's TTL).
+    /// How long the session may last (IVS Chat: 1 to 180 minutes; IVS stages: the token's duration,
+    /// 1 to 20,160 minutes; LiveKit: the token's TTL).
     #[arg(long, value_name = "DURATION")]
     pub session_duration: Option<humantime::Duration>,
     /// Display name (EnableX, LiveKit).
@@ -328,7 +333,7 @@ pub struct TokenArgs {
 #[derive(Debug, Args)]
 pub struct EmulateArgs {
     /// First port: ZEGO ZIM listens on it, ZEGO RTC on +1, IVS Chat on +2, EnableX on +3, LiveKit
-    /// on +4, Agora RTC on +5, Agora Chat on +6 (IVS stages after them).
+    /// on +4, Agora RTC on +5, Agora Chat on +6, IVS real-time stages on +7.
     #[arg(long, default_value_t = 4600)]
     pub port: u16,
     /// Address to listen on.

@@ -38,6 +38,10 @@ pub async fn run() -> Result<ExitCode, Failure> {
     let ivs = emulator.ivschat();
     let enablex = emulator.enablex();
     let ivs_room = ivs.room_arn("demo");
+    let stages = emulator.ivs_stages();
+    let stage = stages.stage_arn("demo");
+    // ana on two devices: two participants, both disconnected.
+    stages.seed_stage(&stage, PRESENT.iter().copied().chain(["ana"]));
     zego.zim().seed_room("demo", PRESENT);
     zego.rtc().seed_room("demo", PRESENT);
     ivs.seed_room(&ivs_room, PRESENT);
@@ -46,9 +50,11 @@ pub async fn run() -> Result<ExitCode, Failure> {
     let zim = emulated::zim(&emulator).await?;
     let rtc = emulated::rtc(&emulator).await?;
     let ivschat = emulated::ivschat(&emulator).await?;
+    let ivs_stages = emulated::ivs_stages(&emulator).await?;
     let enx = emulated::enablex(&emulator).await?;
 
-    // ZIM and EnableX can tell an absent user; RTC and IVS answer success for them (documented).
+    // ZIM, IVS stages (listed first) and EnableX can tell an absent user; RTC and IVS Chat answer
+    // success for them (documented).
     let cases: Vec<Case<'_>> = vec![
         Case {
             moderator: Arc::new(Engine::new(zim)),
@@ -67,6 +73,12 @@ pub async fn run() -> Result<ExitCode, Failure> {
             room: ivs_room.clone(),
             tells_absence: false,
             members: Box::new(|| ivs.members(&ivs_room)),
+        },
+        Case {
+            moderator: Arc::new(Engine::new(ivs_stages)),
+            room: stage.clone(),
+            tells_absence: true,
+            members: Box::new(|| stages.members(&stage)),
         },
         Case {
             moderator: Arc::new(Engine::new(enx)),
@@ -128,7 +140,7 @@ pub async fn run() -> Result<ExitCode, Failure> {
         PRESENT.len()
     );
     println!(
-        "{:<10} {:>5} {:>12} {:>11} {:>6} {:>5} {:>8}  check",
+        "{:<11} {:>5} {:>12} {:>11} {:>6} {:>5} {:>8}  check",
         "provider", "users", "disconnected", "not_in_room", "failed", "calls", "time"
     );
     let mut all_ok = true;
@@ -141,7 +153,7 @@ pub async fn run() -> Result<ExitCode, Failure> {
             }
         };
         println!(
-            "{:<10} {:>5} {:>12} {:>11} {:>6} {:>5} {:>6}ms  {check}",
+            "{:<11} {:>5} {:>12} {:>11} {:>6} {:>5} {:>6}ms  {check}",
             row.provider,
             KICK.len(),
             row.summary.disconnected,
@@ -152,7 +164,7 @@ pub async fn run() -> Result<ExitCode, Failure> {
         );
     }
     println!(
-        "\nzego-rtc and ivschat answer success for users who are not in the room, so they report them disconnected."
+        "\nzego-rtc and ivschat answer success for users who are not in the room, so they report them disconnected.\nivs-stages lists the stage once and disconnects each participant (ana is on two devices: 7 disconnects)."
     );
     all_ok &= crate::demo_bans::run(&emulator).await?;
     Ok(if all_ok {

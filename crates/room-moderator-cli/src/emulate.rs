@@ -30,9 +30,12 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     let emulator = Emulator::start_with(config).await.map_err(Failure::Io)?;
     let zego = emulator.zego();
     let ivs = emulator.ivschat();
+    let stages = emulator.ivs_stages();
     let enablex = emulator.enablex();
     let livekit = emulator.livekit();
     let agora = emulator.agora();
+    let stage_operations = room_moderator_emulator::ivschat::stages::Operation::ALL
+        .map(|operation| stages.operation_controls(operation));
     for controls in [
         zego.zim().controls(),
         zego.rtc().controls(),
@@ -41,7 +44,10 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         livekit.controls(),
         agora.rtc().controls(),
         agora.chat().controls(),
-    ] {
+    ]
+    .into_iter()
+    .chain(stage_operations)
+    {
         if let Some(latency) = args.latency {
             controls.set_latency(latency.into());
         }
@@ -56,6 +62,7 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         zego.zim().seed_room(room, users.iter().cloned());
         zego.rtc().seed_room(room, users.iter().cloned());
         ivs.seed_room(&ivs.room_arn(room), users.iter().cloned());
+        stages.seed_stage(&stages.stage_arn(room), users.iter().cloned());
         enablex.seed_room(room, users.iter().cloned());
         livekit.seed_room(room, users.iter().cloned());
         // Agora RTC channels hold integer uids only: the other ids are left out there.
@@ -86,6 +93,14 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
         ivs.secret_access_key()
     );
     println!("          rooms are ARNs: {}", ivs.room_arn("ROOM"));
+    println!(
+        "ivs-stages AWS_ENDPOINT_URL_IVS_REALTIME={}",
+        stages.base_url()
+    );
+    println!(
+        "          same AWS credentials; stages are ARNs: {} (a user seeded twice is on two devices)",
+        stages.stage_arn("ROOM")
+    );
     println!("enablex   ENABLEX_API_URL={}", enablex.api_url());
     println!(
         "          ENABLEX_APP_ID={} ENABLEX_APP_KEY={}",

@@ -3,7 +3,7 @@
 //! path as `from_env`.
 
 use room_moderator::enablex::{Enablex, EnablexBuilder};
-use room_moderator::ivs::{IvsChat, IvsChatBuilder};
+use room_moderator::ivs::{IvsChat, IvsChatBuilder, IvsStages, IvsStagesBuilder};
 use room_moderator::zego::{ZegoRtc, ZegoRtcBuilder, ZegoZim, ZegoZimBuilder};
 use room_moderator::{AdapterBuilder, Provider};
 use room_moderator_emulator::Emulator;
@@ -35,6 +35,11 @@ pub async fn rtc(emulator: &Emulator) -> Result<ZegoRtc, Failure> {
 /// IVS Chat against the emulator, with its static test credentials.
 pub async fn ivschat(emulator: &Emulator) -> Result<IvsChat, Failure> {
     from_emulator::<IvsChatBuilder>(emulator, Provider::IvsChat).await
+}
+
+/// IVS real-time stages against the emulator, with its static test credentials.
+pub async fn ivs_stages(emulator: &Emulator) -> Result<IvsStages, Failure> {
+    from_emulator::<IvsStagesBuilder>(emulator, Provider::IvsStages).await
 }
 
 /// EnableX against the emulator.

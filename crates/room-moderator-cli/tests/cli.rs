@@ -168,7 +168,7 @@ fn demo_prints_a_correct_table() {
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for provider in ["zego-zim", "zego-rtc", "ivschat", "enablex"] {
+    for provider in ["zego-zim", "zego-rtc", "ivschat ", "ivs-stages", "enablex"] {
         let row = stdout
             .lines()
             .find(|l| l.starts_with(provider))

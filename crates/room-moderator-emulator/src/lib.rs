@@ -1,5 +1,5 @@
 //! Wire-faithful local emulators of the providers [`room-moderator`](https://docs.rs/room-moderator/latest/room_moderator/) talks to: ZEGOCLOUD (ZIM and Express
-//! RTC), Amazon IVS Chat, EnableX, LiveKit (RoomService) and Agora (RTC channel management and Agora Chat). None of them offers a sandbox, so these are how the adapters, the
+//! RTC), Amazon IVS Chat and IVS real-time stages, EnableX, LiveKit (RoomService) and Agora (RTC channel management and Agora Chat). None of them offers a sandbox, so these are how the adapters, the
 //! CLI demo and application teams test against something that speaks the real protocol.
 //!
 //! Each provider listens on its own port, keeps rooms and members in memory (seeded through the Rust
@@ -62,8 +62,8 @@ pub use server::Server;
 pub struct EmulatorConfig {
     /// Address to listen on; loopback by default.
     pub host: IpAddr,
-    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX, LiveKit, Agora RTC and
-    /// Agora Chat listen on `base_port`, `+1`, `+2`, `+3`, `+4`, `+5` and `+6`.
+    /// First port; 0 picks free ports. Otherwise ZIM, RTC, IVS Chat, EnableX, LiveKit, Agora RTC,
+    /// Agora Chat and IVS stages listen on `base_port`, `+1`, `+2`, `+3`, `+4`, `+5`, `+6` and `+7`.
     pub base_port: u16,
     /// ZEGO settings.
     #[cfg(feature = "zego")]
@@ -71,6 +71,9 @@ pub struct EmulatorConfig {
     /// IVS Chat settings.
     #[cfg(feature = "ivschat")]
     pub ivschat: ivschat::IvsChatConfig,
+    /// IVS real-time stages settings (feature `ivschat`).
+    #[cfg(feature = "ivschat")]
+    pub ivs_stages: ivschat::stages::IvsStagesConfig,
     /// EnableX settings.
     #[cfg(feature = "enablex")]
     pub enablex: enablex::EnablexConfig,
@@ -91,6 +94,8 @@ impl Default for EmulatorConfig {
             zego: zego::ZegoConfig::default(),
             #[cfg(feature = "ivschat")]
             ivschat: ivschat::IvsChatConfig::default(),
+            #[cfg(feature = "ivschat")]
+            ivs_stages: ivschat::stages::IvsStagesConfig::default(),
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexConfig::default(),
             #[cfg(feature = "livekit")]
@@ -108,6 +113,8 @@ pub struct Emulator {
     zego: zego::ZegoEmulator,
     #[cfg(feature = "ivschat")]
     ivschat: ivschat::IvsChatEmulator,
+    #[cfg(feature = "ivschat")]
+    ivs_stages: ivschat::stages::IvsStagesEmulator,
     #[cfg(feature = "enablex")]
     enablex: enablex::EnablexEmulator,
     #[cfg(feature = "livekit")]
@@ -138,6 +145,9 @@ impl Emulator {
             zego: zego::ZegoEmulator::start(config.zego, addr(0), addr(1)).await?,
             #[cfg(feature = "ivschat")]
             ivschat: ivschat::IvsChatEmulator::start(config.ivschat, addr(2)).await?,
+            #[cfg(feature = "ivschat")]
+            ivs_stages: ivschat::stages::IvsStagesEmulator::start(config.ivs_stages, addr(7))
+                .await?,
             #[cfg(feature = "enablex")]
             enablex: enablex::EnablexEmulator::start(config.enablex, addr(3)).await?,
             #[cfg(feature = "livekit")]
@@ -157,6 +167,12 @@ impl Emulator {
     #[cfg(feature = "ivschat")]
     pub fn ivschat(&self) -> &ivschat::IvsChatEmulator {
         &self.ivschat
+    }
+
+    /// The IVS real-time stages emulator.
+    #[cfg(feature = "ivschat")]
+    pub fn ivs_stages(&self) -> &ivschat::stages::IvsStagesEmulator {
+        &self.ivs_stages
     }
 
     /// The EnableX emulator.
@@ -194,6 +210,8 @@ impl Emulator {
             "zego-rtc" => Some(ProviderEmulator::ZegoRtc(&self.zego)),
             #[cfg(feature = "ivschat")]
             "ivschat" => Some(ProviderEmulator::IvsChat(&self.ivschat)),
+            #[cfg(feature = "ivschat")]
+            "ivs-stages" => Some(ProviderEmulator::IvsStages(&self.ivs_stages)),
             #[cfg(feature = "enablex")]
             "enablex" => Some(ProviderEmulator::Enablex(&self.enablex)),
             #[cfg(feature = "livekit")]
@@ -291,6 +309,9 @@ pub enum ProviderEmulator<'e> {
     /// Amazon IVS Chat.
     #[cfg(feature = "ivschat")]
     IvsChat(&'e ivschat::IvsChatEmulator),
+    /// Amazon IVS real-time stages.
+    #[cfg(feature = "ivschat")]
+    IvsStages(&'e ivschat::stages::IvsStagesEmulator),
     /// EnableX.
     #[cfg(feature = "enablex")]
     Enablex(&'e enablex::EnablexEmulator),
@@ -315,6 +336,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc_vars(),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.vars(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.vars(),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.vars(),
             #[cfg(feature = "livekit")]
@@ -331,6 +354,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc().controls(),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.controls(),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.controls(),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.controls(),
             #[cfg(feature = "livekit")]
@@ -338,11 +363,13 @@ impl ProviderEmulator<'_> {
         }
     }
 
-    /// The room id an adapter sends for the room `name` (IVS Chat: its ARN; the name elsewhere).
+    /// The room id an adapter sends for the room `name` (IVS: its ARN; the name elsewhere).
     pub fn room_id(&self, name: &str) -> String {
         match self {
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.room_arn(name),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.stage_arn(name),
             #[allow(unreachable_patterns)]
             _ => name.to_owned(),
         }
@@ -358,6 +385,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc().seed_room(room, users),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.seed_room(room, users),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.seed_stage(room, users),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.seed_room(room, users),
             #[cfg(feature = "livekit")]
@@ -374,6 +403,8 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::ZegoRtc(zego) => zego.rtc().members(room),
             #[cfg(feature = "ivschat")]
             ProviderEmulator::IvsChat(ivs) => ivs.members(room),
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsStages(stages) => stages.members(room),
             #[cfg(feature = "enablex")]
             ProviderEmulator::Enablex(enablex) => enablex.members(room),
             #[cfg(feature = "livekit")]

@@ -59,10 +59,16 @@ pub const IVSCHAT_CAPABILITIES: Capabilities = Capabilities::new(1)
 /// assert!(check_room_arn("g1H2I3j4k5L6").is_err());
 /// ```
 pub fn check_room_arn(room: &str) -> Result<(), String> {
-    const PREFIX: &str = "arn:aws:ivschat:";
-    let rest = room
-        .strip_prefix(PREFIX)
-        .ok_or_else(|| format!("does not start with {PREFIX:?}"))?;
+    check_arn(room, "ivschat", "room")
+}
+
+/// Checks that `value` matches `^arn:aws:<service>:[a-z0-9-]+:[0-9]+:<resource>/[a-zA-Z0-9-]+$`, the
+/// pattern of IVS Chat room and IVS real-time stage ARNs alike.
+pub(crate) fn check_arn(value: &str, service: &str, resource: &str) -> Result<(), String> {
+    let prefix = format!("arn:aws:{service}:");
+    let rest = value
+        .strip_prefix(prefix.as_str())
+        .ok_or_else(|| format!("does not start with {prefix:?}"))?;
     let (region, rest) = rest
         .split_once(':')
         .ok_or("has no account part after the region")?;
@@ -80,11 +86,12 @@ pub fn check_room_arn(room: &str) -> Result<(), String> {
         return Err(format!("has account {account:?}; expected digits"));
     }
     let id = rest
-        .strip_prefix("room/")
-        .ok_or_else(|| format!("has resource {rest:?}; expected \"room/<id>\""))?;
+        .strip_prefix(resource)
+        .and_then(|id| id.strip_prefix('/'))
+        .ok_or_else(|| format!("has resource {rest:?}; expected \"{resource}/<id>\""))?;
     if !all_of(id, |c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(format!(
-            "has room id {id:?}; expected letters, digits and '-'"
+            "has {resource} id {id:?}; expected letters, digits and '-'"
         ));
     }
     Ok(())

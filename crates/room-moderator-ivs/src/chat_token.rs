@@ -46,67 +46,127 @@ pub(crate) struct ChatTokenRequest {
     pub attributes: Option<HashMap<String, String>>,
 }
 
-fn invalid(message: String) -> Error {
-    Error::invalid_input(message).with_provider(PROVIDER)
+/// What one IVS token API accepts, for the checks both services share.
+pub(crate) struct TokenRules {
+    /// The service's name in messages ("IVS Chat").
+    pub service: &'static str,
+    /// The provider name on errors.
+    pub provider: &'static str,
+    /// The capability names the API's enum allows.
+    pub capabilities: &'static [&'static str],
+    /// What the duration is called in messages ("session duration").
+    pub duration_name: &'static str,
+    /// The shortest and longest duration, in whole minutes.
+    pub minutes: (u64, u64),
+}
+
+/// The options of a token request, checked against [`TokenRules`]: names as the API spells them.
+#[derive(Debug, PartialEq)]
+pub(crate) struct CheckedOptions {
+    /// The capabilities asked for, each once, in order.
+    pub capabilities: Vec<&'static str>,
+    /// The duration in minutes; `None`: the service's default.
+    pub minutes: Option<i32>,
+    /// `None` when there are no attributes.
+    pub attributes: Option<HashMap<String, String>>,
+}
+
+const CHAT_RULES: TokenRules = TokenRules {
+    service: "IVS Chat",
+    provider: PROVIDER,
+    capabilities: &TOKEN_CAPABILITIES,
+    duration_name: "session duration",
+    minutes: (MIN_SESSION_MINUTES, MAX_SESSION_MINUTES),
+};
+
+impl TokenRules {
+    fn invalid(&self, message: String) -> Error {
+        Error::invalid_input(message).with_provider(self.provider)
+    }
+
+    /// Checks `options`; the error says what is wrong and nothing is sent.
+    pub(crate) fn check(&self, options: &TokenOptions) -> Result<CheckedOptions, Error> {
+        let service = self.service;
+        // IVS tokens have no display name or role: refused rather than silently dropped, so that a
+        // caller relying on them learns it now (attributes carry application data).
+        if options.name.is_some() || options.role.is_some() {
+            return Err(self.invalid(format!(
+                "{service} tokens carry no name or role; put application data in attributes"
+            )));
+        }
+        let mut capabilities: Vec<&'static str> = Vec::new();
+        for name in &options.capabilities {
+            let Some(known) = self
+                .capabilities
+                .iter()
+                .find(|known| **known == name.as_str())
+            else {
+                return Err(self.invalid(format!(
+                    "{name:?} is not an {service} token capability; allowed: {}",
+                    self.capabilities.join(", ")
+                )));
+            };
+            if !capabilities.contains(known) {
+                capabilities.push(known);
+            }
+        }
+        let minutes = options
+            .session_duration
+            .map(|duration| self.minutes(duration))
+            .transpose()?;
+        let attributes = if options.attributes.is_empty() {
+            None
+        } else {
+            let size = serde_json::to_vec(&options.attributes)
+                .map(|json| json.len())
+                .unwrap_or(usize::MAX);
+            if size > MAX_ATTRIBUTES_BYTES {
+                return Err(self.invalid(format!(
+                    "the token attributes are {size} bytes as JSON; {service} allows {MAX_ATTRIBUTES_BYTES}"
+                )));
+            }
+            Some(options.attributes.clone().into_iter().collect())
+        };
+        Ok(CheckedOptions {
+            capabilities,
+            minutes,
+            attributes,
+        })
+    }
+
+    /// A duration as whole minutes within the rules' bounds.
+    fn minutes(&self, duration: Duration) -> Result<i32, Error> {
+        let (service, what) = (self.service, self.duration_name);
+        let (min, max) = self.minutes;
+        let minutes = duration.as_secs() / 60;
+        if duration.subsec_nanos() != 0 || !duration.as_secs().is_multiple_of(60) {
+            return Err(self.invalid(format!(
+                "the {what} {duration:?} is not a whole number of minutes ({service} takes minutes)"
+            )));
+        }
+        if !(min..=max).contains(&minutes) {
+            return Err(self.invalid(format!(
+                "the {what} is {minutes} minutes; {service} allows {min} to {max}"
+            )));
+        }
+        i32::try_from(minutes)
+            .map_err(|_| self.invalid(format!("{minutes} minutes is out of range")))
+    }
 }
 
 /// Checks `options` against CreateChatToken's rules; the error says what is wrong and nothing is sent.
 pub(crate) fn prepare(options: &TokenOptions) -> Result<ChatTokenRequest, Error> {
-    // IVS chat tokens have no display name or role: refused rather than silently dropped, so that a
-    // caller relying on them learns it now (attributes carry application data).
-    if options.name.is_some() || options.role.is_some() {
-        return Err(invalid(
-            "IVS Chat tokens carry no name or role; put application data in attributes".to_owned(),
-        ));
-    }
-    let mut capabilities: Vec<ChatTokenCapability> = Vec::new();
-    for name in &options.capabilities {
-        if !TOKEN_CAPABILITIES.contains(&name.as_str()) {
-            return Err(invalid(format!(
-                "{name:?} is not an IVS Chat token capability; allowed: {}",
-                TOKEN_CAPABILITIES.join(", ")
-            )));
-        }
-        let capability = ChatTokenCapability::from(name.as_str());
-        if !capabilities.contains(&capability) {
-            capabilities.push(capability);
-        }
-    }
-    let session_duration_in_minutes = options.session_duration.map(session_minutes).transpose()?;
-    let attributes = if options.attributes.is_empty() {
-        None
-    } else {
-        let size = serde_json::to_vec(&options.attributes)
-            .map(|json| json.len())
-            .unwrap_or(usize::MAX);
-        if size > MAX_ATTRIBUTES_BYTES {
-            return Err(invalid(format!(
-                "the token attributes are {size} bytes as JSON; IVS Chat allows {MAX_ATTRIBUTES_BYTES}"
-            )));
-        }
-        Some(options.attributes.clone().into_iter().collect())
-    };
+    let checked = CHAT_RULES.check(options)?;
+    let capabilities: Vec<ChatTokenCapability> = checked
+        .capabilities
+        .into_iter()
+        .map(ChatTokenCapability::from)
+        .collect();
     Ok(ChatTokenRequest {
         capabilities: (!capabilities.is_empty()).then_some(capabilities),
-        session_duration_in_minutes,
-        attributes,
+        session_duration_in_minutes: checked.minutes,
+        attributes: checked.attributes,
     })
-}
-
-/// A session duration as whole minutes within 1..=180.
-fn session_minutes(duration: Duration) -> Result<i32, Error> {
-    let minutes = duration.as_secs() / 60;
-    if duration.subsec_nanos() != 0 || !duration.as_secs().is_multiple_of(60) {
-        return Err(invalid(format!(
-            "the session duration {duration:?} is not a whole number of minutes (IVS Chat takes minutes)"
-        )));
-    }
-    if !(MIN_SESSION_MINUTES..=MAX_SESSION_MINUTES).contains(&minutes) {
-        return Err(invalid(format!(
-            "the session duration is {minutes} minutes; IVS Chat allows {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES}"
-        )));
-    }
-    i32::try_from(minutes).map_err(|_| invalid(format!("{minutes} minutes is out of range")))
 }
 
 /// The answer as a [`Token`]: a success without a token is a protocol error (never an empty token
@@ -126,7 +186,7 @@ pub(crate) fn token_from_output(output: CreateChatTokenOutput) -> Result<Token, 
 }
 
 /// A time IVS sent; one outside `SystemTime`'s range is dropped rather than trusted.
-fn system_time(at: &DateTime) -> Option<SystemTime> {
+pub(crate) fn system_time(at: &DateTime) -> Option<SystemTime> {
     SystemTime::try_from(*at).ok()
 }
 

@@ -1,9 +1,13 @@
-//! IVS Chat's error codes and HTTP statuses as our error kinds: the one table of this adapter.
+//! Amazon IVS's error codes and HTTP statuses as our error kinds: the one table of this crate, for
+//! IVS Chat and IVS real-time stages alike (both services name their errors the same way).
 //!
-//! Sources: the service model (`botocore/data/ivschat/2020-07-14/service-2.json`) for the five errors
-//! DisconnectUser declares (CreateChatToken declares the same less `ThrottlingException`) and
-//! `InternalServerException`; the AWS "common errors" page for the codes any
-//! AWS front end sends before the request reaches IVS (authentication, signature, throttling).
+//! Sources (`docs/providers/ivschat.md`, `docs/providers/ivs-stages.md`): the IVS Chat service model
+//! for the five errors DisconnectUser declares (CreateChatToken declares the same less
+//! `ThrottlingException`) and `InternalServerException`; the IVS real-time service model for
+//! `ServiceQuotaExceededException` (CreateParticipantToken) and `ConflictException` (it models no
+//! throttling error at all: a throttled stage call arrives as an unmodelled `ThrottlingException`,
+//! which this table reads by its code like any other); the AWS "common errors" page for the codes
+//! any AWS front end sends before the request reaches IVS (authentication, signature, throttling).
 
 use room_moderator_core::ErrorKind;
 use room_moderator_core::toolkit::CodeMeaning;
@@ -33,33 +37,46 @@ pub(crate) const CODES: &[CodeRow] = &[
     row(
         "AccessDeniedException",
         ErrorKind::PermissionDenied,
-        "the caller's IAM policy does not allow this IVS Chat action (DisconnectUser, CreateChatToken) on this room",
+        "the caller's IAM policy does not allow this IVS action on this room or stage",
     ),
     row(
         "PendingVerification",
         ErrorKind::AccountNotReady,
-        "the AWS account is not yet verified for IVS Chat",
+        "the AWS account is not yet verified for IVS",
     ),
     row(
         "ResourceNotFoundException",
         ErrorKind::NotFound,
-        "no such room",
+        "no such room, stage or participant",
     ),
     row(
         "ThrottlingException",
         ErrorKind::Throttled,
-        "over the API's quota per account and region (DisconnectUser 100, CreateChatToken 200 requests per second)",
+        "over the operation's quota per account and region (IVS Chat DisconnectUser 100, CreateChatToken 200; every stage operation 5 requests per second)",
     ),
     row(
         "ValidationException",
         ErrorKind::InvalidInput,
-        "IVS Chat rejected a field of the request",
+        "IVS rejected a field of the request",
     ),
-    // Exists in the service though DisconnectUser does not declare it.
+    // Exists in the services though DisconnectUser and the stage calls do not declare it.
     row(
         "InternalServerException",
         ErrorKind::Unavailable,
-        "IVS Chat failed internally",
+        "IVS failed internally",
+    ),
+    // IVS real-time: CreateParticipantToken's HTTP 402, a resource quota (not a rate) of the
+    // account; retrying does not help until the owner raises it.
+    row(
+        "ServiceQuotaExceededException",
+        ErrorKind::PermissionDenied,
+        "a resource quota of the AWS account is used up",
+    ),
+    // IVS real-time: HTTP 409, in the model but declared by none of the operations used here.
+    row(
+        "ConflictException",
+        ErrorKind::InvalidInput,
+        "the stage is in a state that does not allow this operation",
     ),
     // Sent by the AWS front end for any service (AWS "common errors").
     row(
@@ -140,6 +157,8 @@ mod tests {
             ("ThrottlingException", ErrorKind::Throttled),
             ("ValidationException", ErrorKind::InvalidInput),
             ("InternalServerException", ErrorKind::Unavailable),
+            ("ServiceQuotaExceededException", ErrorKind::PermissionDenied),
+            ("ConflictException", ErrorKind::InvalidInput),
             ("UnrecognizedClientException", ErrorKind::Unauthenticated),
             ("InvalidSignatureException", ErrorKind::Unauthenticated),
             ("IncompleteSignatureException", ErrorKind::Unauthenticated),

@@ -50,6 +50,9 @@ mod endpoint;
 #[doc(hidden)]
 pub mod fuzzing;
 mod sdk_error;
+#[cfg(feature = "stages")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stages")))]
+pub mod stages;
 mod success_body;
 
 use std::fmt;
@@ -63,7 +66,13 @@ use room_moderator_core::{
 };
 use tracing::debug;
 
-pub use builder::{CREDENTIALS_TIMEOUT, DEFAULT_TIMEOUT, ENV_VARS, IvsChatBuilder};
+use builder::Parts;
+#[doc(hidden)]
+pub use builder::Settings;
+pub use builder::{
+    CREDENTIALS_TIMEOUT, DEFAULT_TIMEOUT, ENV_VARS, IvsBuilder, IvsChatBuilder, IvsService,
+    STAGES_ENV_VARS,
+};
 pub use capabilities::{
     CREATE_CHAT_TOKEN, IVSCHAT_CAPABILITIES, MAX_REASON_CHARS, REQUESTS_PER_SECOND, ROOM_ID_RULE,
     USER_ID_RULE, check_room_arn,
@@ -71,6 +80,12 @@ pub use capabilities::{
 pub use chat_token::{
     CREATE_CHAT_TOKEN_PER_SECOND, MAX_ATTRIBUTES_BYTES, MAX_SESSION_MINUTES, MIN_SESSION_MINUTES,
     TOKEN_CAPABILITIES,
+};
+#[cfg(feature = "stages")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stages")))]
+pub use stages::{
+    CREATE_PARTICIPANT_TOKEN, IvsStages, IvsStagesBuilder, LIST_PARTICIPANTS,
+    MAX_STAGE_REASON_CHARS, STAGE_OPERATIONS_PER_SECOND, STAGES_CAPABILITIES, check_stage_arn,
 };
 
 /// The provider name in errors, traces and reports.
@@ -111,6 +126,16 @@ impl IvsChat {
     /// The adapter configured from a loaded [`SdkConfig`]; nothing to wait for.
     pub fn from_sdk_config(sdk: &SdkConfig) -> Result<IvsChat, Error> {
         IvsChatBuilder::from_sdk_config(sdk).finish()
+    }
+
+    /// The adapter over a configured client (for [`IvsService`]).
+    fn from_parts(client: aws_sdk_ivschat::Client, parts: Parts) -> Self {
+        IvsChat {
+            client,
+            region: parts.region,
+            endpoint: parts.endpoint,
+            timeout: parts.timeout,
+        }
     }
 
     /// The region requests go to.

@@ -1,6 +1,9 @@
-//! Every way an IVS Chat call (`disconnect_user()`, `create_chat_token()`) can fail, as our [`Error`],
-//! keeping the AWS error code and request id. One mapping for every operation: the operations differ
-//! only in which modeled errors they declare ([`OperationError`]).
+//! Every way an IVS call can fail, as our [`Error`], keeping the AWS error code and request id: one
+//! mapping for every operation of both services (IVS Chat's `disconnect_user()`,
+//! `create_chat_token()`; the stage calls of [`crate::stages`]). The two SDKs share their runtime
+//! (`SdkError`, `HttpResponse` and the error metadata are the same types), so the operations differ
+//! only in which modeled errors they declare and where the typed error keeps its text
+//! ([`OperationError`]).
 //!
 //! | `SdkError` | kind |
 //! |---|---|
@@ -26,59 +29,97 @@ use room_moderator_core::toolkit::{FailedAnswer, Symptoms, TransportFailure, tra
 use room_moderator_core::{Error, ErrorKind};
 use tracing::debug;
 
-use crate::PROVIDER;
 use crate::codes;
 use crate::endpoint::RefusedEndpoint;
 use crate::success_body::UnexpectedSuccessBody;
 
-/// A modeled error of one operation, as the shared mapping reads it.
-pub(crate) enum Modeled<'a> {
-    AccessDenied,
-    PendingVerification,
-    ResourceNotFound(&'a ResourceNotFoundException),
-    Throttling(&'a ThrottlingException),
-    Validation(&'a ValidationException),
-    /// Not modeled by this operation (the SDK's `Unhandled`): the code comes from the metadata.
-    Other,
-}
-
-impl Modeled<'_> {
-    /// The error's name, as IVS sends it in `x-amzn-ErrorType`.
-    fn code(&self) -> Option<&'static str> {
-        match self {
-            Modeled::AccessDenied => Some("AccessDeniedException"),
-            Modeled::PendingVerification => Some("PendingVerification"),
-            Modeled::ResourceNotFound(_) => Some("ResourceNotFoundException"),
-            Modeled::Throttling(_) => Some("ThrottlingException"),
-            Modeled::Validation(_) => Some("ValidationException"),
-            Modeled::Other => None,
-        }
-    }
-}
-
-/// The error type of one IVS Chat operation.
+/// The error type of one IVS operation, as the shared mapping reads it.
 pub(crate) trait OperationError:
     ProvideErrorMetadata + RequestId + StdError + Send + Sync + 'static
 {
+    /// The provider name of the service the operation belongs to (`ivschat`, `ivs-stages`).
+    const PROVIDER: &'static str;
+
     /// The operation's name, for logs.
     const OPERATION: &'static str;
 
-    /// Which modeled error this is.
-    fn modeled(&self) -> Modeled<'_>;
+    /// The modeled error's name as IVS sends it in `x-amzn-ErrorType`; `None` for the SDK's
+    /// `Unhandled` (the code then comes from the metadata).
+    fn modeled_code(&self) -> Option<&'static str>;
+
+    /// What IVS said, with the structured members the typed error carries; empty when it said
+    /// nothing the SDK could read (the raw body's `exceptionMessage` is tried next).
+    fn describe(&self) -> String {
+        self.message().unwrap_or_default().to_owned()
+    }
+}
+
+/// A modeled IVS Chat error, as [`describe_chat`] reads it.
+enum ChatModeled<'a> {
+    ResourceNotFound(&'a ResourceNotFoundException),
+    Throttling(&'a ThrottlingException),
+    Validation(&'a ValidationException),
+    Other,
+}
+
+/// What IVS Chat said: `message`, plus `reason` and `fieldList` of a validation error, the resource of
+/// a missing one and the limit of a throttled one.
+fn describe_chat(said: Option<&str>, modeled: ChatModeled<'_>) -> String {
+    let said = said.unwrap_or_default().to_owned();
+    match modeled {
+        ChatModeled::Validation(e) => {
+            let fields = e
+                .field_list()
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), f.message()))
+                .collect::<Vec<_>>();
+            if fields.is_empty() {
+                format!("{said} (reason {})", e.reason().as_str())
+            } else {
+                format!(
+                    "{said} (reason {}; fields: {})",
+                    e.reason().as_str(),
+                    fields.join("; ")
+                )
+            }
+        }
+        ChatModeled::ResourceNotFound(e) if !said.contains(e.resource_id()) => {
+            format!(
+                "{said} ({} {:?})",
+                e.resource_type().as_str(),
+                e.resource_id()
+            )
+        }
+        ChatModeled::Throttling(e) => {
+            format!("{said} (limit {} per second)", e.limit())
+        }
+        _ => said,
+    }
 }
 
 impl OperationError for DisconnectUserError {
+    const PROVIDER: &'static str = crate::PROVIDER;
     const OPERATION: &'static str = "DisconnectUser";
 
-    fn modeled(&self) -> Modeled<'_> {
+    fn modeled_code(&self) -> Option<&'static str> {
         match self {
-            DisconnectUserError::AccessDeniedException(_) => Modeled::AccessDenied,
-            DisconnectUserError::PendingVerification(_) => Modeled::PendingVerification,
-            DisconnectUserError::ResourceNotFoundException(e) => Modeled::ResourceNotFound(e),
-            DisconnectUserError::ThrottlingException(e) => Modeled::Throttling(e),
-            DisconnectUserError::ValidationException(e) => Modeled::Validation(e),
-            _ => Modeled::Other,
+            DisconnectUserError::AccessDeniedException(_) => Some("AccessDeniedException"),
+            DisconnectUserError::PendingVerification(_) => Some("PendingVerification"),
+            DisconnectUserError::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
+            DisconnectUserError::ThrottlingException(_) => Some("ThrottlingException"),
+            DisconnectUserError::ValidationException(_) => Some("ValidationException"),
+            _ => None,
         }
+    }
+
+    fn describe(&self) -> String {
+        let modeled = match self {
+            DisconnectUserError::ResourceNotFoundException(e) => ChatModeled::ResourceNotFound(e),
+            DisconnectUserError::ThrottlingException(e) => ChatModeled::Throttling(e),
+            DisconnectUserError::ValidationException(e) => ChatModeled::Validation(e),
+            _ => ChatModeled::Other,
+        };
+        describe_chat(self.message(), modeled)
     }
 }
 
@@ -86,20 +127,30 @@ impl OperationError for DisconnectUserError {
 /// TPS) is enforced: a 429 arrives as `Unhandled` with code `ThrottlingException` and maps by code
 /// and status like any other.
 impl OperationError for CreateChatTokenError {
+    const PROVIDER: &'static str = crate::PROVIDER;
     const OPERATION: &'static str = "CreateChatToken";
 
-    fn modeled(&self) -> Modeled<'_> {
+    fn modeled_code(&self) -> Option<&'static str> {
         match self {
-            CreateChatTokenError::AccessDeniedException(_) => Modeled::AccessDenied,
-            CreateChatTokenError::PendingVerification(_) => Modeled::PendingVerification,
-            CreateChatTokenError::ResourceNotFoundException(e) => Modeled::ResourceNotFound(e),
-            CreateChatTokenError::ValidationException(e) => Modeled::Validation(e),
-            _ => Modeled::Other,
+            CreateChatTokenError::AccessDeniedException(_) => Some("AccessDeniedException"),
+            CreateChatTokenError::PendingVerification(_) => Some("PendingVerification"),
+            CreateChatTokenError::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
+            CreateChatTokenError::ValidationException(_) => Some("ValidationException"),
+            _ => None,
         }
+    }
+
+    fn describe(&self) -> String {
+        let modeled = match self {
+            CreateChatTokenError::ResourceNotFoundException(e) => ChatModeled::ResourceNotFound(e),
+            CreateChatTokenError::ValidationException(e) => ChatModeled::Validation(e),
+            _ => ChatModeled::Other,
+        };
+        describe_chat(self.message(), modeled)
     }
 }
 
-/// Our error for a failed IVS Chat call.
+/// Our error for a failed IVS call.
 pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) -> Error {
     let (error, raw) = match &err {
         SdkError::ServiceError(service) => (
@@ -107,7 +158,7 @@ pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) 
             Some(service.raw()),
         ),
         SdkError::TimeoutError(_) => (
-            transport_error(PROVIDER, TransportFailure::Timeout, ""),
+            transport_error(E::PROVIDER, TransportFailure::Timeout, ""),
             None,
         ),
         SdkError::DispatchFailure(failure) => {
@@ -121,7 +172,7 @@ pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) 
                         connect: true,
                         body: false,
                     });
-                    transport_error(PROVIDER, failure, short_cause(&err))
+                    transport_error(E::PROVIDER, failure, short_cause(&err))
                 };
             (error, None)
         }
@@ -130,7 +181,7 @@ pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) 
             let broken =
                 !has_source::<UnexpectedSuccessBody>(&err) && has_source::<std::io::Error>(&err);
             let error = if broken {
-                transport_error(PROVIDER, TransportFailure::Body, short_cause(&err))
+                transport_error(E::PROVIDER, TransportFailure::Body, short_cause(&err))
             } else {
                 // Not the service's answer (a proxy's page): DisconnectUser and CreateChatToken
                 // are safe to repeat.
@@ -163,9 +214,9 @@ pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) 
     debug!(
         operation = E::OPERATION,
         error = %DisplayErrorContext(&err),
-        "IVS Chat call failed (full SDK error)"
+        "IVS call failed (full SDK error)"
     );
-    let mut error = error.with_provider(PROVIDER);
+    let mut error = error.with_provider(E::PROVIDER);
     if error.request_id().is_none()
         && let Some(id) = raw.and_then(header_request_id)
     {
@@ -175,18 +226,23 @@ pub(crate) fn from_sdk_error<E: OperationError>(err: SdkError<E, HttpResponse>) 
 }
 
 /// An answer with an error status: kind from the status and code (core's rule), message from the
-/// typed error.
+/// typed error or, where the SDK could not read it, the body's `exceptionMessage`.
 fn from_service_error<E: OperationError>(err: &E, raw: &HttpResponse) -> Error {
     let status = raw.status().as_u16();
-    let code = error_code(err);
-    let said = describe(err);
+    let code = err.code().or(err.modeled_code());
+    let mut said = err.describe();
+    if said.is_empty()
+        && let Some(text) = raw.body().bytes().and_then(exception_message)
+    {
+        said = text;
+    }
     let mut error = FailedAnswer {
         status,
         code,
         known: codes::known(code),
         said: &said,
     }
-    .into_error(PROVIDER);
+    .into_error(E::PROVIDER);
     if let Some(id) = err
         .request_id()
         .map(str::to_owned)
@@ -200,45 +256,13 @@ fn from_service_error<E: OperationError>(err: &E, raw: &HttpResponse) -> Error {
     error
 }
 
-/// The code as sent, or the modeled error's name when the metadata lacks it (an error built in code,
-/// as test doubles do).
-fn error_code<E: OperationError>(err: &E) -> Option<&str> {
-    err.code().or(err.modeled().code())
-}
-
-/// What IVS said, with the structured members the typed errors carry (empty when it said nothing:
-/// the row's or the status's meaning is in the message anyway).
-fn describe<E: OperationError>(err: &E) -> String {
-    let said = err.message().unwrap_or_default().to_owned();
-    match err.modeled() {
-        Modeled::Validation(e) => {
-            let fields = e
-                .field_list()
-                .iter()
-                .map(|f| format!("{}: {}", f.name(), f.message()))
-                .collect::<Vec<_>>();
-            if fields.is_empty() {
-                format!("{said} (reason {})", e.reason().as_str())
-            } else {
-                format!(
-                    "{said} (reason {}; fields: {})",
-                    e.reason().as_str(),
-                    fields.join("; ")
-                )
-            }
-        }
-        Modeled::ResourceNotFound(e) if !said.contains(e.resource_id()) => {
-            format!(
-                "{said} ({} {:?})",
-                e.resource_type().as_str(),
-                e.resource_id()
-            )
-        }
-        Modeled::Throttling(e) => {
-            format!("{said} (limit {} per second)", e.limit())
-        }
-        _ => said,
-    }
+/// IVS real-time puts its text in `exceptionMessage`, which the SDK's generic error parser does not
+/// read (it knows `message`, `Message` and `errorMessage`): an unmodelled error (throttling) has it
+/// only in the body. At most [`MAX_CAUSE`] characters are kept.
+pub(crate) fn exception_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let text = value.get("exceptionMessage")?.as_str()?.trim();
+    (!text.is_empty()).then(|| one_line(text))
 }
 
 /// `x-amzn-RequestId` (or the older `x-amz-request-id`) from an answer the SDK did not parse.
@@ -264,7 +288,12 @@ pub(crate) fn short_cause(err: &(dyn StdError + 'static)) -> String {
     while let Some(next) = cause.source() {
         cause = next;
     }
-    let text = cause.to_string().replace(['\n', '\r'], " ");
+    one_line(&cause.to_string())
+}
+
+/// `text` on one line and at most [`MAX_CAUSE`] characters.
+fn one_line(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
     match text.char_indices().nth(MAX_CAUSE) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text,

@@ -106,7 +106,7 @@ pub fn zego_env(command: &mut Command, emulator: &Emulator) {
         .env("ZEGO_RTC_ENDPOINT", zego.rtc().url());
 }
 
-/// The IVS Chat variables pointing at the emulator, with its static credentials and no other AWS
+/// The IVS Chat and IVS stages variables pointing at the emulators, with its static credentials and no other AWS
 /// configuration of this machine (`home` stands in for the home directory).
 pub fn ivschat_env(command: &mut Command, emulator: &Emulator, home: &std::path::Path) {
     let ivs = emulator.ivschat();
@@ -117,7 +117,11 @@ pub fn ivschat_env(command: &mut Command, emulator: &Emulator, home: &std::path:
         .env("AWS_REGION", ivs.region())
         .env("AWS_ACCESS_KEY_ID", ivs.access_key_id())
         .env("AWS_SECRET_ACCESS_KEY", ivs.secret_access_key())
-        .env("AWS_ENDPOINT_URL_IVSCHAT", ivs.base_url());
+        .env("AWS_ENDPOINT_URL_IVSCHAT", ivs.base_url())
+        .env(
+            "AWS_ENDPOINT_URL_IVS_REALTIME",
+            emulator.ivs_stages().base_url(),
+        );
     if let Some(token) = ivs.session_token() {
         command.env("AWS_SESSION_TOKEN", token);
     }

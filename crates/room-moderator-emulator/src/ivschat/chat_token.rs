@@ -137,7 +137,7 @@ fn validate(body: &[u8]) -> Result<IssuedChatToken, Value> {
 /// An opaque token, different on every call and unpredictable from outside (the process's random
 /// hasher keys, the clock and the request id, through SHA-256). It is a test credential, not a
 /// secure one.
-fn random_token(request_id: &str) -> String {
+pub(super) fn random_token(request_id: &str) -> String {
     let seed = RandomState::new().hash_one(request_id);
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)

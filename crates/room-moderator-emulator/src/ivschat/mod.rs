@@ -42,6 +42,7 @@
 mod chat_token;
 mod disconnect;
 mod sigv4;
+pub mod stages;
 mod validation;
 mod wire;
 
@@ -222,11 +223,8 @@ impl Service {
             .clone()
     }
 
-    /// What every operation does before acting on a request: a request id, admission of a call of
-    /// `api` through `controls` (faults, latency, the quota of `limit` per second), SigV4, then the model's field
-    /// rules by `validate` (a broken body is a violation in `controls`, answered with
-    /// `ValidationException`). `Ok` is the request id and the valid request; `Err` the answer to
-    /// send.
+    /// What every operation does before acting on a request: a request id, then [`accept_signed`]
+    /// with IVS Chat's credentials, throttling answer and `ValidationException` body.
     #[allow(clippy::too_many_arguments)]
     async fn accept<T>(
         &self,
@@ -239,40 +237,71 @@ impl Service {
         validate: fn(&[u8]) -> Result<T, serde_json::Value>,
     ) -> Result<(String, T), Response> {
         let request_id = self.next_request_id();
-        match controls.admit(Some(api), "POST", uri.path()).await {
-            Admission::Proceed => {}
-            Admission::Throttled { .. } => {
-                return Err(wire::throttled(
-                    &request_id,
-                    body,
-                    limit.map_or(0, NonZeroU32::get),
-                ));
-            }
-            Admission::Fault(fault) => return Err(fault_response(fault)),
-        }
-        let signed = sigv4::SignedRequest {
-            method: "POST",
-            path: uri.path(),
-            query: uri.query(),
-            headers,
-            body,
-        };
-        if let Err(rejection) = sigv4::verify(&signed, &self.expected(), SystemTime::now()) {
-            controls.record_violation(rejection.error_type.name());
-            return Err(wire::error(
-                rejection.error_type,
-                &request_id,
-                serde_json::json!({ "message": rejection.message }),
-            ));
-        }
-        match validate(body) {
-            Ok(valid) => Ok((request_id, valid)),
-            Err(answer) => {
-                controls.record_violation(ErrorType::Validation.name());
-                Err(wire::error(ErrorType::Validation, &request_id, answer))
-            }
-        }
+        let valid = accept_signed(
+            Some(api),
+            controls,
+            &self.expected(),
+            Signed {
+                request_id: &request_id,
+                uri,
+                headers,
+                body,
+            },
+            || wire::throttled(&request_id, body, limit.map_or(0, NonZeroU32::get)),
+            validate,
+        )
+        .await?;
+        Ok((request_id, valid))
     }
+}
+
+/// One request as it arrived, with the request id it is answered under.
+#[derive(Clone, Copy)]
+struct Signed<'a> {
+    request_id: &'a str,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+}
+
+/// What every IVS operation (chat and stages) does before acting on a request: admission of a call
+/// of `api` (for the fault rules; `None` for the stage operations, which have none yet) through
+/// `controls` (faults, latency, the quota; `throttled` makes the answer over it), SigV4 against
+/// `expected` (the signing name included: a request signed for another IVS service is refused), then
+/// the model's field rules by `validate` (a broken body is a violation in `controls`, answered
+/// `ValidationException` with `validate`'s body). `Ok` is the valid request; `Err` the answer to send.
+async fn accept_signed<T>(
+    api: Option<Api>,
+    controls: &Controls,
+    expected: &sigv4::Expected<'_>,
+    request: Signed<'_>,
+    throttled: impl FnOnce() -> Response,
+    validate: impl FnOnce(&[u8]) -> Result<T, serde_json::Value>,
+) -> Result<T, Response> {
+    match controls.admit(api, "POST", request.uri.path()).await {
+        Admission::Proceed => {}
+        Admission::Throttled { .. } => return Err(throttled()),
+        Admission::Fault(fault) => return Err(fault_response(fault)),
+    }
+    let signed = sigv4::SignedRequest {
+        method: "POST",
+        path: request.uri.path(),
+        query: request.uri.query(),
+        headers: request.headers,
+        body: request.body,
+    };
+    if let Err(rejection) = sigv4::verify(&signed, expected, SystemTime::now()) {
+        controls.record_violation(rejection.error_type.name());
+        return Err(wire::error(
+            rejection.error_type,
+            request.request_id,
+            serde_json::json!({ "message": rejection.message }),
+        ));
+    }
+    validate(request.body).map_err(|answer| {
+        controls.record_violation(ErrorType::Validation.name());
+        wire::error(ErrorType::Validation, request.request_id, answer)
+    })
 }
 
 /// The rooms as the admin API sees them. Resetting also forgets CreateChatToken's log, counters,

@@ -71,6 +71,16 @@ impl Problems {
         }
     }
 
+    /// An optional string member of at most `max` characters (the empty string allowed).
+    pub(super) fn at_most(&mut self, name: &str, value: Option<&str>, max: usize) {
+        if value.is_some_and(|value| value.chars().count() > max) {
+            self.push(
+                name,
+                format!("Member must have length less than or equal to {max}"),
+            );
+        }
+    }
+
     /// An integer member within `min..=max`.
     pub(super) fn range(&mut self, name: &str, value: Option<i64>, min: i64, max: i64) {
         match value {
@@ -109,18 +119,24 @@ impl Problems {
 
 /// [`ROOM_PATTERN`], matched part by part: six `:`-separated fields, the last one `room/<id>`.
 pub(super) fn is_room_arn(value: &str) -> bool {
+    is_arn(value, "ivschat", "room")
+}
+
+/// `^arn:aws:<service>:[a-z0-9-]+:[0-9]+:<resource>/[a-zA-Z0-9-]+$` (IVS Chat rooms, IVS stages).
+pub(super) fn is_arn(value: &str, service: &str, resource_type: &str) -> bool {
     let fields: Vec<&str> = value.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = fields[..] else {
+    let [arn, partition, named, region, account, resource] = fields[..] else {
         return false;
     };
     let word = |s: &str, ok: fn(char) -> bool| !s.is_empty() && s.chars().all(ok);
-    (arn, partition, service) == ("arn", "aws", "ivschat")
+    (arn, partition, named) == ("arn", "aws", service)
         && word(region, |c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
         })
         && word(account, |c| c.is_ascii_digit())
         && resource
-            .strip_prefix("room/")
+            .strip_prefix(resource_type)
+            .and_then(|id| id.strip_prefix('/'))
             .is_some_and(|id| word(id, |c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
