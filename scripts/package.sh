@@ -157,6 +157,16 @@ else
 fi
 package_dir="$target_dir/package"
 
+# Verification builds each package against the others through a temporary local registry, whose
+# crates cargo extracts under $CARGO_HOME/registry/src and never extracts again for the same name and
+# version: a copy left there by an earlier run (older sources, same 0.1.0) would be built instead of
+# this tree's. So this workspace's extracted copies go first (a published crate of the same name is
+# simply fetched again).
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+for name in $(cargo metadata --no-deps --format-version 1 | grep -o '"name":"[^"]*","version"' | sed 's/"name":"\([^"]*\)".*/\1/'); do
+  rm -rf "$cargo_home"/registry/src/*/"$name"-[0-9]* "$cargo_home"/registry/cache/*/"$name"-[0-9]*.crate
+done
+
 # The .crate files of this run only: the names come from cargo's own "Packaging NAME vVERSION" lines.
 log="$scratch/cargo-package.log"
 
