@@ -194,7 +194,8 @@ impl Emulator {
     }
 
     /// The emulator of the provider named `name` as the adapters name themselves (`zego-zim`,
-    /// `zego-rtc`, `ivschat`, `enablex`, `livekit`; case-insensitive), if it is compiled in.
+    /// `zego-rtc`, `ivschat`, `ivs-stages`, `enablex`, `livekit`, `agora-rtc`, `agora-chat`;
+    /// case-insensitive), if it is compiled in.
     #[cfg(any(
         feature = "zego",
         feature = "ivschat",
@@ -216,6 +217,10 @@ impl Emulator {
             "enablex" => Some(ProviderEmulator::Enablex(&self.enablex)),
             #[cfg(feature = "livekit")]
             "livekit" => Some(ProviderEmulator::LiveKit(&self.livekit)),
+            #[cfg(feature = "agora")]
+            "agora-rtc" => Some(ProviderEmulator::AgoraRtc(self.agora.rtc())),
+            #[cfg(feature = "agora")]
+            "agora-chat" => Some(ProviderEmulator::AgoraChat(self.agora.chat())),
             _ => None,
         }
     }
@@ -227,7 +232,8 @@ impl Emulator {
             feature = "zego",
             feature = "ivschat",
             feature = "enablex",
-            feature = "livekit"
+            feature = "livekit",
+            feature = "agora"
         ))]
         if let Some(provider) = self.provider(name) {
             return provider.vars();
@@ -295,7 +301,8 @@ impl Emulator {
     feature = "zego",
     feature = "ivschat",
     feature = "enablex",
-    feature = "livekit"
+    feature = "livekit",
+    feature = "agora"
 ))]
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -318,13 +325,21 @@ pub enum ProviderEmulator<'e> {
     /// LiveKit.
     #[cfg(feature = "livekit")]
     LiveKit(&'e livekit::LiveKitEmulator),
+    /// Agora RTC channel management. Its users are integer uids: [`seed_room`](Self::seed_room)
+    /// skips names that are not (no client can join with them).
+    #[cfg(feature = "agora")]
+    AgoraRtc(&'e agora::RtcEmulator),
+    /// Agora Chat chat rooms.
+    #[cfg(feature = "agora")]
+    AgoraChat(&'e agora::ChatEmulator),
 }
 
 #[cfg(any(
     feature = "zego",
     feature = "ivschat",
     feature = "enablex",
-    feature = "livekit"
+    feature = "livekit",
+    feature = "agora"
 ))]
 impl ProviderEmulator<'_> {
     /// The variables that point the provider's adapter here.
@@ -342,6 +357,10 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.vars(),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.vars(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => rtc.vars(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.vars(),
         }
     }
 
@@ -360,6 +379,22 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.controls(),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.controls(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => rtc.controls(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.controls(),
+        }
+    }
+
+    /// Requests received so far by every listener of the provider (IVS Chat's CreateChatToken has
+    /// controls of its own and is counted too).
+    pub fn requests_received(&self) -> u64 {
+        let own = self.controls().counters().requests;
+        match self {
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => own + ivs.token_controls().counters().requests,
+            #[allow(unreachable_patterns)]
+            _ => own,
         }
     }
 
@@ -391,6 +426,12 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.seed_room(room, users),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.seed_room(room, users),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => {
+                rtc.seed_channel(room, users.filter_map(|user| user.parse::<u32>().ok()))
+            }
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.seed_room(room, None, users),
         }
     }
 
@@ -409,6 +450,34 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.members(room),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.members(room),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => rtc.members(room),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.members(room),
+        }
+    }
+
+    /// `user` joining `room` as a client would, where the emulator has a join that the provider's own
+    /// rules can refuse (ZEGO Express RTC's login under `SetForbidUserRule`, Agora RTC's join under a
+    /// `kicking-rule`, Agora Chat's join under the block list): `Some(Err(why))` when refused, `None`
+    /// for a provider without such rules. A join that succeeds puts the user in the room.
+    pub fn join(&self, room: &str, user: &str) -> Option<Result<(), String>> {
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => Some(
+                zego.rtc()
+                    .login(room, user)
+                    .map_err(|refused| format!("{refused:?}")),
+            ),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => Some(match user.parse::<u32>() {
+                Ok(uid) => rtc.join(room, uid),
+                Err(_) => Err(format!("{user:?} is not an integer uid")),
+            }),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => Some(chat.join(room, user)),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 }

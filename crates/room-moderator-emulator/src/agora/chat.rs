@@ -590,6 +590,18 @@ impl ChatEmulator {
         &self.shared.controls
     }
 
+    /// The variables that point the Chat adapter here (`AGORA_APP_ID`, `AGORA_APP_CERTIFICATE`,
+    /// `AGORA_CHAT_HOST`, `AGORA_CHAT_ORG`, `AGORA_CHAT_APP`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AGORA_APP_ID", self.app_id().to_owned()),
+            ("AGORA_APP_CERTIFICATE", self.certificate().to_owned()),
+            ("AGORA_CHAT_HOST", self.base_url()),
+            ("AGORA_CHAT_ORG", self.org().to_owned()),
+            ("AGORA_CHAT_APP", self.app().to_owned()),
+        ]
+    }
+
     /// Creates `room` (owned by `owner`, if given) with these members.
     pub fn seed_room(
         &self,

@@ -658,6 +658,23 @@ impl RtcEmulator {
         &self.shared.controls
     }
 
+    /// The variables that point the RTC adapter here (`AGORA_APP_ID`, `AGORA_CUSTOMER_ID`,
+    /// `AGORA_CUSTOMER_SECRET`, `AGORA_ENDPOINT`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AGORA_APP_ID", self.app_id()),
+            ("AGORA_CUSTOMER_ID", self.customer_id().to_owned()),
+            ("AGORA_CUSTOMER_SECRET", self.customer_secret().to_owned()),
+            ("AGORA_ENDPOINT", self.base_url()),
+        ]
+    }
+
+    /// The uids online in `cname` of the first App ID as decimal strings (hosts, then audience), or
+    /// `None` for a channel nobody has joined.
+    pub fn members(&self, cname: &str) -> Option<Vec<String>> {
+        self.shared.members(cname)
+    }
+
     /// Puts `uids` in communication channel `cname` of the first App ID.
     pub fn seed_channel(&self, cname: &str, uids: impl IntoIterator<Item = u32>) {
         let appid = self.app_id();
