@@ -19,6 +19,8 @@ pub fn behaviors() -> Vec<Behavior> {
         behavior!(hung_calls_time_out, always),
         behavior!(junk_200_answers_are_never_success, always),
         behavior!(an_outage_is_retried_until_it_passes, always),
+        behavior!(a_429_with_retry_after_is_waited_out, always),
+        behavior!(a_reset_connection_is_a_transport_failure, always),
         behavior!(wrong_secret_is_unauthenticated_without_retry, always, live),
     ]
 }
@@ -137,4 +139,24 @@ async fn wrong_secret_is_unauthenticated_without_retry(f: &Fixture) -> Checked {
         );
     }
     Ok(())
+}
+
+async fn a_429_with_retry_after_is_waited_out(f: &Fixture) -> Checked {
+    let slow_down = Fault::Status {
+        status: 429,
+        body: "slow down".to_owned(),
+        headers: vec![("retry-after".to_owned(), "2".to_owned())],
+    };
+    let (report, took) = kick_under(f, slow_down, Some(1), Settings::default()).await?;
+    all_are(&report, "disconnected")?;
+    ensure!(
+        took >= Duration::from_secs(2),
+        "sent again after {took:?}; the answer said Retry-After: 2"
+    );
+    Ok(())
+}
+
+async fn a_reset_connection_is_a_transport_failure(f: &Fixture) -> Checked {
+    let (report, took) = kick_under(f, Fault::Reset, None, bounded()).await?;
+    failed_in_time(&report, took, &["Transport"])
 }

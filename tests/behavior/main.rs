@@ -23,6 +23,7 @@ mod kick_all;
 mod live;
 mod members;
 mod tokens;
+mod wiring;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -88,8 +89,9 @@ pub fn always(_: &Capabilities) -> Result<(), &'static str> {
 }
 
 /// Each operation's behaviours, under the module name used in trial names.
-fn operations() -> [(&'static str, Vec<Behavior>); 6] {
+fn operations() -> [(&'static str, Vec<Behavior>); 7] {
     [
+        ("wiring", wiring::behaviors()),
         ("kick", kick::behaviors()),
         ("faults", faults::behaviors()),
         ("members", members::behaviors()),
