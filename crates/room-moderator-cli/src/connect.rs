@@ -50,7 +50,7 @@ fn with_store(builder: Builder, store: Option<&str>) -> Result<Builder, Failure>
         Some(url) if url.trim().is_empty() => Err(Failure::Usage(
             "--store: the ban store URL is empty".to_owned(),
         )),
-        Some(url) => Ok(builder.ban_store(url)),
+        Some(url) => Ok(builder.with_ban_store(url)),
     }
 }
 
