@@ -163,7 +163,7 @@ impl Fixture {
             .with_backoff(Duration::from_millis(10), Duration::from_millis(100))
             .with_jitter(false);
         let mut builder = Builder::new(self.provider)
-            .ban_store("memory:")
+            .with_ban_store("memory:")
             .with_timeout(CALL_TIMEOUT)
             .with_retry(retry);
         if let Some(deadline) = settings.deadline {

@@ -129,7 +129,7 @@ fn builds(provider: Provider) -> Result<(), String> {
         .build()
         .map_err(|error| format!("runtime: {error}"))?;
     runtime
-        .block_on(Builder::new(provider).ban_store("memory:").build())
+        .block_on(Builder::new(provider).with_ban_store("memory:").build())
         .map(drop)
         .map_err(|error| format!("{LIVE}={provider}: the adapter does not build: {error}"))
 }

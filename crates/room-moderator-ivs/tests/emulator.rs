@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use common::{adapter, builder, emulator, kick, lobby, moderator, quick_retries};
 use room_moderator_core::{DisconnectRequest, ErrorKind, Outcome, RetryStatus};
 use room_moderator_emulator::Fault;
