@@ -200,7 +200,8 @@ impl Emulator {
         feature = "zego",
         feature = "ivschat",
         feature = "enablex",
-        feature = "livekit"
+        feature = "livekit",
+        feature = "agora"
     ))]
     pub fn provider(&self, name: &str) -> Option<ProviderEmulator<'_>> {
         let name = name.trim().to_ascii_lowercase();
@@ -462,6 +463,8 @@ impl ProviderEmulator<'_> {
     /// `kicking-rule`, Agora Chat's join under the block list): `Some(Err(why))` when refused, `None`
     /// for a provider without such rules. A join that succeeds puts the user in the room.
     pub fn join(&self, room: &str, user: &str) -> Option<Result<(), String>> {
+        // Unused when neither ZEGO nor Agora is compiled in.
+        let _ = (room, user);
         match self {
             #[cfg(feature = "zego")]
             ProviderEmulator::ZegoRtc(zego) => Some(
