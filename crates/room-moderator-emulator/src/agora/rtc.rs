@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use super::clock::{Clock, iso8601};
 use super::windows::Windows;
 use super::{AgoraConfig, reply};
-use crate::{Admission, Controls, RoomDirectory, Server, admin, fault_response};
+use crate::{Admission, Api, Controls, Listener, RoomDirectory, Server, admin, fault_response};
 
 /// The most audience members an online-user list names.
 pub const AUDIENCE_CAP: usize = 10_000;
@@ -147,9 +147,16 @@ impl Shared {
             self.config.rule_calls_per_second
         };
         let windows = self.windows.clone();
+        let named = match (api, method.as_str()) {
+            ("query", _) => Some(Api::AgoraRtcOnline),
+            (_, "POST") => Some(Api::AgoraRtcKick),
+            (_, "GET") => Some(Api::AgoraRtcRules),
+            (_, "DELETE") => Some(Api::AgoraRtcUnban),
+            _ => None,
+        };
         let admission = self
             .controls
-            .admit_with(None, method.as_str(), &uri.to_string(), false, |now| {
+            .admit_with(named, method.as_str(), &uri.to_string(), false, |now| {
                 windows.admit(&account, api, rate, now)
             })
             .await;
@@ -627,7 +634,11 @@ impl RtcEmulator {
             .merge(admin::router(
                 shared.controls.clone(),
                 Arc::new(shared.clone()),
-                Vec::new(),
+                Api::ALL
+                    .into_iter()
+                    .filter(|api| api.listener() == Listener::AgoraRtc)
+                    .map(|api| (api, shared.controls.clone()))
+                    .collect(),
             ));
         let server = Server::start(addr, router).await?;
         Ok(RtcEmulator {
