@@ -244,8 +244,8 @@ impl Emulator {
     }
 
     /// The controls that admit calls of `api`: where a fault rule for it goes, and whose counters
-    /// count its calls (IVS Chat's CreateChatToken has its own; every other API shares its
-    /// listener's). `None` when its provider is not compiled in.
+    /// count its calls (IVS Chat's CreateChatToken and each IVS real-time operation have their own;
+    /// every other API shares its listener's). `None` when its provider is not compiled in.
     pub fn controls_for(&self, api: Api) -> Option<&Controls> {
         match api.listener() {
             #[cfg(feature = "zego")]
@@ -258,6 +258,20 @@ impl Emulator {
             Listener::Ivschat => Some(self.ivschat.controls()),
             #[cfg(feature = "enablex")]
             Listener::Enablex => Some(self.enablex.controls()),
+            #[cfg(feature = "agora")]
+            Listener::AgoraRtc => Some(self.agora.rtc().controls()),
+            #[cfg(feature = "agora")]
+            Listener::AgoraChat => Some(self.agora.chat().controls()),
+            #[cfg(feature = "livekit")]
+            Listener::Livekit => Some(self.livekit.controls()),
+            // Each operation of IVS real-time has its own quota, so its own controls.
+            #[cfg(feature = "ivschat")]
+            Listener::IvsStages => Some(self.ivs_stages.operation_controls(match api {
+                Api::StagesList => ivschat::stages::Operation::ListParticipants,
+                Api::StagesGet => ivschat::stages::Operation::GetStage,
+                Api::StagesToken => ivschat::stages::Operation::CreateParticipantToken,
+                _ => ivschat::stages::Operation::DisconnectParticipant,
+            })),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -510,5 +524,155 @@ mod tests {
                 .controls_for(Api::ZimKick)
                 .is_some_and(|c| c.same_as(emulator.zego().zim().controls()))
         );
+    }
+}
+
+#[cfg(all(test, feature = "ivschat", feature = "livekit", feature = "agora"))]
+mod api_fault_tests {
+    use super::*;
+
+    /// `spec` (a throttle-first:2 rule for one API) answers the first two calls of that API with
+    /// the provider's throttled answer (HTTP 429), then lets the third through (unsigned, so the
+    /// provider's own refusal follows), and leaves `other`, another API of the listener, alone.
+    async fn throttles_the_first_two(
+        emulator: &Emulator,
+        spec: &str,
+        call: (reqwest::Method, String),
+        other: (reqwest::Method, String),
+    ) {
+        let rule = spec.parse().expect("a fault spec");
+        emulator.add_fault(&rule).expect("the fault is added");
+        let client = reqwest::Client::new();
+        let send = |(method, url): &(reqwest::Method, String)| {
+            client
+                .request(method.clone(), url)
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+        };
+        assert_ne!(
+            send(&other).await.expect("an answer").status(),
+            429,
+            "{spec}: other API"
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                send(&call).await.expect("an answer").status(),
+                429,
+                "{spec}"
+            );
+        }
+        assert_ne!(
+            send(&call).await.expect("an answer").status(),
+            429,
+            "{spec}: third call"
+        );
+    }
+
+    #[tokio::test]
+    async fn throttle_first_rules_by_api_on_agora_livekit_and_ivs_stages() {
+        let emulator = Emulator::start().await.unwrap();
+        let rtc = emulator.agora().rtc().base_url();
+        let chat = emulator.agora().chat();
+        let chat_room = format!(
+            "{}/{}/{}/chatrooms/r",
+            chat.base_url(),
+            chat.org(),
+            chat.app()
+        );
+        let livekit = format!("{}/twirp/livekit.RoomService/", emulator.livekit().url());
+        let stages = emulator.ivs_stages().base_url();
+        use reqwest::Method;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-kick=throttle-first:2",
+            (Method::POST, format!("{rtc}/dev/v1/kicking-rule")),
+            (Method::GET, format!("{rtc}/dev/v1/kicking-rule?appid=x")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-online=throttle-first:2",
+            (Method::GET, format!("{rtc}/dev/v1/channel/user/a/b")),
+            (Method::DELETE, format!("{rtc}/dev/v1/kicking-rule")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-rules=throttle-first:2",
+            (Method::GET, format!("{rtc}/dev/v1/kicking-rule?appid=x")),
+            (Method::POST, format!("{rtc}/dev/v1/kicking-rule")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-unban=throttle-first:2",
+            (Method::DELETE, format!("{rtc}/dev/v1/kicking-rule")),
+            (Method::GET, format!("{rtc}/dev/v1/channel/user/a/b")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-chat-remove=throttle-first:2",
+            (Method::DELETE, format!("{chat_room}/users/a")),
+            (Method::GET, format!("{chat_room}/users")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-chat-members=throttle-first:2",
+            (Method::GET, format!("{chat_room}/users")),
+            (Method::POST, format!("{chat_room}/blocks/users/a")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-chat-block=throttle-first:2",
+            (Method::POST, format!("{chat_room}/blocks/users/a")),
+            (Method::DELETE, format!("{chat_room}/blocks/users/a")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "livekit-remove=throttle-first:2",
+            (Method::POST, format!("{livekit}RemoveParticipant")),
+            (Method::POST, format!("{livekit}ListParticipants")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "livekit-list=throttle-first:2",
+            (Method::POST, format!("{livekit}ListParticipants")),
+            (Method::POST, format!("{livekit}RemoveParticipant")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "ivs-stages-disconnect=throttle-first:2",
+            (Method::POST, format!("{stages}/DisconnectParticipant")),
+            (Method::POST, format!("{stages}/ListParticipants")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "ivs-stages-list=throttle-first:2",
+            (Method::POST, format!("{stages}/ListParticipants")),
+            (Method::POST, format!("{stages}/DisconnectParticipant")),
+        )
+        .await;
+        // The names parse as the provider's own too, and a listener takes every API it serves.
+        assert_eq!(
+            "RoomService.RemoveParticipant".parse::<Api>(),
+            Ok(Api::LivekitRemove)
+        );
+        assert_eq!(
+            "DisconnectParticipant".parse::<Api>(),
+            Ok(Api::StagesDisconnect)
+        );
+        emulator
+            .add_fault(&"agora-chat=throttle".parse().unwrap())
+            .unwrap();
+        assert_eq!(emulator.agora().chat().controls().faults().len(), 1);
+        assert!(emulator.agora().rtc().controls().faults().is_empty());
     }
 }

@@ -153,11 +153,13 @@ impl<A: Adapter> Engine<A> {
                         .by(request.requested_by().map(str::to_owned))
                 })
                 .collect();
+            let mut warnings = Vec::new();
+            let mut calls = self
+                .lift_lapsed_rules(&scope, None, deadline, &mut warnings)
+                .await;
             // The store first: if the ban cannot be remembered, nothing is sent.
             store.put(&scope, &entries).await?;
 
-            let mut warnings = Vec::new();
-            let mut calls = 0;
             let mut native_users: HashMap<UserId, SystemTime> = HashMap::new();
             if let Some(native) = self.native() {
                 let rule_for = native.max_duration.min(request.duration().unwrap_or(native.max_duration));
@@ -334,6 +336,68 @@ impl<A: Adapter> Engine<A> {
         (set, calls)
     }
 
+    /// Lifts the native rules of the room's bans (or of `user`'s alone) that lapsed while the store
+    /// records their rule as still in force: a rule with no timer of its own (Agora Chat's block
+    /// list, recorded until the provider's longest ban), whichever process set it. Runs before the
+    /// store is read at `now` (which forgets lapsed bans); reads at the epoch, when none had lapsed.
+    /// A rule that cannot be lifted keeps its entry for the next call. Returns the calls made.
+    async fn lift_lapsed_rules(
+        &self,
+        scope: &BanScope,
+        user: Option<&UserId>,
+        deadline: Instant,
+        warnings: &mut Vec<String>,
+    ) -> u32 {
+        let (Some(native), Ok(store)) = (self.native(), self.ban_store()) else {
+            return 0;
+        };
+        let now = wall_clock_now();
+        let everything = SystemTime::UNIX_EPOCH;
+        let entries = match user {
+            Some(user) => store.get(scope, user, everything).await.map(Vec::from_iter),
+            None => store.list(scope, everything).await,
+        };
+        let entries = match entries {
+            Ok(entries) => entries,
+            Err(error) => {
+                warnings.push(format!("lapsed bans could not be read: {error}"));
+                return 0;
+            }
+        };
+        let mut calls = 0;
+        let mut lifted = Vec::new();
+        for entry in entries {
+            if entry.is_active(now) || entry.rule_until.is_none_or(|until| until <= now) {
+                continue;
+            }
+            let call = self
+                .side_call(
+                    SideApi::BanRule,
+                    scope.room(),
+                    &native.set,
+                    deadline,
+                    || self.adapter.delete_ban_rule(scope.room(), &entry.user),
+                )
+                .await;
+            calls += call.calls;
+            match call.result {
+                Ok(()) => lifted.push(entry.user),
+                Err(error) => {
+                    warnings.push(format!(
+                        "the provider's rule of a lapsed ban could not be lifted ({error}); the next call touching the room tries again"
+                    ));
+                    break;
+                }
+            }
+        }
+        if !lifted.is_empty()
+            && let Err(error) = store.remove(scope, &lifted, now).await
+        {
+            warnings.push(format!("lifted rules could not be recorded: {error}"));
+        }
+        calls
+    }
+
     /// Renews the native rules of the room's bans that outlast their rule and whose rule lapses
     /// within [`RENEW_WITHIN`]. Returns the calls made.
     async fn renew_room_rules(
@@ -454,6 +518,13 @@ impl<A: Adapter> Engine<A> {
             &Plan::new(&self.caps, users.len()),
             rule_time,
         )?);
+        let mut warnings = Vec::new();
+        let mut calls = self
+            .lift_lapsed_rules(&scope, None, deadline, &mut warnings)
+            .await;
+        for warning in warnings {
+            warn!(provider, "{warning}");
+        }
         // Which rules this library set, read before the entries go; only where rules exist.
         let before: HashMap<UserId, BanEntry> = match native {
             Some(_) => store
@@ -465,7 +536,6 @@ impl<A: Adapter> Engine<A> {
             None => HashMap::new(),
         };
         let lifted = store.remove(&scope, &users, now).await?;
-        let mut calls = 0;
         let mut outcomes = Vec::with_capacity(users.len());
         for (user, was_banned) in users.into_iter().zip(lifted) {
             let mut outcome = if was_banned {
@@ -507,10 +577,12 @@ impl<A: Adapter> Engine<A> {
         let store = self.ban_store()?;
         let deadline = self.one_call_deadline(Operation::Bans)?;
         let scope = self.ban_scope(room);
+        let mut warnings = Vec::new();
+        self.lift_lapsed_rules(&scope, None, deadline, &mut warnings)
+            .await;
         let now = wall_clock_now();
         let mut entries = store.list(&scope, now).await?;
         if let Some(native) = self.native() {
-            let mut warnings = Vec::new();
             self.renew_rules(&scope, entries.clone(), &native, deadline, &mut warnings)
                 .await;
             for warning in warnings {
@@ -570,12 +642,17 @@ impl<A: Adapter> Engine<A> {
         validate::check_user(provider, &self.caps, user, "user id")?;
         let store = self.ban_store()?;
         let scope = self.ban_scope(room);
+        let mut warnings = Vec::new();
+        self.lift_lapsed_rules(&scope, Some(user), deadline, &mut warnings)
+            .await;
         let now = wall_clock_now();
         let Some(entry) = store.get(&scope, user, now).await? else {
+            for warning in warnings {
+                warn!(provider, "{warning}");
+            }
             return Ok(JoinCheck::Allowed);
         };
         if let Some(native) = self.native() {
-            let mut warnings = Vec::new();
             self.renew_rules(
                 &scope,
                 vec![entry.clone()],
