@@ -368,6 +368,11 @@ pub struct EmulateArgs {
         verbatim_doc_comment
     )]
     pub faults: Vec<room_moderator_emulator::FaultSpec>,
+    /// Post each provider's signed "user joined / left" callbacks to URL/webhooks/PROVIDER
+    /// (zego-zim, zego-rtc, livekit, agora-rtc, agora-chat), as `moderator serve` receives them;
+    /// also settable later with POST /_emulator/callbacks {"url": "..."} on any of their ports.
+    #[arg(long, value_name = "URL")]
+    pub callbacks: Option<reqwest::Url>,
 }
 
 /// `--fault`: the emulator's own syntax.
