@@ -74,6 +74,10 @@ pub enum Command {
     /// Issue a join token (IVS Chat, IVS stages, EnableX), refused to banned users.
     #[command(after_help = credentials_help())]
     Token(TokenArgs),
+    /// List a room's members once and remove those banned there, each with its ban's reason: the
+    /// fallback where the provider sends no signed join callback (EnableX, IVS real-time).
+    #[command(after_help = credentials_help())]
+    Sweep(SweepArgs),
     /// Run the whole path against embedded emulators of every provider and print a table.
     #[cfg(feature = "emulators")]
     Demo,
@@ -294,6 +298,20 @@ pub struct BansArgs {
     /// Print one JSON object per ban, then a summary line, on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `moderator sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The room to sweep, as `PROVIDER:ROOM`.
+    #[arg(long = "target", value_name = "PROVIDER:ROOM", value_parser = target_parser)]
+    pub target: TargetSpec,
+    /// Endpoint and pacing.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Where bans are kept (as for `moderator bans`); overrides MODERATOR_BAN_STORE.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 /// `moderator token`.
