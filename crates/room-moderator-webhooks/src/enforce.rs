@@ -6,15 +6,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use room_moderator_core::{DisconnectRequest, JoinCheck, Moderator, Outcome, Reason, RoomId, UserId};
+use room_moderator_core::{
+    DisconnectRequest, JoinCheck, Moderator, Outcome, Reason, RoomId, UserId,
+};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use crate::Route;
 use crate::metrics::{Acted, Metrics};
 use crate::verify::Join;
-use crate::Route;
 
 /// One verified join waiting for the worker.
 #[derive(Debug)]
@@ -69,8 +71,7 @@ impl Enforcer {
         }
         // Only handlers send, each checking room first; a race can still find the queue full, and
         // the rest of that callback is then refused like the whole would have been.
-        jobs.into_iter()
-            .all(|job| self.queue.try_send(job).is_ok())
+        jobs.into_iter().all(|job| self.queue.try_send(job).is_ok())
     }
 
     /// Stops taking joins and waits for those queued and in flight to finish.
@@ -169,7 +170,12 @@ impl Worker {
 }
 
 /// Removes a banned user with the ban's reason.
-async fn rekick(moderator: &dyn Moderator, room: RoomId, user: UserId, reason: Option<String>) -> Acted {
+async fn rekick(
+    moderator: &dyn Moderator,
+    room: RoomId,
+    user: UserId,
+    reason: Option<String>,
+) -> Acted {
     let mut request = DisconnectRequest::new(room, [user.clone()]);
     if let Some(reason) = reason {
         request = request.with_reason(Reason::new(reason));
@@ -223,7 +229,9 @@ impl Limiter {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Slot>> {
-        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn admit(&self, key: &Key) -> Admit {
@@ -278,11 +286,16 @@ mod tests {
         let limiter = Limiter::new(Duration::from_secs(1), 10);
         assert!(matches!(limiter.admit(&key()), Admit::Now));
         tokio::time::advance(Duration::from_millis(200)).await;
-        assert!(matches!(limiter.admit(&key()), Admit::After(wait) if wait == Duration::from_millis(800)));
+        assert!(
+            matches!(limiter.admit(&key()), Admit::After(wait) if wait == Duration::from_millis(800))
+        );
         assert!(matches!(limiter.admit(&key()), Admit::Pending));
         tokio::time::advance(Duration::from_millis(800)).await;
         limiter.waited(&key());
-        assert!(matches!(limiter.admit(&key()), Admit::After(_)), "the waiter's kick counts too");
+        assert!(
+            matches!(limiter.admit(&key()), Admit::After(_)),
+            "the waiter's kick counts too"
+        );
         tokio::time::advance(Duration::from_secs(5)).await;
         limiter.waited(&key());
         assert!(matches!(limiter.admit(&key()), Admit::Now));
@@ -292,7 +305,10 @@ mod tests {
     async fn bounded() {
         let limiter = Limiter::new(Duration::from_secs(1), 2);
         for user in ["a", "b", "c", "d"] {
-            assert!(matches!(limiter.admit(&(Route::LiveKit, RoomId::new("r"), UserId::new(user))), Admit::Now));
+            assert!(matches!(
+                limiter.admit(&(Route::LiveKit, RoomId::new("r"), UserId::new(user))),
+                Admit::Now
+            ));
         }
         assert!(limiter.lock().len() <= 2);
     }

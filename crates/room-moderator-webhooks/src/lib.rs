@@ -46,6 +46,7 @@ mod replay;
 mod replay_redis;
 mod route;
 mod secret;
+pub mod sign;
 mod verify;
 
 pub use metrics::{METRICS_CONTENT_TYPE, Metrics};

@@ -108,7 +108,11 @@ impl Metrics {
         let received = Family::<ProviderLabel, Counter>::default();
         let refused = Family::<ReasonLabels, Counter>::default();
         let joins = Family::<OutcomeLabels, Counter>::default();
-        registry.register("callbacks", "Callbacks received, by provider", received.clone());
+        registry.register(
+            "callbacks",
+            "Callbacks received, by provider",
+            received.clone(),
+        );
         registry.register(
             "refused",
             "Callbacks refused or not acted on, by provider and reason",
@@ -128,7 +132,9 @@ impl Metrics {
     }
 
     pub(crate) fn received(&self, provider: &'static str) {
-        self.received.get_or_create(&ProviderLabel { provider }).inc();
+        self.received
+            .get_or_create(&ProviderLabel { provider })
+            .inc();
     }
 
     pub(crate) fn refused(&self, provider: &'static str, why: Refused) {
@@ -175,8 +181,21 @@ mod tests {
         metrics.refused("livekit", Refused::Signature);
         metrics.acted("zego-zim", Acted::Disconnected);
         let text = metrics.text();
-        assert!(text.contains("moderator_webhook_callbacks_total{provider=\"livekit\"} 1"), "{text}");
-        assert!(text.contains("moderator_webhook_refused_total{provider=\"livekit\",reason=\"signature\"} 1"), "{text}");
-        assert!(text.contains("moderator_webhook_joins_total{provider=\"zego-zim\",outcome=\"disconnected\"} 1"), "{text}");
+        assert!(
+            text.contains("moderator_webhook_callbacks_total{provider=\"livekit\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "moderator_webhook_refused_total{provider=\"livekit\",reason=\"signature\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "moderator_webhook_joins_total{provider=\"zego-zim\",outcome=\"disconnected\"} 1"
+            ),
+            "{text}"
+        );
     }
 }

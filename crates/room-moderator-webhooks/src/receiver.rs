@@ -71,7 +71,14 @@ impl Default for WebhooksBuilder {
 impl fmt::Debug for WebhooksBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhooksBuilder")
-            .field("routes", &self.routes.iter().map(|(route, ..)| *route).collect::<Vec<_>>())
+            .field(
+                "routes",
+                &self
+                    .routes
+                    .iter()
+                    .map(|(route, ..)| *route)
+                    .collect::<Vec<_>>(),
+            )
             .field("replay", &self.replay)
             .finish_non_exhaustive()
     }
@@ -151,7 +158,11 @@ impl WebhooksBuilder {
 
     /// `POST /webhooks/agora-chat`: chat-room `JOIN`, `security` = MD5 with the rule's secret.
     pub fn agora_chat(self, secret: impl Into<Secret>, moderator: Arc<dyn Moderator>) -> Self {
-        self.route(Route::AgoraChat, Verifier::AgoraChat(secret.into()), moderator)
+        self.route(
+            Route::AgoraChat,
+            Verifier::AgoraChat(secret.into()),
+            moderator,
+        )
     }
 
     /// Where delivery ids are remembered (default: a [`MemoryReplayCache`] for this process; use the
@@ -284,9 +295,11 @@ impl Webhooks {
         for route in self.routes() {
             router = router.route(
                 route.path(),
-                post(move |State(inner): State<Arc<Inner>>, request: Request| async move {
-                    inner.handle(route, request).await
-                }),
+                post(
+                    move |State(inner): State<Arc<Inner>>, request: Request| async move {
+                        inner.handle(route, request).await
+                    },
+                ),
             );
         }
         router.with_state(self.inner.clone())
@@ -390,12 +403,20 @@ impl Inner {
         // Only the provider and the path: never the token, the signature or the body.
         match refusal {
             Refusal::Signature => {
-                warn!(provider, path = route.path(), "callback refused: bad or missing signature");
+                warn!(
+                    provider,
+                    path = route.path(),
+                    "callback refused: bad or missing signature"
+                );
                 self.metrics.refused(provider, Refused::Signature);
                 status(StatusCode::UNAUTHORIZED)
             }
             Refusal::Stale => {
-                warn!(provider, path = route.path(), "callback refused: outside the time window");
+                warn!(
+                    provider,
+                    path = route.path(),
+                    "callback refused: outside the time window"
+                );
                 self.metrics.refused(provider, Refused::Stale);
                 status(StatusCode::BAD_REQUEST)
             }
@@ -414,7 +435,10 @@ fn ok(route: Route) -> Response {
     match route {
         Route::AgoraRtc | Route::AgoraChat => (
             StatusCode::OK,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             "{}",
         )
             .into_response(),

@@ -60,7 +60,9 @@ impl MemoryReplayCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
         // A panic while holding the lock leaves consistent data (every update is one statement).
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -30,7 +30,9 @@ impl RedisReplayCache {
     pub fn open(url: &str) -> Result<Self, Error> {
         // The URL may hold a password: the error never repeats it.
         let client = redis::Client::open(url).map_err(|_| {
-            Error::config("the Redis URL is not valid; expected redis://[user:password@]host[:port][/db]")
+            Error::config(
+                "the Redis URL is not valid; expected redis://[user:password@]host[:port][/db]",
+            )
         })?;
         let info = client.get_connection_info();
         let location = format!("redis://{}/{}", info.addr(), info.redis_settings().db());

@@ -13,7 +13,9 @@ use std::time::SystemTime;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use super::{Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, text, unix_time, within};
+use super::{
+    Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, text, unix_time, within,
+};
 use crate::Secret;
 
 /// Verifies one Agora Chat callback.
@@ -86,9 +88,13 @@ mod tests {
     #[test]
     fn genuine_join_of_two_members() {
         let body = body(&security("chat-secret"));
-        let verified = verify(&Secret::new("chat-secret"), body.as_bytes(), now()).expect("verified");
+        let verified =
+            verify(&Secret::new("chat-secret"), body.as_bytes(), now()).expect("verified");
         assert_eq!(verified.key, "agora-chat:org#app_1");
-        assert_eq!(verified.joins, vec![Join::new("room1", "u1"), Join::new("room1", "u2")]);
+        assert_eq!(
+            verified.joins,
+            vec![Join::new("room1", "u1"), Join::new("room1", "u2")]
+        );
         let upper = super::tests::body(&security("chat-secret").to_uppercase());
         assert!(verify(&Secret::new("chat-secret"), upper.as_bytes(), now()).is_ok());
     }
@@ -96,10 +102,19 @@ mod tests {
     #[test]
     fn refusals() {
         let forged = body(&security("guess"));
-        assert_eq!(verify(&Secret::new("chat-secret"), forged.as_bytes(), now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&Secret::new("chat-secret"), forged.as_bytes(), now()).err(),
+            Some(Refusal::Signature)
+        );
         let genuine = body(&security("chat-secret"));
         let late = now() + Duration::from_secs(301);
-        assert_eq!(verify(&Secret::new("chat-secret"), genuine.as_bytes(), late).err(), Some(Refusal::Stale));
-        assert_eq!(verify(&Secret::new("chat-secret"), b"{", now()).err(), Some(Refusal::Malformed));
+        assert_eq!(
+            verify(&Secret::new("chat-secret"), genuine.as_bytes(), late).err(),
+            Some(Refusal::Stale)
+        );
+        assert_eq!(
+            verify(&Secret::new("chat-secret"), b"{", now()).err(),
+            Some(Refusal::Malformed)
+        );
     }
 }

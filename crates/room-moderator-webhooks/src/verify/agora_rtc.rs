@@ -54,7 +54,9 @@ pub(crate) fn verify(
     let mut joins = Vec::new();
     let event = notice.get("eventType").and_then(integer);
     if event.is_some_and(|event| JOIN_EVENTS.contains(&event)) {
-        let channel = notice.pointer("/payload/channelName").and_then(Value::as_str);
+        let channel = notice
+            .pointer("/payload/channelName")
+            .and_then(Value::as_str);
         // The uid is what the RTC adapter kicks by (a kicking rule names a uid); a user who joined
         // with a string account still has an integer uid in the event.
         let uid = notice.pointer("/payload/uid").and_then(text);
@@ -116,7 +118,10 @@ mod tests {
             ),
         ] {
             let verified = verify(&secret(), false, Some(v2), None, body, now()).expect("V2");
-            assert_eq!(verified.key, "agora-rtc:4eb720f0-8da7-11e9-a43e-53f411c2761f");
+            assert_eq!(
+                verified.key,
+                "agora-rtc:4eb720f0-8da7-11e9-a43e-53f411c2761f"
+            );
             assert!(verified.joins.is_empty());
             assert!(verify(&secret(), true, None, Some(v1), body, now()).is_ok());
             assert_eq!(
@@ -139,9 +144,15 @@ mod tests {
             let body = format!(
                 r#"{{"noticeId":"n{event}","productId":1,"eventType":{event},"notifyMs":1560408533119,"sid":"s","payload":{{"channelName":"ch","uid":12345,"platform":7,"clientSeq":1,"ts":1560408533,"account":"alice"}}}}"#
             );
-            let verified =
-                verify(&secret(), false, Some(&sign(body.as_bytes())), None, body.as_bytes(), now())
-                    .expect("verified");
+            let verified = verify(
+                &secret(),
+                false,
+                Some(&sign(body.as_bytes())),
+                None,
+                body.as_bytes(),
+                now(),
+            )
+            .expect("verified");
             assert_eq!(verified.joins, vec![Join::new("ch", "12345")]);
         }
     }
@@ -149,13 +160,28 @@ mod tests {
     #[test]
     fn refusals() {
         let wrong = "00".repeat(32);
-        assert_eq!(verify(&secret(), false, Some(&wrong), None, EXAMPLE_1, now()).err(), Some(Refusal::Signature));
-        assert_eq!(verify(&secret(), false, None, None, EXAMPLE_1, now()).err(), Some(Refusal::Signature));
-        assert_eq!(verify(&secret(), false, Some("not hex"), None, EXAMPLE_1, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&secret(), false, Some(&wrong), None, EXAMPLE_1, now()).err(),
+            Some(Refusal::Signature)
+        );
+        assert_eq!(
+            verify(&secret(), false, None, None, EXAMPLE_1, now()).err(),
+            Some(Refusal::Signature)
+        );
+        assert_eq!(
+            verify(&secret(), false, Some("not hex"), None, EXAMPLE_1, now()).err(),
+            Some(Refusal::Signature)
+        );
         let late = now() + Duration::from_secs(301);
         let v2 = sign(EXAMPLE_1);
-        assert_eq!(verify(&secret(), false, Some(&v2), None, EXAMPLE_1, late).err(), Some(Refusal::Stale));
+        assert_eq!(
+            verify(&secret(), false, Some(&v2), None, EXAMPLE_1, late).err(),
+            Some(Refusal::Stale)
+        );
         let body = b"[1]";
-        assert_eq!(verify(&secret(), false, Some(&sign(body)), None, body, now()).err(), Some(Refusal::Malformed));
+        assert_eq!(
+            verify(&secret(), false, Some(&sign(body)), None, body, now()).err(),
+            Some(Refusal::Malformed)
+        );
     }
 }

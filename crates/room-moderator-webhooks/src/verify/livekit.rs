@@ -83,7 +83,9 @@ pub(crate) fn verify(
     let mut joins = Vec::new();
     if event.get("event").and_then(Value::as_str) == Some("participant_joined") {
         let room = event.pointer("/room/name").and_then(Value::as_str);
-        let user = event.pointer("/participant/identity").and_then(Value::as_str);
+        let user = event
+            .pointer("/participant/identity")
+            .and_then(Value::as_str);
         match (room, user) {
             (Some(room), Some(user)) if !room.is_empty() && !user.is_empty() => {
                 joins.push(Join::new(room, user));
@@ -118,12 +120,19 @@ mod tests {
     }
 
     fn keys() -> Vec<(String, Secret)> {
-        vec![("APIkey".to_owned(), Secret::new("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"))]
+        vec![(
+            "APIkey".to_owned(),
+            Secret::new("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"),
+        )]
     }
 
     fn token(alg: Algorithm, secret: &str, claims: Value) -> String {
-        jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret.as_bytes()))
-            .expect("token")
+        jsonwebtoken::encode(
+            &Header::new(alg),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .expect("token")
     }
 
     fn claims(body: &[u8], exp: u64) -> Value {
@@ -131,7 +140,11 @@ mod tests {
     }
 
     fn good(body: &[u8]) -> String {
-        token(Algorithm::HS256, "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t", claims(body, 1_800_000_300))
+        token(
+            Algorithm::HS256,
+            "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t",
+            claims(body, 1_800_000_300),
+        )
     }
 
     #[test]
@@ -144,21 +157,39 @@ mod tests {
     #[test]
     fn refusals() {
         let secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";
-        assert_eq!(verify(&keys(), None, BODY, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&keys(), None, BODY, now()).err(),
+            Some(Refusal::Signature)
+        );
         let hs512 = token(Algorithm::HS512, secret, claims(BODY, 1_800_000_300));
-        assert_eq!(verify(&keys(), Some(&hs512), BODY, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&keys(), Some(&hs512), BODY, now()).err(),
+            Some(Refusal::Signature)
+        );
         let wrong_secret = token(Algorithm::HS256, "another", claims(BODY, 1_800_000_300));
-        assert_eq!(verify(&keys(), Some(&wrong_secret), BODY, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&keys(), Some(&wrong_secret), BODY, now()).err(),
+            Some(Refusal::Signature)
+        );
         let mut other_key = claims(BODY, 1_800_000_300);
         other_key["iss"] = json!("other");
         let other_key = token(Algorithm::HS256, secret, other_key);
-        assert_eq!(verify(&keys(), Some(&other_key), BODY, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&keys(), Some(&other_key), BODY, now()).err(),
+            Some(Refusal::Signature)
+        );
         let tampered = br#"{"event":"participant_joined","room":{"name":"standup"},"participant":{"identity":"victim"},"id":"EV_abc"}"#;
-        assert_eq!(verify(&keys(), Some(&good(BODY)), tampered, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&keys(), Some(&good(BODY)), tampered, now()).err(),
+            Some(Refusal::Signature)
+        );
         let mut no_exp = claims(BODY, 1_800_000_300);
         no_exp.as_object_mut().expect("object").remove("exp");
         let no_exp = token(Algorithm::HS256, secret, no_exp);
-        assert_eq!(verify(&keys(), Some(&no_exp), BODY, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(&keys(), Some(&no_exp), BODY, now()).err(),
+            Some(Refusal::Signature)
+        );
     }
 
     #[test]
@@ -167,9 +198,15 @@ mod tests {
         let just = UNIX_EPOCH + Duration::from_secs(1_800_000_360);
         assert!(verify(&keys(), Some(&token), BODY, just).is_ok());
         let late = just + Duration::from_secs(1);
-        assert_eq!(verify(&keys(), Some(&token), BODY, late).err(), Some(Refusal::Stale));
+        assert_eq!(
+            verify(&keys(), Some(&token), BODY, late).err(),
+            Some(Refusal::Stale)
+        );
         let early = UNIX_EPOCH + Duration::from_secs(1_800_000_000 - 361);
-        assert_eq!(verify(&keys(), Some(&token), BODY, early).err(), Some(Refusal::Stale));
+        assert_eq!(
+            verify(&keys(), Some(&token), BODY, early).err(),
+            Some(Refusal::Stale)
+        );
     }
 
     #[test]

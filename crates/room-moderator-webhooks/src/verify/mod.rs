@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn seconds_and_milliseconds_by_magnitude() {
-        assert_eq!(unix_time(1_499_676_978), UNIX_EPOCH + Duration::from_secs(1_499_676_978));
+        assert_eq!(
+            unix_time(1_499_676_978),
+            UNIX_EPOCH + Duration::from_secs(1_499_676_978)
+        );
         assert_eq!(
             unix_time(1_499_676_978_027),
             UNIX_EPOCH + Duration::from_millis(1_499_676_978_027)

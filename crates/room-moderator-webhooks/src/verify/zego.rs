@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 use tracing::debug;
 
-use super::{Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, text, unix_time, within};
+use super::{
+    Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, text, unix_time, within,
+};
 use crate::{Route, Secret};
 
 /// Verifies one ZEGO callback for `route` (ZIM or RTC) against any of `secrets` (rotation: the
@@ -38,7 +40,11 @@ pub(crate) fn verify(
     let Some(index) = matched else {
         return Err(Refusal::Signature);
     };
-    debug!(provider = route.name(), secret = index, "callback secret matched");
+    debug!(
+        provider = route.name(),
+        secret = index,
+        "callback secret matched"
+    );
     // UNVERIFIED unit: the ZIM tables say ms, its sample and the RTC pages seconds; told apart by size.
     let at = integer(&Value::String(timestamp.clone())).ok_or(Refusal::Malformed)?;
     if !within(now, unix_time(at), TIMESTAMP_WINDOW) {
@@ -174,13 +180,25 @@ mod tests {
     #[test]
     fn refusals() {
         let forged = br#"{"event":"room_enter","room_id":"r","nonce":"123412","signature":"5bd59fd62953a8059fb7eaba95720f66d19e4518","operator_account":"u","timestamp":1470820198}"#;
-        assert_eq!(verify(Route::ZegoZim, &secrets(), None, forged, now()).err(), Some(Refusal::Signature));
+        assert_eq!(
+            verify(Route::ZegoZim, &secrets(), None, forged, now()).err(),
+            Some(Refusal::Signature)
+        );
         let unsigned = br#"{"event":"room_enter","room_id":"r","nonce":"1","operator_account":"u","timestamp":1}"#;
-        assert_eq!(verify(Route::ZegoZim, &secrets(), None, unsigned, now()).err(), Some(Refusal::Signature));
-        assert_eq!(verify(Route::ZegoZim, &secrets(), None, b"{not json", now()).err(), Some(Refusal::Malformed));
+        assert_eq!(
+            verify(Route::ZegoZim, &secrets(), None, unsigned, now()).err(),
+            Some(Refusal::Signature)
+        );
+        assert_eq!(
+            verify(Route::ZegoZim, &secrets(), None, b"{not json", now()).err(),
+            Some(Refusal::Malformed)
+        );
         let stale = now() + Duration::from_secs(3600);
         let good = br#"{"event":"room_enter","room_id":"r","nonce":"123412","signature":"5bd59fd62953a8059fb7eaba95720f66d19e4517","operator_account":"u","timestamp":1470820198}"#;
-        assert_eq!(verify(Route::ZegoZim, &secrets(), None, good, stale).err(), Some(Refusal::Stale));
+        assert_eq!(
+            verify(Route::ZegoZim, &secrets(), None, good, stale).err(),
+            Some(Refusal::Stale)
+        );
     }
 
     #[test]
