@@ -12,6 +12,7 @@
 //! | `GET /_emulator/counters` | requests, throttled, violations, faults, peak per second, foreign |
 //! | `POST /_emulator/settings` `{"latency_ms": 30, "foreign_load": 0.5}` | latency; share of the quota a hidden consumer takes |
 //! | `POST /_emulator/reset` | clears rooms, faults, log and counters |
+//! | `POST /_emulator/callbacks` `{"url": "http://127.0.0.1:8787"}` | where signed join/leave callbacks go (ZEGO, LiveKit, Agora; [`crate::callbacks`]) |
 //!
 //! A fault is written either as JSON (`"fault"`: `status`, `throttle` with `retry_after`, `delay`
 //! with `millis`, `reset`, `malformed` with `body`) or as the text of

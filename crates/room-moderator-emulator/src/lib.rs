@@ -29,6 +29,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod admin;
+pub mod callbacks;
 mod controls;
 pub mod faults;
 mod rooms;
@@ -83,6 +84,9 @@ pub struct EmulatorConfig {
     /// Agora settings (RTC on `base_port + 5`, Chat on `+6`).
     #[cfg(feature = "agora")]
     pub agora: agora::AgoraConfig,
+    /// Where the providers post their signed "user joined / left" callbacks
+    /// (`URL/webhooks/<provider>`, [`callbacks`]); `None` (the default) sends none.
+    pub callbacks: Option<url::Url>,
 }
 
 impl Default for EmulatorConfig {
@@ -102,6 +106,7 @@ impl Default for EmulatorConfig {
             livekit: livekit::LiveKitConfig::default(),
             #[cfg(feature = "agora")]
             agora: agora::AgoraConfig::default(),
+            callbacks: None,
         }
     }
 }
@@ -140,7 +145,7 @@ impl Emulator {
             SocketAddr::new(config.host, port)
         };
         let _ = &addr;
-        Ok(Emulator {
+        let emulator = Emulator {
             #[cfg(feature = "zego")]
             zego: zego::ZegoEmulator::start(config.zego, addr(0), addr(1)).await?,
             #[cfg(feature = "ivschat")]
@@ -154,7 +159,41 @@ impl Emulator {
             livekit: livekit::LiveKitEmulator::start(config.livekit, addr(4)).await?,
             #[cfg(feature = "agora")]
             agora: agora::AgoraEmulator::start(config.agora, addr(5), addr(6)).await?,
-        })
+        };
+        let senders = emulator.callback_senders();
+        callbacks::Callbacks::link(&senders);
+        if let Some(url) = config.callbacks {
+            emulator
+                .set_callbacks(Some(url))
+                .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+        }
+        Ok(emulator)
+    }
+
+    /// The callback senders of every compiled-in provider that has signed callbacks.
+    pub fn callback_senders(&self) -> Vec<&callbacks::Callbacks> {
+        #[allow(unused_mut)]
+        let mut senders = Vec::new();
+        #[cfg(feature = "zego")]
+        senders.extend([self.zego.zim().callbacks(), self.zego.rtc().callbacks()]);
+        #[cfg(feature = "livekit")]
+        senders.push(self.livekit.callbacks());
+        #[cfg(feature = "agora")]
+        senders.extend([self.agora.rtc().callbacks(), self.agora.chat().callbacks()]);
+        senders
+    }
+
+    /// Sets (or, with `None`, stops) where every provider posts its signed "user joined / left"
+    /// callbacks: `URL/webhooks/<provider>` ([`callbacks`]). Over HTTP: `POST /_emulator/callbacks
+    /// {"url": "..."}` on any listener of ZEGO, LiveKit or Agora.
+    pub fn set_callbacks(&self, url: Option<url::Url>) -> Result<(), callbacks::BadCallbackUrl> {
+        if let Some(url) = &url {
+            callbacks::check_url(url)?;
+        }
+        for sender in self.callback_senders() {
+            sender.set_url(url.clone())?;
+        }
+        Ok(())
     }
 
     /// The ZEGO emulators (ZIM and RTC).

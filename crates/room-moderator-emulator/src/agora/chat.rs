@@ -34,6 +34,7 @@ struct Shared {
     controls: Controls,
     windows: Windows,
     rooms: Arc<Mutex<BTreeMap<String, Room>>>,
+    notifier: Arc<super::ncs::ChatNotifier>,
 }
 
 fn error(status: StatusCode, code: &str, description: &str) -> Response {
@@ -481,7 +482,11 @@ fn join(shared: &Shared, room: &str, user: &str) -> Result<(), String> {
     if chat_room.blocked.contains(user) {
         return Err(format!("{user} is on the block list of {room}"));
     }
-    chat_room.members.insert(user.to_owned());
+    let new = chat_room.members.insert(user.to_owned());
+    drop(rooms);
+    if new {
+        shared.notifier.joined(room, user);
+    }
     Ok(())
 }
 
@@ -489,7 +494,15 @@ impl RoomDirectory for Shared {
     fn seed(&self, room: &str, users: &[String]) {
         let mut rooms = self.rooms();
         let chat_room = rooms.entry(room.to_owned()).or_default();
-        chat_room.members.extend(users.iter().cloned());
+        let new: Vec<String> = users
+            .iter()
+            .filter(|user| chat_room.members.insert((*user).clone()))
+            .cloned()
+            .collect();
+        drop(rooms);
+        for user in new {
+            self.notifier.joined(room, &user);
+        }
     }
 
     fn members(&self, room: &str) -> Option<Vec<String>> {
@@ -531,6 +544,11 @@ impl ChatEmulator {
             controls: Controls::new(None),
             windows: Windows::default(),
             rooms: Arc::default(),
+            notifier: Arc::new(super::ncs::ChatNotifier::new(
+                config.chat_callback_secret.clone(),
+                &config.org,
+                &config.app,
+            )),
         };
         let router = Router::new()
             .route("/{org}/{app}/chatrooms/{room}/users", get(list_members))
@@ -548,6 +566,7 @@ impl ChatEmulator {
             )
             .route("/_emulator/agora/chat/join", post(post_join))
             .with_state(shared.clone())
+            .merge(crate::callbacks::router(shared.notifier.callbacks.clone()))
             .merge(admin::router(
                 shared.controls.clone(),
                 Arc::new(shared.clone()),
@@ -599,13 +618,32 @@ impl ChatEmulator {
     ) {
         let mut rooms = self.shared.rooms();
         let chat_room = rooms.entry(room.to_owned()).or_default();
+        let mut new = Vec::new();
         if let Some(owner) = owner {
             chat_room.owner = Some(owner.to_owned());
-            chat_room.members.insert(owner.to_owned());
+            if chat_room.members.insert(owner.to_owned()) {
+                new.push(owner.to_owned());
+            }
         }
-        chat_room
-            .members
-            .extend(members.into_iter().map(Into::into));
+        for member in members.into_iter().map(Into::into) {
+            if chat_room.members.insert(member.clone()) {
+                new.push(member);
+            }
+        }
+        drop(rooms);
+        for user in new {
+            self.shared.notifier.joined(room, &user);
+        }
+    }
+
+    /// The chat-room join callbacks it sends ([`crate::callbacks`]): the URL, counts.
+    pub fn callbacks(&self) -> &crate::callbacks::Callbacks {
+        &self.shared.notifier.callbacks
+    }
+
+    /// The secret its callbacks' `security` field is made with (`AGORA_CHAT_CALLBACK_SECRET`).
+    pub fn callback_secret(&self) -> &str {
+        self.shared.notifier.secret()
     }
 
     /// The room's members (owner included), or `None` without the room.

@@ -25,6 +25,7 @@
 
 mod chat;
 mod clock;
+mod ncs;
 mod rtc;
 mod token;
 mod windows;
@@ -37,6 +38,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 pub use chat::ChatEmulator;
+pub use ncs::{DEFAULT_CHAT_CALLBACK_SECRET, DEFAULT_NCS_SECRET, chat_security, ncs_signatures};
 pub use rtc::{KickingRule, LostAnswer, RtcEmulator};
 
 /// The RTC App ID the emulator accepts by default.
@@ -80,6 +82,10 @@ pub struct AgoraConfig {
     pub chat_calls_per_second: Option<u32>,
     /// Most names in one removal or block call: 60 by Easemob's page (Agora's says 100).
     pub chat_batch_limit: usize,
+    /// The secret RTC channel event notifications are signed with ([`DEFAULT_NCS_SECRET`]).
+    pub ncs_secret: String,
+    /// The secret Agora Chat callbacks are signed with ([`DEFAULT_CHAT_CALLBACK_SECRET`]).
+    pub chat_callback_secret: String,
 }
 
 impl Default for AgoraConfig {
@@ -96,6 +102,8 @@ impl Default for AgoraConfig {
             app: DEFAULT_APP.to_owned(),
             chat_calls_per_second: Some(100),
             chat_batch_limit: 60,
+            ncs_secret: DEFAULT_NCS_SECRET.to_owned(),
+            chat_callback_secret: DEFAULT_CHAT_CALLBACK_SECRET.to_owned(),
         }
     }
 }
@@ -138,6 +146,18 @@ impl AgoraEmulator {
     /// The Agora Chat emulator.
     pub fn chat(&self) -> &ChatEmulator {
         &self.chat
+    }
+
+    /// The secrets a webhook receiver needs: `AGORA_NCS_SECRET` (RTC notifications) and
+    /// `AGORA_CHAT_CALLBACK_SECRET` (Chat callbacks).
+    pub fn callback_vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AGORA_NCS_SECRET", self.rtc.ncs_secret().to_owned()),
+            (
+                "AGORA_CHAT_CALLBACK_SECRET",
+                self.chat.callback_secret().to_owned(),
+            ),
+        ]
     }
 }
 

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::clock::{Clock, iso8601};
+use super::ncs::{Role, RtcNotifier};
 use super::windows::Windows;
 use super::{AgoraConfig, reply};
 use crate::{Admission, Controls, RoomDirectory, Server, admin, fault_response};
@@ -100,6 +101,7 @@ struct Shared {
     controls: Controls,
     windows: Windows,
     state: Arc<Mutex<State_>>,
+    ncs: Arc<RtcNotifier>,
 }
 
 impl Shared {
@@ -293,8 +295,21 @@ async fn create_rule(
         };
         if rule.privileges.iter().any(|p| p == "join_channel") {
             for ((app, channel), members) in state.channels.iter_mut() {
-                members.hosts.retain(|&u| !rule.covers(app, channel, u));
-                members.audience.retain(|&u| !rule.covers(app, channel, u));
+                let host_role = if members.mode == 2 {
+                    Role::Broadcaster
+                } else {
+                    Role::Communication
+                };
+                let out = |uid: u32, role: Role| {
+                    let covered = rule.covers(app, channel, uid);
+                    if covered {
+                        // Kicked out through the REST API: reason 3.
+                        shared.ncs.left(channel, uid, role, 3);
+                    }
+                    !covered
+                };
+                members.hosts.retain(|&u| out(u, host_role));
+                members.audience.retain(|&u| out(u, Role::Audience));
             }
             state
                 .channels
@@ -532,12 +547,59 @@ fn join(shared: &Shared, appid: &str, cname: &str, uid: u32, audience: bool) -> 
             mode: if audience { 2 } else { 1 },
             ..Channel::default()
         });
-    if audience && channel.mode == 2 {
-        channel.audience.insert(uid);
+    let (new, role) = if audience && channel.mode == 2 {
+        (channel.audience.insert(uid), Role::Audience)
+    } else if channel.mode == 2 {
+        (channel.hosts.insert(uid), Role::Broadcaster)
     } else {
-        channel.hosts.insert(uid);
+        (channel.hosts.insert(uid), Role::Communication)
+    };
+    drop(state);
+    if new {
+        shared.ncs.joined(cname, uid, role);
     }
     Ok(())
+}
+
+fn leave(shared: &Shared, appid: &str, cname: &str, uid: u32) -> bool {
+    let mut state = shared.state();
+    let Some(channel) = state
+        .channels
+        .get_mut(&(appid.to_owned(), cname.to_owned()))
+    else {
+        return false;
+    };
+    let role = if channel.audience.remove(&uid) {
+        Role::Audience
+    } else if channel.hosts.remove(&uid) {
+        if channel.mode == 2 {
+            Role::Broadcaster
+        } else {
+            Role::Communication
+        }
+    } else {
+        return false;
+    };
+    drop(state);
+    // A normal leave: reason 1.
+    shared.ncs.left(cname, uid, role, 1);
+    true
+}
+
+#[derive(Deserialize)]
+struct LeaveBody {
+    appid: Option<String>,
+    cname: String,
+    uid: u32,
+}
+
+async fn post_leave(State(shared): State<Shared>, Json(body): Json<LeaveBody>) -> Response {
+    let appid = body.appid.unwrap_or_else(|| shared.default_app());
+    if leave(&shared, &appid, &body.cname, body.uid) {
+        reply(StatusCode::OK, json!({ "left": true }))
+    } else {
+        reply(StatusCode::NOT_FOUND, json!({ "left": false }))
+    }
 }
 
 impl RoomDirectory for Shared {
@@ -600,6 +662,7 @@ impl RtcEmulator {
             controls: Controls::new(None),
             windows: Windows::default(),
             state: Arc::default(),
+            ncs: Arc::new(RtcNotifier::new(config.ncs_secret.clone())),
         };
         let router = Router::new()
             .route(
@@ -615,7 +678,9 @@ impl RtcEmulator {
                 get(online_hosts),
             )
             .route("/_emulator/agora/join", post(post_join))
+            .route("/_emulator/agora/leave", post(post_leave))
             .with_state(shared.clone())
+            .merge(crate::callbacks::router(shared.ncs.callbacks.clone()))
             .merge(admin::router(
                 shared.controls.clone(),
                 Arc::new(shared.clone()),
@@ -679,8 +744,38 @@ impl RtcEmulator {
             .entry((self.shared.default_app(), cname.to_owned()))
             .or_default();
         channel.mode = 2;
-        channel.hosts.extend(hosts);
-        channel.audience.extend(audience);
+        let mut joined = Vec::new();
+        for uid in hosts {
+            if channel.hosts.insert(uid) {
+                joined.push((uid, Role::Broadcaster));
+            }
+        }
+        for uid in audience {
+            if channel.audience.insert(uid) {
+                joined.push((uid, Role::Audience));
+            }
+        }
+        drop(state);
+        for (uid, role) in joined {
+            self.shared.ncs.joined(cname, uid, role);
+        }
+    }
+
+    /// `uid` leaving `cname` (first App ID) on its own: gone, and the leave event (104, 106 or 108,
+    /// reason 1) posted. `false` if it was not online. Over HTTP: `POST /_emulator/agora/leave`
+    /// `{"cname": "c", "uid": 42}`.
+    pub fn leave(&self, cname: &str, uid: u32) -> bool {
+        leave(&self.shared, &self.app_id(), cname, uid)
+    }
+
+    /// The notifications it sends ([`crate::callbacks`]): the URL, counts.
+    pub fn callbacks(&self) -> &crate::callbacks::Callbacks {
+        &self.shared.ncs.callbacks
+    }
+
+    /// The NCS secret notifications are signed with (`AGORA_NCS_SECRET` for a receiver).
+    pub fn ncs_secret(&self) -> &str {
+        self.shared.ncs.secret()
     }
 
     /// The uids online in `cname` of the first App ID (hosts, then audience).

@@ -40,6 +40,7 @@
 //! ```
 
 mod auth;
+pub mod webhook;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -257,6 +258,7 @@ struct Service {
     controls: Controls,
     rooms: Arc<Mutex<Rooms>>,
     sids: Arc<AtomicU64>,
+    callbacks: crate::callbacks::Callbacks,
 }
 
 fn unix_now() -> i64 {
@@ -283,7 +285,21 @@ impl Service {
         let mut rooms = self.rooms();
         let members = rooms.rooms.entry(room.to_owned()).or_default();
         members.retain(|p| p.identity != identity);
-        members.push(participant);
+        members.push(participant.clone());
+        drop(rooms);
+        self.webhook("participant_joined", room, &participant);
+    }
+
+    /// Signs and queues a webhook about `participant` (nothing without a callback URL).
+    fn webhook(&self, event: &str, room: &str, participant: &Participant) {
+        webhook::send(
+            &self.callbacks,
+            &self.config.api_key,
+            &self.config.api_secret,
+            event,
+            room,
+            participant,
+        );
     }
 
     fn members(&self, room: &str) -> Option<Vec<Participant>> {
@@ -534,11 +550,13 @@ fn remove_participant(
     request: wire::RoomParticipantIdentity,
 ) -> Result<Response, Refusal> {
     let mut rooms = service.rooms();
-    let was_present = rooms.rooms.get_mut(&request.room).is_some_and(|members| {
-        let before = members.len();
-        members.retain(|p| p.identity != request.identity);
-        members.len() < before
+    let removed = rooms.rooms.get_mut(&request.room).and_then(|members| {
+        let at = members
+            .iter()
+            .position(|p| p.identity == request.identity)?;
+        Some(members.remove(at))
     });
+    let was_present = removed.is_some();
     if service.config.revoke_on_removal {
         // Cloud revokes with a cutoff of now + 60 s unless `revoke_token_ts` says otherwise. Its
         // unit is UNVERIFIED (seconds per the protocol's wording, milliseconds per the Rust SDK):
@@ -560,10 +578,16 @@ fn remove_participant(
         was_present,
         protobuf: encoding == Encoding::Protobuf,
     });
+    let room = rooms
+        .removals
+        .last()
+        .map(|r| r.room.clone())
+        .unwrap_or_default();
     drop(rooms);
-    if !was_present {
+    let Some(removed) = removed else {
         return Err(Refusal::new(TwirpCode::NotFound, NOT_FOUND_MSG));
-    }
+    };
+    service.webhook("participant_left", &room, &removed);
     Ok(wire::answer(
         encoding,
         &wire::RemoveParticipantResponse {},
@@ -642,6 +666,7 @@ impl LiveKitEmulator {
             controls: controls.clone(),
             rooms: Arc::default(),
             sids: Arc::default(),
+            callbacks: crate::callbacks::Callbacks::new("livekit", crate::callbacks::LIVEKIT_RETRY),
         };
         let router = Router::new()
             .route("/", get(|| async { "OK" }))
@@ -654,6 +679,7 @@ impl LiveKitEmulator {
             )
             .route("/_emulator/livekit/removals", get(get_removals))
             .with_state(service.clone())
+            .merge(crate::callbacks::router(service.callbacks.clone()))
             .merge(crate::admin::router(
                 controls,
                 Arc::new(AdminRooms(service.clone())),
@@ -694,6 +720,13 @@ impl LiveKitEmulator {
             vars.push(("LIVEKIT_REQUESTS_PER_MINUTE", rate.to_string()));
         }
         vars
+    }
+
+    /// The webhooks it sends ([`crate::callbacks`]): `participant_joined` for every join (seeding
+    /// and token joins alike), `participant_left` for every removal, signed with the API key and
+    /// secret.
+    pub fn callbacks(&self) -> &crate::callbacks::Callbacks {
+        &self.service.callbacks
     }
 
     /// The API key it accepts.

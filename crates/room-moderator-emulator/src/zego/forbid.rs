@@ -354,6 +354,7 @@ pub(super) fn login(shared: &Shared, room: &str, user: &str) -> Result<(), Login
         None => {
             use crate::RoomDirectory;
             shared.rooms.seed(room, &[user.to_owned()]);
+            shared.entered(room, user);
             Ok(())
         }
     }

@@ -33,6 +33,7 @@
 //! ```
 
 mod auth;
+pub mod callback;
 mod forbid;
 mod limits;
 mod listing;
@@ -48,6 +49,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use callback::ZegoCallbackStyle;
 pub use forbid::{ForbidRule, Login, LoginRefused};
 pub use service::ZegoService;
 
@@ -57,6 +59,9 @@ use service::Product;
 pub const DEFAULT_APP_ID: u32 = 1_234_567_890;
 /// The ServerSecret the emulator accepts by default (a fixed test credential).
 pub const DEFAULT_SERVER_SECRET: &str = "0123456789abcdef0123456789abcdef";
+/// The CallbackSecret the emulator signs room callbacks with by default (a fixed test credential,
+/// distinct from the ServerSecret as in ZEGO's console).
+pub const DEFAULT_CALLBACK_SECRET: &str = "emulator-zego-callback-secret-01";
 
 /// What a ZIM call with several users answers when some of them are not in the room. ZEGO's docs do
 /// not say (UNVERIFIED); both readings can be emulated.
@@ -123,6 +128,11 @@ pub struct ZegoConfig {
     /// How many Express RTC ban rules of one type may be in force at once (200, as ZEGO documents;
     /// rules by IP stay at 100 or this, whichever is lower); one more answers code 50123.
     pub rtc_max_ban_rules: usize,
+    /// The CallbackSecret room callbacks are signed with ([`DEFAULT_CALLBACK_SECRET`]); both products
+    /// use it (ZIM unless [`ZegoCallbackStyle::zim_key`] says ServerSecret).
+    pub callback_secret: String,
+    /// The readings the room callbacks take where ZEGO's docs give two.
+    pub callback_style: ZegoCallbackStyle,
 }
 
 impl Default for ZegoConfig {
@@ -140,6 +150,8 @@ impl Default for ZegoConfig {
             rtc_ban_rules: true,
             api_rate_limits: true,
             rtc_max_ban_rules: 200,
+            callback_secret: DEFAULT_CALLBACK_SECRET.to_owned(),
+            callback_style: ZegoCallbackStyle::default(),
         }
     }
 }
@@ -197,19 +209,26 @@ impl ZegoEmulator {
         &self.config.server_secret
     }
 
+    /// The CallbackSecret both products sign their room callbacks with.
+    pub fn callback_secret(&self) -> &str {
+        &self.config.callback_secret
+    }
+
     /// The settings it runs with.
     pub fn config(&self) -> &ZegoConfig {
         &self.config
     }
 
     /// The variables that point the ZIM adapter here (`ZEGO_APP_ID`, `ZEGO_SERVER_SECRET`,
-    /// `ZEGO_ZIM_ENDPOINT`), for its builder's `with_vars`.
+    /// `ZEGO_ZIM_ENDPOINT`), for its builder's `with_vars`, and `ZEGO_CALLBACK_SECRET` for a webhook
+    /// receiver.
     pub fn zim_vars(&self) -> Vec<(&'static str, String)> {
         self.vars("ZEGO_ZIM_ENDPOINT", &self.zim)
     }
 
     /// The variables that point the Express RTC adapter here (`ZEGO_APP_ID`, `ZEGO_SERVER_SECRET`,
-    /// `ZEGO_RTC_ENDPOINT`), for its builder's `with_vars`.
+    /// `ZEGO_RTC_ENDPOINT`), for its builder's `with_vars`, and `ZEGO_CALLBACK_SECRET` for a webhook
+    /// receiver.
     pub fn rtc_vars(&self) -> Vec<(&'static str, String)> {
         self.vars("ZEGO_RTC_ENDPOINT", &self.rtc)
     }
@@ -219,6 +238,7 @@ impl ZegoEmulator {
             ("ZEGO_APP_ID", self.app_id().to_string()),
             ("ZEGO_SERVER_SECRET", self.server_secret().to_owned()),
             (endpoint, service.url()),
+            ("ZEGO_CALLBACK_SECRET", self.callback_secret().to_owned()),
         ]
     }
 }

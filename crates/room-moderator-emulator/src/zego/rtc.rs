@@ -38,8 +38,10 @@ pub(super) fn kick(shared: &Shared, params: &Params) -> Reply {
     if !shared.rooms.exists(room) {
         return Reply::refused(NO_ROOM, "room does not exist");
     }
+    let mut removed = Vec::new();
     for user in users {
         if shared.rooms.remove(room, user) == Removal::Removed {
+            removed.push(user.to_owned());
             shared.kicks.record(Kick {
                 room: room.to_owned(),
                 user: user.to_owned(),
@@ -47,6 +49,9 @@ pub(super) fn kick(shared: &Shared, params: &Params) -> Reply {
                 from_user_id: None,
             });
         }
+    }
+    if !removed.is_empty() {
+        shared.left(room, &removed, Some(None));
     }
     Reply::success()
 }

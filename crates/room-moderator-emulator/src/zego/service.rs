@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{self, SeenNonces};
+use super::callback::{self, ZegoCallbackStyle};
 use super::forbid::{self, ForbidRule, Login, LoginRefused, Rules};
 use super::limits::{ApiLimits, Limit};
 use super::wire::{Params, Reply};
@@ -230,12 +231,51 @@ pub(super) struct Shared {
     pub nonces: SeenNonces,
     pub rules: Rules,
     pub logins: LoginLog,
+    pub callback: callback::Sender,
     limits: ApiLimits,
     switches: Mutex<Switches>,
     request_ids: AtomicU64,
 }
 
 impl Shared {
+    /// A user came into `room`: ZIM `room_enter`, RTC `room_login`.
+    pub(super) fn entered(&self, room: &str, user: &str) {
+        match self.product {
+            Product::Zim => self.callback.room_enter(room, user),
+            Product::Rtc => self.callback.room_login(room, user),
+        }
+    }
+
+    /// `users` were removed from `room`: by a kick (ZIM `room_exit` Kickout by `kicker`, RTC
+    /// `room_logout` reason 3) or, with `kicker` `None`, by leaving (`Quit`, reason 0).
+    pub(super) fn left(&self, room: &str, users: &[String], kicker: Option<Option<&str>>) {
+        match self.product {
+            Product::Zim => {
+                self.callback
+                    .room_exit(room, users, kicker.map(|k| k.unwrap_or_default()))
+            }
+            Product::Rtc => {
+                let reason = if kicker.is_some() { 3 } else { 0 };
+                for user in users {
+                    self.callback.room_logout(room, user, reason);
+                }
+            }
+        }
+    }
+
+    /// Adds `users` to `room`, announcing each who was not in it yet.
+    pub(super) fn seed(&self, room: &str, users: &[String]) {
+        let new: Vec<String> = users
+            .iter()
+            .filter(|user| !self.rooms.contains(room, user))
+            .cloned()
+            .collect();
+        self.rooms.seed(room, users);
+        for user in &new {
+            self.entered(room, user);
+        }
+    }
+
     pub(super) fn switches(&self) -> Switches {
         *self.switches.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -251,7 +291,7 @@ struct Directory(Arc<Shared>);
 
 impl RoomDirectory for Directory {
     fn seed(&self, room: &str, users: &[String]) {
-        self.0.rooms.seed(room, users);
+        self.0.seed(room, users);
     }
 
     fn members(&self, room: &str) -> Option<Vec<String>> {
@@ -356,6 +396,38 @@ async fn post_login(
     }
 }
 
+fn leave(shared: &Shared, room: &str, user: &str) -> bool {
+    let gone = shared.rooms.remove(room, user) == crate::Removal::Removed;
+    if gone {
+        shared.left(room, &[user.to_owned()], None);
+    }
+    gone
+}
+
+async fn post_leave(
+    State(shared): State<Arc<Shared>>,
+    Path(room): Path<String>,
+    Json(body): Json<LoginBody>,
+) -> Response {
+    if leave(&shared, &room, &body.user) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "not in the room" })),
+        )
+            .into_response()
+    }
+}
+
+async fn post_callback_style(
+    State(shared): State<Arc<Shared>>,
+    Json(style): Json<ZegoCallbackStyle>,
+) -> Response {
+    shared.callback.set_style(style);
+    StatusCode::NO_CONTENT.into_response()
+}
+
 async fn get_logins(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.logins.all()).into_response()
 }
@@ -423,8 +495,16 @@ impl ZegoService {
             api_rate_limits: config.api_rate_limits,
             max_ban_rules: config.rtc_max_ban_rules,
         };
+        let callback = callback::Sender::new(
+            product,
+            config.app_id,
+            config.callback_secret.clone(),
+            config.server_secret.clone(),
+            config.callback_style,
+        );
         let shared = Arc::new(Shared {
             product,
+            callback,
             config,
             controls: Controls::new(rate),
             rooms: MemberRooms::default(),
@@ -443,7 +523,10 @@ impl ZegoService {
             .route("/_emulator/logins", get(get_logins))
             .route("/_emulator/zego/rules", get(get_rules))
             .route("/_emulator/zego/settings", post(post_settings))
+            .route("/_emulator/rooms/{room}/leave", post(post_leave))
+            .route("/_emulator/zego/callbacks", post(post_callback_style))
             .with_state(Arc::clone(&shared))
+            .merge(crate::callbacks::router(shared.callback.callbacks.clone()))
             .merge(admin::router(
                 shared.controls.clone(),
                 directory,
@@ -482,7 +565,31 @@ impl ZegoService {
     /// Creates `room` if needed and adds `users` to it.
     pub fn seed_room(&self, room: &str, users: impl IntoIterator<Item = impl Into<String>>) {
         let users: Vec<String> = users.into_iter().map(Into::into).collect();
-        self.shared.rooms.seed(room, &users);
+        self.shared.seed(room, &users);
+    }
+
+    /// `user` leaving `room` on their own: gone from the members, and ZIM `room_exit` (`Quit`) or
+    /// RTC `room_logout` (reason 0) posted. `false` if the user was not in the room. Over HTTP:
+    /// `POST /_emulator/rooms/{room}/leave` `{"user": "u"}` (204 or 404).
+    pub fn leave(&self, room: &str, user: &str) -> bool {
+        leave(&self.shared, room, user)
+    }
+
+    /// The room callbacks this product sends ([`crate::callbacks`]): the URL, counts.
+    pub fn callbacks(&self) -> &crate::callbacks::Callbacks {
+        &self.shared.callback.callbacks
+    }
+
+    /// The readings the room callbacks take where ZEGO's docs give two (both products share
+    /// [`ZegoConfig::callback_style`] at start; this changes this product's). Over HTTP:
+    /// `POST /_emulator/zego/callbacks` with the fields of [`ZegoCallbackStyle`].
+    pub fn set_callback_style(&self, style: ZegoCallbackStyle) {
+        self.shared.callback.set_style(style);
+    }
+
+    /// The readings the room callbacks take now.
+    pub fn callback_style(&self) -> ZegoCallbackStyle {
+        self.shared.callback.style()
     }
 
     /// The members of `room`, sorted, or `None` if it does not exist.

@@ -117,8 +117,10 @@ fn apply(shared: &Shared, request: Request<'_>) -> Reply {
     if absent > 0 && shared.config.zim_partial == PartialBatch::FailWhole {
         return Reply::refused(NOT_IN_ROOM, "user not in this room");
     }
+    let mut removed = Vec::new();
     for user in &request.users {
         if rooms.remove(request.room, user) == Removal::Removed {
+            removed.push((*user).to_owned());
             shared.kicks.record(Kick {
                 room: request.room.to_owned(),
                 user: (*user).to_owned(),
@@ -126,6 +128,9 @@ fn apply(shared: &Shared, request: Request<'_>) -> Reply {
                 from_user_id: request.operator.map(str::to_owned),
             });
         }
+    }
+    if !removed.is_empty() {
+        shared.left(request.room, &removed, Some(request.operator));
     }
     if absent > 0 {
         Reply::refused(NOT_IN_ROOM, "user not in this room")
