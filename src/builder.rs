@@ -198,12 +198,12 @@ impl Builder {
     /// # async fn run() -> Result<(), room_moderator::Error> {
     /// use room_moderator::{Builder, Provider};
     /// let moderator = Builder::new(Provider::ZegoRtc)
-    ///     .ban_store("redis://bans.internal:6379/2")
+    ///     .with_ban_store("redis://bans.internal:6379/2")
     ///     .build()
     ///     .await?;
     /// # let _ = moderator; Ok(()) }
     /// ```
-    pub fn ban_store(mut self, url: impl Into<String>) -> Self {
+    pub fn with_ban_store(mut self, url: impl Into<String>) -> Self {
         self.ban_store = Some(url.into());
         self
     }
@@ -429,7 +429,7 @@ pub(crate) fn ban_store(
             Ok(Some(Arc::new(room_moderator_core::MemoryBanStore::new())))
         }
         Some(_) => Err(Error::config(
-            "a ban store URL is set (Builder::ban_store or MODERATOR_BAN_STORE) but neither the `sqlite` nor the `redis` feature of the moderator crate is compiled in; only memory: is available",
+            "a ban store URL is set (Builder::with_ban_store or MODERATOR_BAN_STORE) but neither the `sqlite` nor the `redis` feature of the room-moderator crate is compiled in; only memory: is available",
         )),
     }
 }
@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn debug_hides_the_ban_store_url() {
-        let builder = Builder::new(Provider::ZegoZim).ban_store("redis://u:hunter2@host/0");
+        let builder = Builder::new(Provider::ZegoZim).with_ban_store("redis://u:hunter2@host/0");
         assert!(!format!("{builder:?}").contains("hunter2"));
     }
 }

@@ -78,12 +78,13 @@
 //! - [`agora`]: Agora RTC channels ([`agora::AgoraRtc`]) and Agora Chat rooms ([`agora::AgoraChat`]);
 //! - [`mock`]: the recording mock ([`mock::MockAdapter`]).
 //!
-//! Your own provider: implement [`Adapter`] (one call for one batch) and wrap it in an [`Engine`].
+//! Your own provider: implement [`adapter::Adapter`] (one call for one batch) and wrap it in an
+//! [`Engine`]; everything an adapter author needs is in [`adapter`].
 //!
 //! # Bans
 //!
 //! Bans are kept in a ban store: by default an SQLite file under the user's data directory (feature
-//! `sqlite`), or the store named by [`Builder::ban_store`] / `MODERATOR_BAN_STORE` (`sqlite:///path`,
+//! `sqlite`), or the store named by [`Builder::with_ban_store`] / `MODERATOR_BAN_STORE` (`sqlite:///path`,
 //! a path, `redis://…` with the `redis` feature, `memory:`); see `open_ban_store`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -93,7 +94,46 @@ mod provider;
 
 pub use builder::{Builder, from_env};
 pub use provider::Provider;
-pub use room_moderator_core::*;
+pub use room_moderator_core::{
+    AbsentUsers, AdapterBuilder, AdapterExt, ApiLimits, AuditHook, BanEntry, BanOutcome, BanReport,
+    BanRequest, BanRule, BanScope, BanStore, BanSupport, BanUserReport, Capabilities, CharSet,
+    DisconnectRequest, DisconnectRequestBuilder, Engine, EngineBuilder, EnvVar, Error, ErrorKind,
+    IdRule, JoinCheck, LengthUnit, Member, MemberPage, MemoryBanStore, Moderator, ModeratorExt,
+    Operation, Outcome, Plan, Presence, PresencePlan, Reason, ReasonSupport, Report, RetryPolicy,
+    RetryStatus, RoomClear, RoomCleared, RoomId, Summary, Target, TargetReport, Token,
+    TokenDecision, TokenOptions, UnbanOutcome, UnbanReport, UnbanUserReport, UserId, UserReport,
+    disconnect_everywhere,
+};
+
+/// JSON shapes of reports, outcomes, errors, capabilities and plans (feature `serde`).
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub use room_moderator_core::json;
+
+/// The recording, scriptable mock adapter, for testing your moderation logic (feature `mock`).
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub use room_moderator_core::mock;
+
+/// What an adapter author needs, kept out of the application's namespace: the one-call
+/// [`Adapter`](adapter::Adapter) primitive and its batches, quota keys and pacers, and the
+/// [`toolkit`](adapter::toolkit) every adapter builds on
+/// (status table, code classification, endpoint policy, body limits, the HTTP glue).
+///
+/// Applications need none of it: they hold a [`Moderator`] built by an adapter's
+/// builder or [`Builder`]. Adapter authors may depend on `room-moderator-core`
+/// directly, which exports the same items at its root.
+///
+/// ```
+/// use room_moderator::adapter::{Adapter, Batch, BatchResult};
+/// ```
+pub mod adapter {
+    pub use room_moderator_core::toolkit;
+    pub use room_moderator_core::{
+        Adapter, AdaptivePacer, Answer, Batch, BatchResult, MAX_MEMBERS, Pacer, QUERY_FIRST_CALLS,
+        QuotaKey, RENEW_WITHIN, RatePacer, is_loopback_host, parse_retry_after, wall_clock_now,
+    };
+}
 
 /// Ban stores on real storage (the SQLite file, Redis) and choosing one from a URL.
 #[cfg(any(feature = "sqlite", feature = "redis"))]

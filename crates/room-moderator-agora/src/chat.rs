@@ -613,21 +613,11 @@ impl AdapterBuilder for AgoraChatBuilder {
     const ENV_VARS: &'static [EnvVar] = CHAT_ENV_VARS;
 
     fn apply_vars(mut self, vars: &Vars) -> Self {
-        if let Some(value) = vars.get(ENV_APP_ID) {
-            self.app_id = Some(value);
-        }
-        if let Some(value) = vars.get(ENV_APP_CERTIFICATE) {
-            self.certificate = Some(value);
-        }
-        if let Some(value) = vars.get(ENV_CHAT_ORG) {
-            self.org = Some(value);
-        }
-        if let Some(value) = vars.get(ENV_CHAT_APP) {
-            self.app = Some(value);
-        }
-        if let Some(value) = vars.get(ENV_CHAT_HOST) {
-            self.connection.endpoint = Some(value);
-        }
+        vars.read_into(ENV_APP_ID, &mut self.app_id);
+        vars.read_into(ENV_APP_CERTIFICATE, &mut self.certificate);
+        vars.read_into(ENV_CHAT_ORG, &mut self.org);
+        vars.read_into(ENV_CHAT_APP, &mut self.app);
+        vars.read_into(ENV_CHAT_HOST, &mut self.connection.endpoint);
         self
     }
 

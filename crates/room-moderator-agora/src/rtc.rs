@@ -635,18 +635,10 @@ impl AdapterBuilder for AgoraRtcBuilder {
     const ENV_VARS: &'static [EnvVar] = RTC_ENV_VARS;
 
     fn apply_vars(mut self, vars: &Vars) -> Self {
-        if let Some(value) = vars.get(ENV_APP_ID) {
-            self.app_id = Some(value);
-        }
-        if let Some(value) = vars.get(ENV_CUSTOMER_ID) {
-            self.customer_id = Some(value);
-        }
-        if let Some(value) = vars.get(ENV_CUSTOMER_SECRET) {
-            self.customer_secret = Some(value);
-        }
-        if let Some(value) = vars.get(ENV_ENDPOINT) {
-            self.connection.endpoint = Some(value);
-        }
+        vars.read_into(ENV_APP_ID, &mut self.app_id);
+        vars.read_into(ENV_CUSTOMER_ID, &mut self.customer_id);
+        vars.read_into(ENV_CUSTOMER_SECRET, &mut self.customer_secret);
+        vars.read_into(ENV_ENDPOINT, &mut self.connection.endpoint);
         self
     }
 

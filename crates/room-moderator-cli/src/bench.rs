@@ -8,7 +8,8 @@ use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use room_moderator::{Adapter, Capabilities, DisconnectRequest, Engine, Moderator};
+use room_moderator::adapter::Adapter;
+use room_moderator::{Capabilities, DisconnectRequest, Engine, Moderator};
 use room_moderator_emulator::{Api, Controls, Emulator, Fault, FaultRule};
 use serde_json::json;
 

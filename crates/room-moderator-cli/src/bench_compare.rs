@@ -12,9 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
-use room_moderator::{
-    Adapter, Batch, BatchResult, DisconnectRequest, Engine, Moderator, Outcome, RoomId, UserId,
-};
+use room_moderator::adapter::{Adapter, Batch, BatchResult};
+use room_moderator::{DisconnectRequest, Engine, Moderator, Outcome, RoomId, UserId};
 use room_moderator_emulator::Emulator;
 use serde_json::json;
 

@@ -44,13 +44,13 @@ pub async fn build_with_store(target: &BanTarget) -> Result<Arc<dyn Moderator>, 
 }
 
 /// Applies `--store`.
-fn with_store(builder: Builder, store: Option<&str>) -> Result<Builder, Failure> {
+pub fn with_store(builder: Builder, store: Option<&str>) -> Result<Builder, Failure> {
     match store {
         None => Ok(builder),
         Some(url) if url.trim().is_empty() => Err(Failure::Usage(
             "--store: the ban store URL is empty".to_owned(),
         )),
-        Some(url) => Ok(builder.ban_store(url)),
+        Some(url) => Ok(builder.with_ban_store(url)),
     }
 }
 

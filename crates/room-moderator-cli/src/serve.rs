@@ -80,20 +80,11 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
         deadline: None,
     };
     let moderator = |provider: Provider| {
-        let builder = connect::builder(provider, &connection);
-        let store = args.store.clone();
-        async move {
-            let builder = match store {
-                Some(url) if url.trim().is_empty() => {
-                    return Err(Failure::Usage(
-                        "--store: the ban store URL is empty".to_owned(),
-                    ));
-                }
-                Some(url) => builder.ban_store(url),
-                None => builder,
-            };
-            builder.build().await.map_err(Failure::Config)
-        }
+        let builder = connect::with_store(
+            connect::builder(provider, &connection),
+            args.store.as_deref(),
+        );
+        async move { builder?.build().await.map_err(Failure::Config) }
     };
     let mut webhooks = WebhooksBuilder::new();
     let mut routes = 0;

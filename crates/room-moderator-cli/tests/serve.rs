@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
 
 use common::{moderator, run, zego_env};
-use room_moderator::wall_clock_now;
+use room_moderator::adapter::wall_clock_now;
 use room_moderator::webhooks::{Route, sign};
 use room_moderator_emulator::Emulator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -22,6 +22,42 @@ pub struct Batch<'a> {
     pub attempt: u32,
 }
 
+impl<'a> Batch<'a> {
+    /// The batch's one user, for an adapter whose provider call takes one user
+    /// (`max_users_per_call: 1`); a larger batch, reachable only when a caller overrode the
+    /// capabilities, is the whole batch's [`ErrorKind::Config`](crate::ErrorKind::Config) error
+    /// naming `provider` and its `call`.
+    ///
+    /// ```
+    /// use room_moderator_core::{Batch, BatchResult, RoomId, UserId};
+    /// let room = RoomId::new("lobby");
+    /// let users = [UserId::new("a"), UserId::new("b")];
+    /// let one = Batch { room: &room, users: &users[..1], reason: None, attempt: 1 };
+    /// assert_eq!(one.single_user("acme", "Kick").unwrap().as_str(), "a");
+    /// let two = Batch { users: &users, ..one };
+    /// assert!(matches!(two.single_user("acme", "Kick"), Err(BatchResult::Whole(_))));
+    /// ```
+    pub fn single_user(
+        &self,
+        provider: &'static str,
+        call: &str,
+    ) -> Result<&'a UserId, BatchResult> {
+        match self.users {
+            [user] => Ok(user),
+            users => Err(BatchResult::Whole(
+                Error::new(
+                    ErrorKind::Config,
+                    format!(
+                        "{call} takes one user per call, got {}; keep max_users_per_call at 1",
+                        users.len()
+                    ),
+                )
+                .with_provider(provider),
+            )),
+        }
+    }
+}
+
 /// What one provider call did.
 #[derive(Clone, Debug)]
 pub enum BatchResult {

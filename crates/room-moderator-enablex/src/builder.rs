@@ -233,15 +233,9 @@ impl AdapterBuilder for EnablexBuilder {
 
     /// The credentials and the REST base URL, each where given.
     fn apply_vars(mut self, vars: &Vars) -> Self {
-        if let Some(app_id) = vars.get(ENV_APP_ID) {
-            self.app_id = Some(app_id);
-        }
-        if let Some(app_key) = vars.get(ENV_APP_KEY) {
-            self.app_key = Some(app_key);
-        }
-        if let Some(url) = vars.get(ENV_API_URL) {
-            self.connection.endpoint = Some(url);
-        }
+        vars.read_into(ENV_APP_ID, &mut self.app_id);
+        vars.read_into(ENV_APP_KEY, &mut self.app_key);
+        vars.read_into(ENV_API_URL, &mut self.connection.endpoint);
         self
     }
 

@@ -61,8 +61,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use room_moderator_core::{
-    Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, ErrorKind, Outcome,
-    QuotaKey, RoomId, Token, TokenOptions, UserId,
+    Adapter, Batch, BatchResult, Capabilities, DisconnectRequest, Error, Outcome, QuotaKey, RoomId,
+    Token, TokenOptions, UserId,
 };
 use tracing::debug;
 
@@ -213,18 +213,9 @@ impl Adapter for IvsChat {
     }
 
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
-        let [user] = batch.users else {
-            // Only reachable when a caller overrode the capabilities with a larger batch size.
-            return BatchResult::Whole(
-                Error::new(
-                    ErrorKind::Config,
-                    format!(
-                        "IVS Chat DisconnectUser takes one user per call, got {}; keep max_users_per_call at 1",
-                        batch.users.len()
-                    ),
-                )
-                .with_provider(PROVIDER),
-            );
+        let user = match batch.single_user(PROVIDER, "IVS Chat DisconnectUser") {
+            Ok(user) => user,
+            Err(whole) => return whole,
         };
         let result = self
             .client

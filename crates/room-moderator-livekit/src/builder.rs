@@ -276,21 +276,11 @@ impl AdapterBuilder for LiveKitBuilder {
 
     /// The URL, credentials, pace and member kinds, each where given.
     fn apply_vars(mut self, vars: &Vars) -> Self {
-        if let Some(url) = vars.get(ENV_URL) {
-            self.connection.endpoint = Some(url);
-        }
-        if let Some(key) = vars.get(ENV_API_KEY) {
-            self.api_key = Some(key);
-        }
-        if let Some(secret) = vars.get(ENV_API_SECRET) {
-            self.api_secret = Some(secret);
-        }
-        if let Some(rate) = vars.get(ENV_REQUESTS_PER_MINUTE) {
-            self.requests_per_minute = Some(rate);
-        }
-        if let Some(kinds) = vars.get(ENV_MEMBER_KINDS) {
-            self.member_kinds = Some(kinds);
-        }
+        vars.read_into(ENV_URL, &mut self.connection.endpoint);
+        vars.read_into(ENV_API_KEY, &mut self.api_key);
+        vars.read_into(ENV_API_SECRET, &mut self.api_secret);
+        vars.read_into(ENV_REQUESTS_PER_MINUTE, &mut self.requests_per_minute);
+        vars.read_into(ENV_MEMBER_KINDS, &mut self.member_kinds);
         self
     }
 

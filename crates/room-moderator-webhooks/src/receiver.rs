@@ -43,7 +43,7 @@ enum Verifier {
 
 /// Configures a [`Webhooks`] receiver: per provider its secret(s) and the moderator that re-kicks
 /// (whose ban store says who is banned: `EngineBuilder::ban_store`, the facade's
-/// `Builder::ban_store`), plus the replay cache and the worker's limits.
+/// `Builder::with_ban_store`), plus the replay cache and the worker's limits.
 ///
 /// ```no_run
 /// # async fn run(zim: std::sync::Arc<dyn room_moderator_core::Moderator>) -> Result<(), room_moderator_core::Error> {

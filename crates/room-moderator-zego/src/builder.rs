@@ -326,15 +326,11 @@ impl<P: Product> AdapterBuilder for ZegoBuilder<P> {
             Service::Zim => ENV_ZIM_ENDPOINT,
             Service::Rtc => ENV_RTC_ENDPOINT,
         };
-        if let Some(app_id) = vars.get(ENV_APP_ID) {
-            self.app_id = Some(app_id);
-        }
+        vars.read_into(ENV_APP_ID, &mut self.app_id);
         if let Some(secret) = vars.get(ENV_SERVER_SECRET) {
             self.server_secret = Some(ServerSecret::new(secret));
         }
-        if let Some(region) = vars.get(ENV_REGION) {
-            self.region = Some(region);
-        }
+        vars.read_into(ENV_REGION, &mut self.region);
         if let Some(endpoint) = vars
             .get(product_endpoint)
             .or_else(|| vars.get(ENV_ENDPOINT))

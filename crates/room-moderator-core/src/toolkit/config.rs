@@ -202,6 +202,24 @@ impl Vars {
             .find(|(kept, _)| *kept == name)
             .map(|(_, value)| value.clone())
     }
+
+    /// Sets `field` to the value of `name` when it is given (a builder's `apply_vars` reads each of
+    /// its variables this way: a variable that is unset or blank leaves the field as it was).
+    ///
+    /// ```
+    /// use room_moderator_core::toolkit::{EnvVar, Vars};
+    /// const VARS: &[EnvVar] = &[EnvVar::new("ACME_URL", "endpoint")];
+    /// let mut endpoint = Some("https://default".to_owned());
+    /// Vars::known(VARS, [("ACME_URL", " ")]).read_into("ACME_URL", &mut endpoint);
+    /// assert_eq!(endpoint.as_deref(), Some("https://default"));
+    /// Vars::known(VARS, [("ACME_URL", "http://127.0.0.1:9")]).read_into("ACME_URL", &mut endpoint);
+    /// assert_eq!(endpoint.as_deref(), Some("http://127.0.0.1:9"));
+    /// ```
+    pub fn read_into(&self, name: &str, field: &mut Option<String>) {
+        if let Some(value) = self.get(name) {
+            *field = Some(value);
+        }
+    }
 }
 
 impl std::fmt::Debug for Vars {

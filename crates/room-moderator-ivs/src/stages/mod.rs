@@ -380,17 +380,9 @@ impl Adapter for IvsStages {
     /// knows them. A participant IVS no longer knows (404) has left: not an error. A failure stops
     /// the user's call; a retry only sends what is left.
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
-        let [user] = batch.users else {
-            return BatchResult::Whole(
-                Error::new(
-                    ErrorKind::Config,
-                    format!(
-                        "IVS stages kick one user per call, got {}; keep max_users_per_call at 1",
-                        batch.users.len()
-                    ),
-                )
-                .with_provider(PROVIDER),
-            );
+        let user = match batch.single_user(PROVIDER, "IVS stages DisconnectParticipant") {
+            Ok(user) => user,
+            Err(whole) => return whole,
         };
         let roster = match self.roster(batch.room).await {
             Ok(roster) => roster,
