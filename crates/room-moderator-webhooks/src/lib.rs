@@ -39,6 +39,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod enforce;
+/// The callback verifiers for the fuzz target in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod metrics;
 mod receiver;
 mod replay;

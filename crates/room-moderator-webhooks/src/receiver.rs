@@ -23,6 +23,9 @@ use crate::{DEFAULT_REPLAY_TTL, MemoryReplayCache, ReplayCache, Route, Secret};
 /// How long reading one request body may take.
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest replay TTL accepted.
+const MAX_SETTING: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Default room in the work queue (verified joins waiting for the worker).
 pub const DEFAULT_QUEUE: usize = 4096;
 
@@ -227,9 +230,14 @@ impl WebhooksBuilder {
                 )));
             }
         }
-        if self.replay_ttl < Duration::from_secs(600) {
+        if self.replay_ttl < Duration::from_secs(600) || self.replay_ttl > MAX_SETTING {
             return Err(Error::config(
-                "the replay TTL must be at least 10 minutes (the 300 s window both ways plus retries)",
+                "the replay TTL must be between 10 minutes (the 300 s window both ways plus retries) and 7 days",
+            ));
+        }
+        if self.limits.rekick_interval > Duration::from_secs(3600) {
+            return Err(Error::config(
+                "the re-kick interval must be at most an hour",
             ));
         }
         let metrics = Arc::new(Metrics::new());

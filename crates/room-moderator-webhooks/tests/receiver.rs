@@ -395,6 +395,11 @@ async fn secrets_stay_out_of_debug() {
         .build();
     assert!(empty.is_err());
     assert!(WebhooksBuilder::new().build().is_err());
+    let absurd = WebhooksBuilder::new()
+        .agora_chat(SECRET, Arc::new(mock.moderator()))
+        .replay_ttl(Duration::MAX)
+        .build();
+    assert!(absurd.is_err());
 }
 
 /// Two receivers sharing one Redis replay cache act on a delivery once, whichever gets it.

@@ -13,9 +13,7 @@ use std::time::SystemTime;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use super::{
-    Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, text, unix_time, within,
-};
+use super::{Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, recent, text};
 use crate::Secret;
 
 /// Verifies one Agora Chat callback.
@@ -35,7 +33,7 @@ pub(crate) fn verify(secret: &Secret, body: &[u8], now: SystemTime) -> Result<Ve
         return Err(Refusal::Signature);
     }
     let at = integer(&Value::String(timestamp)).ok_or(Refusal::Malformed)?;
-    if !within(now, unix_time(at), TIMESTAMP_WINDOW) {
+    if !recent(now, at, TIMESTAMP_WINDOW) {
         return Err(Refusal::Stale);
     }
     if call_id.is_empty() {

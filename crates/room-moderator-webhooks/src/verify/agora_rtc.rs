@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha1::Sha1;
 use sha2::Sha256;
 
-use super::{Join, Refusal, TIMESTAMP_WINDOW, Verified, integer, text, unix_time, within};
+use super::{Join, Refusal, TIMESTAMP_WINDOW, Verified, integer, recent, text};
 use crate::Secret;
 
 /// The event types that report a user joining the channel.
@@ -48,7 +48,7 @@ pub(crate) fn verify(
         .get("notifyMs")
         .and_then(integer)
         .ok_or(Refusal::Malformed)?;
-    if !within(now, unix_time(notify_ms), TIMESTAMP_WINDOW) {
+    if !recent(now, notify_ms, TIMESTAMP_WINDOW) {
         return Err(Refusal::Stale);
     }
     let mut joins = Vec::new();

@@ -57,11 +57,16 @@ pub(crate) fn verify(
     .claims;
     let seconds = |name: &str| claims.get(name).and_then(Value::as_u64);
     let exp = seconds("exp").ok_or(Refusal::Signature)?;
-    if UNIX_EPOCH + Duration::from_secs(exp) + LEEWAY < now {
+    // A time beyond what the clock holds: an `exp` that far is not stale, an `nbf` never comes.
+    let at = |secs: u64| UNIX_EPOCH.checked_add(Duration::from_secs(secs));
+    if at(exp)
+        .and_then(|exp| exp.checked_add(LEEWAY))
+        .is_some_and(|exp| exp < now)
+    {
         return Err(Refusal::Stale);
     }
     if let Some(nbf) = seconds("nbf")
-        && UNIX_EPOCH + Duration::from_secs(nbf) > now + LEEWAY
+        && at(nbf).is_none_or(|nbf| nbf > now + LEEWAY)
     {
         return Err(Refusal::Stale);
     }
@@ -205,6 +210,22 @@ mod tests {
         let early = UNIX_EPOCH + Duration::from_secs(1_800_000_000 - 361);
         assert_eq!(
             verify(&keys(), Some(&token), BODY, early).err(),
+            Some(Refusal::Stale)
+        );
+    }
+
+    #[test]
+    fn times_beyond_the_clock_do_not_panic() {
+        let secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";
+        let mut far = claims(BODY, 1_800_000_300);
+        far["exp"] = json!(u64::MAX);
+        let far = token(Algorithm::HS256, secret, far);
+        assert!(verify(&keys(), Some(&far), BODY, now()).is_ok());
+        let mut never = claims(BODY, 1_800_000_300);
+        never["nbf"] = json!(u64::MAX);
+        let never = token(Algorithm::HS256, secret, never);
+        assert_eq!(
+            verify(&keys(), Some(&never), BODY, now()).err(),
             Some(Refusal::Stale)
         );
     }

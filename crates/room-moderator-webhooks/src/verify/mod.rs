@@ -64,13 +64,18 @@ pub(crate) fn within(now: SystemTime, at: SystemTime, window: Duration) -> bool 
 }
 
 /// A Unix time in seconds or milliseconds, told apart by magnitude: above 10^11 it is milliseconds
-/// (10^11 seconds is the year 5138; 10^11 ms is 1973).
-pub(crate) fn unix_time(value: u64) -> SystemTime {
+/// (10^11 seconds is the year 5138; 10^11 ms is 1973). `None` beyond what the clock can hold.
+pub(crate) fn unix_time(value: u64) -> Option<SystemTime> {
     if value > 100_000_000_000 {
-        UNIX_EPOCH + Duration::from_millis(value)
+        UNIX_EPOCH.checked_add(Duration::from_millis(value))
     } else {
-        UNIX_EPOCH + Duration::from_secs(value)
+        UNIX_EPOCH.checked_add(Duration::from_secs(value))
     }
+}
+
+/// Whether the Unix time `value` (seconds or milliseconds, [`unix_time`]) is within `window` of `now`.
+pub(crate) fn recent(now: SystemTime, value: u64, window: Duration) -> bool {
+    unix_time(value).is_some_and(|at| within(now, at, window))
 }
 
 /// A JSON field as the text it was sent as: a string as is, a number as its decimal digits (what
@@ -108,11 +113,16 @@ mod tests {
     fn seconds_and_milliseconds_by_magnitude() {
         assert_eq!(
             unix_time(1_499_676_978),
-            UNIX_EPOCH + Duration::from_secs(1_499_676_978)
+            Some(UNIX_EPOCH + Duration::from_secs(1_499_676_978))
         );
         assert_eq!(
             unix_time(1_499_676_978_027),
-            UNIX_EPOCH + Duration::from_millis(1_499_676_978_027)
+            Some(UNIX_EPOCH + Duration::from_millis(1_499_676_978_027))
+        );
+        let now = UNIX_EPOCH + Duration::from_secs(1_499_676_978);
+        assert!(
+            !recent(now, u64::MAX, Duration::from_secs(300)),
+            "no overflow"
         );
     }
 

@@ -12,9 +12,7 @@ use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 use tracing::debug;
 
-use super::{
-    Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, text, unix_time, within,
-};
+use super::{Join, Refusal, TIMESTAMP_WINDOW, Verified, hex_matches, integer, recent, text};
 use crate::{Route, Secret};
 
 /// Verifies one ZEGO callback for `route` (ZIM or RTC) against any of `secrets` (rotation: the
@@ -47,7 +45,7 @@ pub(crate) fn verify(
     );
     // UNVERIFIED unit: the ZIM tables say ms, its sample and the RTC pages seconds; told apart by size.
     let at = integer(&Value::String(timestamp.clone())).ok_or(Refusal::Malformed)?;
-    if !within(now, unix_time(at), TIMESTAMP_WINDOW) {
+    if !recent(now, at, TIMESTAMP_WINDOW) {
         return Err(Refusal::Stale);
     }
     let appid = field("appid").unwrap_or_default();
