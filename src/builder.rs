@@ -1,20 +1,28 @@
 //! Building an `Arc<dyn Moderator>` for a provider chosen at run time.
 
+// With no provider compiled in, `build` can only say so: the build path is never reached.
+#![cfg_attr(
+    not(any(
+        feature = "zego",
+        feature = "ivschat",
+        feature = "ivs-stages",
+        feature = "enablex",
+        feature = "livekit",
+        feature = "agora"
+    )),
+    allow(dead_code)
+)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
-#[cfg(any(
-    feature = "zego",
-    feature = "ivschat",
-    feature = "ivs-stages",
-    feature = "enablex",
-    feature = "livekit",
-    feature = "agora"
-))]
-use room_moderator_core::AdapterBuilder;
-use room_moderator_core::{AuditHook, Error, Moderator, RetryPolicy};
+use std::future::Future;
+use std::pin::Pin;
+
+use room_moderator_core::{AdapterBuilder, AuditHook, Error, Moderator, RetryPolicy};
 
 use crate::Provider;
+use crate::provider::WithBuilder;
 
 /// Builds a ready [`Moderator`] for a provider chosen at run time, reading credentials from the
 /// provider's environment variables (see [`Provider::env_vars`]).
@@ -125,10 +133,6 @@ impl Builder {
 
     /// The value of `name` from [`with_vars`](Self::with_vars), else from the environment; blank is
     /// unset.
-    #[cfg_attr(
-        not(any(feature = "zego", feature = "ivschat", feature = "enablex")),
-        allow(dead_code)
-    )]
     fn var(&self, name: &str) -> Option<String> {
         let value = match &self.vars {
             Some(vars) => vars
@@ -217,62 +221,19 @@ impl Builder {
     /// Reads the provider's configuration and builds the moderator. Fails with
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming what is missing.
     pub async fn build(self) -> Result<Arc<dyn Moderator>, Error> {
-        match self.provider {
-            #[cfg(feature = "zego")]
-            Provider::ZegoZim => {
-                self.build_with::<room_moderator_zego::ZegoZimBuilder>()
-                    .await
+        /// Builds with the chosen provider's builder type.
+        struct Build(Builder);
+        impl WithBuilder for Build {
+            type Output = Pin<Box<dyn Future<Output = Result<Arc<dyn Moderator>, Error>> + Send>>;
+            fn with<B: AdapterBuilder + 'static>(self) -> Self::Output {
+                Box::pin(self.0.build_with::<B>())
             }
-            #[cfg(feature = "zego")]
-            Provider::ZegoRtc => {
-                self.build_with::<room_moderator_zego::ZegoRtcBuilder>()
-                    .await
-            }
-            #[cfg(feature = "ivschat")]
-            Provider::IvsChat => {
-                self.build_with::<room_moderator_ivs::IvsChatBuilder>()
-                    .await
-            }
-            #[cfg(feature = "ivs-stages")]
-            Provider::IvsStages => {
-                self.build_with::<room_moderator_ivs::IvsStagesBuilder>()
-                    .await
-            }
-            #[cfg(feature = "enablex")]
-            Provider::Enablex => {
-                self.build_with::<room_moderator_enablex::EnablexBuilder>()
-                    .await
-            }
-            #[cfg(feature = "livekit")]
-            Provider::LiveKit => {
-                self.build_with::<room_moderator_livekit::LiveKitBuilder>()
-                    .await
-            }
-            #[cfg(feature = "agora")]
-            Provider::AgoraRtc => {
-                self.build_with::<room_moderator_agora::AgoraRtcBuilder>()
-                    .await
-            }
-            #[cfg(feature = "agora")]
-            Provider::AgoraChat => {
-                self.build_with::<room_moderator_agora::AgoraChatBuilder>()
-                    .await
-            }
-            #[allow(unreachable_patterns)]
-            provider => Err(provider.not_compiled()),
         }
+        self.provider.with_builder(Build(self))?.await
     }
 
     /// The one path for every provider: its builder from the environment, this builder's transport
     /// overrides, its checks, then the engine with this builder's settings.
-    #[cfg(any(
-        feature = "zego",
-        feature = "ivschat",
-        feature = "ivs-stages",
-        feature = "enablex",
-        feature = "livekit",
-        feature = "agora"
-    ))]
     async fn build_with<B: AdapterBuilder>(self) -> Result<Arc<dyn Moderator>, Error> {
         let mut builder = match &self.vars {
             Some(vars) => B::default().with_vars(vars.iter().map(|(k, v)| (k, v.clone()))),
@@ -323,17 +284,7 @@ impl Builder {
 }
 
 /// The Redis pacer for `adapter`'s quota at its documented rate (`None` for a provider without one).
-#[cfg(all(
-    feature = "redis",
-    any(
-        feature = "zego",
-        feature = "ivschat",
-        feature = "ivs-stages",
-        feature = "enablex",
-        feature = "livekit",
-        feature = "agora"
-    )
-))]
+#[cfg(feature = "redis")]
 fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
     url: &str,
@@ -354,23 +305,13 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
     Ok(Some(Arc::new(pacer)))
 }
 
-#[cfg(all(
-    not(feature = "redis"),
-    any(
-        feature = "zego",
-        feature = "ivschat",
-        feature = "ivs-stages",
-        feature = "enablex",
-        feature = "livekit",
-        feature = "agora"
-    )
-))]
+#[cfg(not(feature = "redis"))]
 fn shared_pacer<A: room_moderator_core::Adapter>(
     adapter: &A,
     _url: &str,
 ) -> Result<Option<Arc<dyn room_moderator_core::Pacer>>, Error> {
     Err(Error::config(
-        "a Redis URL is set (with_redis or MODERATOR_REDIS_URL) but the `redis` feature of the moderator crate is not compiled in",
+        "a Redis URL is set (with_redis or MODERATOR_REDIS_URL) but the `redis` feature of the room-moderator crate is not compiled in",
     )
     .with_provider(adapter.provider()))
 }
@@ -379,17 +320,6 @@ fn shared_pacer<A: room_moderator_core::Adapter>(
 /// feature). A store that cannot be opened (no data directory) still builds: it answers
 /// `Unavailable` with the reason to every ban call, so kicking works regardless.
 #[cfg(any(feature = "sqlite", feature = "redis"))]
-#[cfg_attr(
-    not(any(
-        feature = "zego",
-        feature = "ivschat",
-        feature = "ivs-stages",
-        feature = "enablex",
-        feature = "livekit",
-        feature = "agora"
-    )),
-    allow(dead_code)
-)]
 pub(crate) fn ban_store(
     url: Option<&str>,
 ) -> Result<Option<Arc<dyn room_moderator_core::BanStore>>, Error> {
@@ -407,17 +337,6 @@ pub(crate) fn ban_store(
 
 /// Without the `sqlite` and `redis` features: no store by default, process memory on `memory:`.
 #[cfg(not(any(feature = "sqlite", feature = "redis")))]
-#[cfg_attr(
-    not(any(
-        feature = "zego",
-        feature = "ivschat",
-        feature = "ivs-stages",
-        feature = "enablex",
-        feature = "livekit",
-        feature = "agora"
-    )),
-    allow(dead_code)
-)]
 pub(crate) fn ban_store(
     url: Option<&str>,
 ) -> Result<Option<Arc<dyn room_moderator_core::BanStore>>, Error> {

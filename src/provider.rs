@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use room_moderator_core::{Capabilities, EnvVar, Error};
+use room_moderator_core::{AdapterBuilder, Capabilities, EnvVar, Error};
 
 /// The providers `moderator` can talk to. Which are usable depends on the compiled features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,49 +76,53 @@ impl Provider {
     /// }
     /// ```
     pub fn env_vars(self) -> &'static [EnvVar] {
-        match self {
-            #[cfg(feature = "zego")]
-            Provider::ZegoZim => room_moderator_zego::ZIM_ENV_VARS,
-            #[cfg(feature = "zego")]
-            Provider::ZegoRtc => room_moderator_zego::RTC_ENV_VARS,
-            #[cfg(feature = "ivschat")]
-            Provider::IvsChat => room_moderator_ivs::ENV_VARS,
-            #[cfg(feature = "ivs-stages")]
-            Provider::IvsStages => room_moderator_ivs::STAGES_ENV_VARS,
-            #[cfg(feature = "enablex")]
-            Provider::Enablex => room_moderator_enablex::ENV_VARS,
-            #[cfg(feature = "livekit")]
-            Provider::LiveKit => room_moderator_livekit::ENV_VARS,
-            #[cfg(feature = "agora")]
-            Provider::AgoraRtc => room_moderator_agora::RTC_ENV_VARS,
-            #[cfg(feature = "agora")]
-            Provider::AgoraChat => room_moderator_agora::CHAT_ENV_VARS,
-            #[allow(unreachable_patterns)]
-            _ => &[],
+        struct EnvVars;
+        impl WithBuilder for EnvVars {
+            type Output = &'static [EnvVar];
+            fn with<B: AdapterBuilder + 'static>(self) -> Self::Output {
+                B::ENV_VARS
+            }
         }
+        self.with_builder(EnvVars).unwrap_or(&[])
     }
 
     /// The adapter's published capabilities, or `None` when its feature is not compiled in.
     pub fn capabilities(self) -> Option<Capabilities> {
+        struct Published;
+        impl WithBuilder for Published {
+            type Output = Capabilities;
+            fn with<B: AdapterBuilder + 'static>(self) -> Self::Output {
+                B::CAPABILITIES
+            }
+        }
+        self.with_builder(Published).ok()
+    }
+
+    /// Runs `job` with this provider's adapter builder type: the one place that maps a provider to
+    /// its adapter crate. `Err` when its feature is not compiled in.
+    pub(crate) fn with_builder<W: WithBuilder>(self, job: W) -> Result<W::Output, Error> {
         match self {
             #[cfg(feature = "zego")]
-            Provider::ZegoZim => Some(room_moderator_zego::ZIM_CAPABILITIES),
+            Provider::ZegoZim => Ok(job.with::<room_moderator_zego::ZegoZimBuilder>()),
             #[cfg(feature = "zego")]
-            Provider::ZegoRtc => Some(room_moderator_zego::RTC_CAPABILITIES),
+            Provider::ZegoRtc => Ok(job.with::<room_moderator_zego::ZegoRtcBuilder>()),
             #[cfg(feature = "ivschat")]
-            Provider::IvsChat => Some(room_moderator_ivs::IVSCHAT_CAPABILITIES),
+            Provider::IvsChat => Ok(job.with::<room_moderator_ivs::IvsChatBuilder>()),
             #[cfg(feature = "ivs-stages")]
-            Provider::IvsStages => Some(room_moderator_ivs::STAGES_CAPABILITIES),
+            Provider::IvsStages => Ok(job.with::<room_moderator_ivs::IvsStagesBuilder>()),
             #[cfg(feature = "enablex")]
-            Provider::Enablex => Some(room_moderator_enablex::ENABLEX_CAPABILITIES),
+            Provider::Enablex => Ok(job.with::<room_moderator_enablex::EnablexBuilder>()),
             #[cfg(feature = "livekit")]
-            Provider::LiveKit => Some(room_moderator_livekit::LIVEKIT_CAPABILITIES),
+            Provider::LiveKit => Ok(job.with::<room_moderator_livekit::LiveKitBuilder>()),
             #[cfg(feature = "agora")]
-            Provider::AgoraRtc => Some(room_moderator_agora::RTC_CAPABILITIES),
+            Provider::AgoraRtc => Ok(job.with::<room_moderator_agora::AgoraRtcBuilder>()),
             #[cfg(feature = "agora")]
-            Provider::AgoraChat => Some(room_moderator_agora::CHAT_CAPABILITIES),
+            Provider::AgoraChat => Ok(job.with::<room_moderator_agora::AgoraChatBuilder>()),
             #[allow(unreachable_patterns)]
-            _ => None,
+            provider => {
+                let _ = job;
+                Err(provider.not_compiled())
+            }
         }
     }
 
@@ -130,11 +134,23 @@ impl Provider {
     /// The error for a provider whose feature is missing.
     pub(crate) fn not_compiled(self) -> Error {
         Error::config(format!(
-            "provider {} is not compiled in; enable the `{}` feature of the moderator crate",
+            "provider {} is not compiled in; enable the `{}` feature of the room-moderator crate",
             self.name(),
             self.feature()
         ))
     }
+}
+
+/// Something done with a provider's adapter builder type ([`Provider::with_builder`]).
+#[allow(
+    dead_code,
+    reason = "`with` is never called when no provider feature is compiled in"
+)]
+pub(crate) trait WithBuilder {
+    /// What the job gives.
+    type Output;
+    /// Does the job with builder type `B`.
+    fn with<B: AdapterBuilder + 'static>(self) -> Self::Output;
 }
 
 impl fmt::Display for Provider {

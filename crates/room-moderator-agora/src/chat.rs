@@ -611,6 +611,7 @@ impl AgoraChatBuilder {
 impl AdapterBuilder for AgoraChatBuilder {
     type Adapter = AgoraChat;
     const ENV_VARS: &'static [EnvVar] = CHAT_ENV_VARS;
+    const CAPABILITIES: room_moderator_core::Capabilities = CHAT_CAPABILITIES;
 
     fn apply_vars(mut self, vars: &Vars) -> Self {
         vars.read_into(ENV_APP_ID, &mut self.app_id);

@@ -633,6 +633,7 @@ impl AgoraRtcBuilder {
 impl AdapterBuilder for AgoraRtcBuilder {
     type Adapter = AgoraRtc;
     const ENV_VARS: &'static [EnvVar] = RTC_ENV_VARS;
+    const CAPABILITIES: room_moderator_core::Capabilities = RTC_CAPABILITIES;
 
     fn apply_vars(mut self, vars: &Vars) -> Self {
         vars.read_into(ENV_APP_ID, &mut self.app_id);

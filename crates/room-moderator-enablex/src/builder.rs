@@ -230,6 +230,7 @@ impl AdapterBuilder for EnablexBuilder {
     type Adapter = Enablex;
 
     const ENV_VARS: &'static [EnvVar] = ENV_VARS;
+    const CAPABILITIES: room_moderator_core::Capabilities = crate::ENABLEX_CAPABILITIES;
 
     /// The credentials and the REST base URL, each where given.
     fn apply_vars(mut self, vars: &Vars) -> Self {

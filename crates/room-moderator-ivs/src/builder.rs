@@ -126,6 +126,9 @@ pub trait IvsService: sealed::Sealed + Sized + Send + 'static {
     /// The variables `from_env` reads.
     #[doc(hidden)]
     const ENV_VARS: &'static [EnvVar];
+    /// The capabilities the adapter publishes.
+    #[doc(hidden)]
+    const CAPABILITIES: room_moderator_core::Capabilities;
     /// The service's own endpoint variable (`AWS_ENDPOINT_URL_IVSCHAT`, ...).
     #[doc(hidden)]
     const ENDPOINT_VAR: &'static str;
@@ -144,7 +147,7 @@ pub trait IvsService: sealed::Sealed + Sized + Send + 'static {
 /// Implements [`IvsService`] for an adapter over one IVS SDK crate (each SDK's configuration
 /// builder has the same methods under its own types).
 macro_rules! ivs_service {
-    ($adapter:ty, $sdk:ident, $name:literal, $provider:expr, $vars:expr, $endpoint_var:literal) => {
+    ($adapter:ty, $sdk:ident, $name:literal, $provider:expr, $vars:expr, $capabilities:expr, $endpoint_var:literal) => {
         impl crate::builder::sealed::Sealed for $adapter {}
 
         impl crate::builder::IvsService for $adapter {
@@ -153,6 +156,7 @@ macro_rules! ivs_service {
             const NAME: &'static str = $name;
             const PROVIDER: &'static str = $provider;
             const ENV_VARS: &'static [room_moderator_core::toolkit::EnvVar] = $vars;
+            const CAPABILITIES: room_moderator_core::Capabilities = $capabilities;
             const ENDPOINT_VAR: &'static str = $endpoint_var;
 
             fn fresh_config() -> Self::ConfigBuilder {
@@ -206,6 +210,7 @@ ivs_service!(
     "IvsChat",
     crate::PROVIDER,
     ENV_VARS,
+    crate::IVSCHAT_CAPABILITIES,
     "AWS_ENDPOINT_URL_IVSCHAT"
 );
 
@@ -544,6 +549,7 @@ impl<S: IvsService + room_moderator_core::Adapter> AdapterBuilder for IvsBuilder
     type Adapter = S;
 
     const ENV_VARS: &'static [EnvVar] = S::ENV_VARS;
+    const CAPABILITIES: room_moderator_core::Capabilities = S::CAPABILITIES;
 
     /// The AWS SDK's own chain, which reads the environment itself (and profiles, SSO, container
     /// and instance credentials), rather than [`with_vars`](AdapterBuilder::with_vars) over it.

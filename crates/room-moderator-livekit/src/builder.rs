@@ -273,6 +273,7 @@ impl AdapterBuilder for LiveKitBuilder {
     type Adapter = LiveKit;
 
     const ENV_VARS: &'static [EnvVar] = ENV_VARS;
+    const CAPABILITIES: room_moderator_core::Capabilities = crate::LIVEKIT_CAPABILITIES;
 
     /// The URL, credentials, pace and member kinds, each where given.
     fn apply_vars(mut self, vars: &Vars) -> Self {

@@ -313,6 +313,7 @@ impl<P: Product> fmt::Debug for ZegoBuilder<P> {
 
 impl<P: Product> AdapterBuilder for ZegoBuilder<P> {
     type Adapter = ZegoAdapter<P>;
+    const CAPABILITIES: room_moderator_core::Capabilities = P::CAPABILITIES;
 
     const ENV_VARS: &'static [EnvVar] = match P::SERVICE {
         Service::Zim => ZIM_ENV_VARS,

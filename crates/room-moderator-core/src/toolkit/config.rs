@@ -253,6 +253,10 @@ pub trait AdapterBuilder: Sized + Send + Default {
     /// The variables [`with_vars`](Self::with_vars) and [`from_env`](Self::from_env) read.
     const ENV_VARS: &'static [EnvVar];
 
+    /// The capabilities the adapter publishes, known without building it (the facade's run-time
+    /// provider choice and the CLI read them).
+    const CAPABILITIES: crate::Capabilities;
+
     /// Sets what `vars` say over this builder's settings (the adapter's reading of its variables).
     /// Call [`with_vars`](Self::with_vars) instead.
     fn apply_vars(self, vars: &Vars) -> Self;

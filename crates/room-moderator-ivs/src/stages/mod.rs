@@ -145,6 +145,7 @@ ivs_service!(
     "IvsStages",
     PROVIDER,
     STAGES_ENV_VARS,
+    STAGES_CAPABILITIES,
     "AWS_ENDPOINT_URL_IVS_REALTIME"
 );
 
