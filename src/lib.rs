@@ -115,6 +115,10 @@ pub use room_moderator_core::json;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub use room_moderator_core::mock;
 
+/// One sweep of a room: list its members and remove those banned there, for providers that send no
+/// signed "user joined" callback (EnableX, IVS real-time).
+pub use room_moderator_core::sweep;
+
 /// What an adapter author needs, kept out of the application's namespace: the one-call
 /// [`Adapter`](adapter::Adapter) primitive and its batches, quota keys and pacers, and the
 /// [`toolkit`](adapter::toolkit) every adapter builds on

@@ -77,6 +77,10 @@ pub enum Command {
     /// Receive provider "user joined" callbacks, verify them and re-kick banned users.
     #[command(after_help = crate::serve::help())]
     Serve(ServeArgs),
+    /// List a room's members once and remove those banned there, each with its ban's reason: the
+    /// fallback where the provider sends no signed join callback (EnableX, IVS real-time).
+    #[command(after_help = credentials_help())]
+    Sweep(SweepArgs),
     /// Run the whole path against embedded emulators of every provider and print a table.
     #[cfg(feature = "emulators")]
     Demo,
@@ -299,6 +303,20 @@ pub struct BansArgs {
     pub json: bool,
 }
 
+/// `moderator sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The room to sweep, as `PROVIDER:ROOM`.
+    #[arg(long = "target", value_name = "PROVIDER:ROOM", value_parser = target_parser)]
+    pub target: TargetSpec,
+    /// Endpoint and pacing.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Where bans are kept (as for `moderator bans`); overrides MODERATOR_BAN_STORE.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+}
+
 /// `moderator token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
@@ -394,6 +412,11 @@ pub struct EmulateArgs {
         verbatim_doc_comment
     )]
     pub faults: Vec<room_moderator_emulator::FaultSpec>,
+    /// Post each provider's signed "user joined / left" callbacks to URL/webhooks/PROVIDER
+    /// (zego-zim, zego-rtc, livekit, agora-rtc, agora-chat), as `moderator serve` receives them;
+    /// also settable later with POST /_emulator/callbacks {"url": "..."} on any of their ports.
+    #[arg(long, value_name = "URL")]
+    pub callbacks: Option<reqwest::Url>,
 }
 
 /// `--fault`: the emulator's own syntax.

@@ -24,9 +24,14 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
             .collect();
         seeds.push((room.to_owned(), users));
     }
+    if let Some(url) = &args.callbacks {
+        room_moderator_emulator::callbacks::check_url(url)
+            .map_err(|error| Failure::Usage(format!("--callbacks: {error}")))?;
+    }
     let mut config = EmulatorConfig::default();
     config.host = args.host;
     config.base_port = args.port;
+    config.callbacks = args.callbacks.clone();
     let emulator = Emulator::start_with(config).await.map_err(Failure::Io)?;
     let zego = emulator.zego();
     let ivs = emulator.ivschat();
@@ -138,6 +143,22 @@ pub async fn run(args: EmulateArgs) -> Result<ExitCode, Failure> {
     println!(
         "\nadmin API on every port: /_emulator/rooms/{{room}}, /_emulator/faults, /_emulator/requests, /_emulator/counters, /_emulator/settings, /_emulator/reset"
     );
+    match &args.callbacks {
+        Some(url) => println!(
+            "callbacks to {}/webhooks/PROVIDER, signed with ZEGO_CALLBACK_SECRET={} {} (LiveKit: its API key)",
+            url.as_str().trim_end_matches('/'),
+            zego.callback_secret(),
+            agora
+                .callback_vars()
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        None => println!(
+            "callbacks: off (--callbacks URL, or POST /_emulator/callbacks {{\"url\": \"...\"}})"
+        ),
+    }
     for (room, users) in &seeds {
         println!("seeded room {room} with {} users", users.len());
     }

@@ -23,6 +23,7 @@ mod kick_all;
 mod members;
 mod output;
 mod serve;
+mod sweep;
 mod targets;
 mod token;
 mod users;
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
             Command::Bans(args) => ban::bans(args).await,
             Command::Token(args) => token::token(args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::Sweep(args) => sweep::sweep(args).await,
             #[cfg(feature = "emulators")]
             Command::Demo => demo::run().await,
             #[cfg(feature = "emulators")]

@@ -231,6 +231,57 @@ fn emulate_serves_and_prints_credentials() {
     assert!(admin.is_ok(), "the ZIM emulator accepts connections");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn emulate_posts_signed_callbacks_to_the_given_url() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/app", receiver.local_addr().unwrap());
+    let port = 20_000 + ((std::process::id() + 7_919) % 20_000) as u16;
+    let mut child = moderator()
+        .args(["emulate", "--port", &port.to_string(), "--seed", "lobby=7"])
+        .args(["--callbacks", &url])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Every provider with signed callbacks announces the seeded member, each on its own route.
+    let mut seen = std::collections::BTreeSet::new();
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while seen.len() < 5 {
+            let (mut socket, _) = receiver.accept().await.unwrap();
+            let mut head = vec![0; 4096];
+            let n = socket.read(&mut head).await.unwrap_or(0);
+            let text = String::from_utf8_lossy(&head[..n]).to_string();
+            if let Some(path) = text.lines().next().and_then(|l| l.split(' ').nth(1)) {
+                seen.insert(path.to_owned());
+            }
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                .await;
+        }
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(waited.is_ok(), "callbacks seen: {seen:?}");
+    let expected: std::collections::BTreeSet<String> =
+        ["zego-zim", "zego-rtc", "livekit", "agora-rtc", "agora-chat"]
+            .iter()
+            .map(|p| format!("/app/webhooks/{p}"))
+            .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn emulate_refuses_a_callback_url_that_is_not_http() {
+    let output = moderator()
+        .args(["emulate", "--port", "0", "--callbacks", "ftp://127.0.0.1/"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--callbacks"), "{stderr}");
+}
+
 fn users_file(name: &str, n: usize) -> std::path::PathBuf {
     let file = std::env::temp_dir().join(format!(
         "room-moderator-cli-{name}-{}.txt",

@@ -41,6 +41,7 @@ mod plan;
 mod report;
 mod request;
 mod retry_after;
+pub mod sweep;
 pub mod toolkit;
 
 pub use adapter::{Adapter, Batch, BatchResult};

@@ -31,7 +31,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::mpsc;
-use url::Url;
+pub use url::Url;
 
 /// The provider names a callback URL ends with (`URL/webhooks/<provider>`).
 pub const PROVIDERS: [&str; 5] = ["zego-zim", "zego-rtc", "livekit", "agora-rtc", "agora-chat"];

@@ -1,7 +1,9 @@
 //! Interop: the official LiveKit server SDK for Node (`livekit-server-sdk` from npm, run by node
 //! from `tests/interop/client.mjs`) drives the LiveKit emulator — list, remove, an absent identity,
 //! a wrong secret — and checks this crate's join tokens with its `TokenVerifier`; the emulator then
-//! admits a join token the SDK minted.
+//! admits a join token the SDK minted. The SDK's `WebhookReceiver` (`tests/interop/webhook.mjs`)
+//! also verifies and decodes the webhooks the emulator posts, and refuses them altered or checked
+//! with another secret.
 //!
 //! Setup: if `tests/interop/node_modules` is missing, the test runs `npm ci` there. Without node or
 //! npm the test is skipped with a loud message, unless the `CI` environment variable is set: then
@@ -178,4 +180,122 @@ async fn the_official_node_sdk_drives_the_emulator_and_accepts_our_tokens() {
         livekit.members(ROOM).unwrap(),
         ["agent-1", "alice", "bob", "carol"]
     );
+}
+
+/// Reads one HTTP/1.1 request (headers, then `Content-Length` bytes) and answers 200.
+async fn capture_one(socket: &mut tokio::net::TcpStream) -> (String, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let (head_len, body_len) = loop {
+        let n = socket.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the request ended early");
+        bytes.extend_from_slice(&chunk[..n]);
+        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&bytes[..at]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+            break (at + 4, length);
+        }
+    };
+    while bytes.len() < head_len + body_len {
+        let n = socket.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the body ended early");
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&bytes[..head_len]).to_string();
+    let auth = head
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                .map(|(_, value)| value.trim().to_owned())
+        })
+        .expect("an Authorization header");
+    let body = String::from_utf8(bytes[head_len..head_len + body_len].to_vec()).unwrap();
+    socket
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    (body, auth)
+}
+
+#[tokio::test]
+async fn the_official_node_webhook_receiver_accepts_the_emulators_webhooks() {
+    if let Err(why) = prepare().await {
+        unavailable(&why);
+        return;
+    }
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let livekit = LiveKitEmulator::start(LiveKitConfig::self_hosted(), any)
+        .await
+        .unwrap();
+    let url = format!("http://{}/", receiver.local_addr().unwrap());
+    livekit
+        .callbacks()
+        .set_url(Some(
+            room_moderator_emulator::callbacks::Url::parse(&url).unwrap(),
+        ))
+        .unwrap();
+    livekit.seed_room(ROOM, ["troll"]);
+    livekit.seed_participant(ROOM, "agent-1", ParticipantKind::Agent);
+    let mut captured = Vec::new();
+    for _ in 0..2 {
+        let (mut socket, _) = tokio::time::timeout(Duration::from_secs(10), receiver.accept())
+            .await
+            .expect("a webhook within 10 s")
+            .unwrap();
+        let (body, auth) = tokio::time::timeout(Duration::from_secs(10), capture_one(&mut socket))
+            .await
+            .expect("the whole request within 10 s");
+        captured.push(json!({ "body": body, "auth": auth }));
+    }
+
+    let mut node = Command::new("node")
+        .arg("webhook.mjs")
+        .current_dir(interop_dir())
+        .env("LIVEKIT_API_KEY", livekit.api_key())
+        .env("LIVEKIT_API_SECRET", livekit.api_secret())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    {
+        use tokio::io::AsyncWriteExt as _;
+        let mut stdin = node.stdin.take().unwrap();
+        stdin
+            .write_all(Value::Array(captured).to_string().as_bytes())
+            .await
+            .unwrap();
+    }
+    let output = tokio::time::timeout(Duration::from_secs(60), node.wait_with_output())
+        .await
+        .expect("node finishes within a minute")
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "webhook.mjs failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    let seen = seen.as_array().unwrap();
+    assert_eq!(seen.len(), 2);
+    // Verified (HS256, issuer, exp, the body's sha256) and decoded into WebhookEvent.
+    let troll = &seen[0]["asSent"];
+    assert_eq!(troll["ok"], true, "{troll}");
+    assert_eq!(troll["event"], "participant_joined");
+    assert_eq!(troll["room"], ROOM);
+    assert_eq!(troll["identity"], "troll");
+    assert!(troll["id"].as_str().unwrap().starts_with("EV_"));
+    assert_eq!(seen[1]["asSent"]["identity"], "agent-1");
+    for result in seen {
+        assert_eq!(result["asSent"]["ok"], true, "{result}");
+        assert_eq!(result["wrongSecret"]["ok"], false, "{result}");
+    }
+    // An altered body no longer matches the token's sha256.
+    assert_eq!(seen[0]["altered"]["ok"], false, "{}", seen[0]);
 }

@@ -50,7 +50,6 @@ mod replay_redis;
 mod route;
 mod secret;
 pub mod sign;
-mod sweep;
 mod verify;
 
 pub use metrics::{METRICS_CONTENT_TYPE, Metrics};
@@ -63,6 +62,5 @@ pub use replay::{DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_TTL, MemoryReplayCache,
 pub use replay_redis::{REDIS_KEY_PREFIX, RedisReplayCache};
 pub use route::{BODY_LIMIT, LIVEKIT_BODY_LIMIT, Route};
 pub use secret::Secret;
-pub use sweep::sweep;
 pub use verify::livekit::LEEWAY as LIVEKIT_LEEWAY;
 pub use verify::{Join, TIMESTAMP_WINDOW};
