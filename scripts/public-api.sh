@@ -32,7 +32,8 @@ json_target=${PUBLIC_API_TARGET_DIR:-$target_dir/rustdoc-json}
 
 # The facade and every crate it re-exports from (the lister fails if one is missing here).
 for crate in room-moderator room-moderator-core room-moderator-state room-moderator-zego \
-  room-moderator-ivs room-moderator-enablex room-moderator-livekit room-moderator-agora; do
+  room-moderator-ivs room-moderator-enablex room-moderator-livekit room-moderator-agora \
+  room-moderator-webhooks; do
   RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$json_target" \
     cargo rustdoc -q --locked -p "$crate" --all-features --lib -- -Z unstable-options --output-format json
 done

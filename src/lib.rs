@@ -56,11 +56,12 @@
 //! | `enablex` | [`enablex::Enablex`] | signalling `drop` as a headless moderator |
 //! | `livekit` | [`livekit::LiveKit`] | RoomService `RemoveParticipant` (Twirp JSON) |
 //! | `agora` | [`agora::AgoraRtc`], [`agora::AgoraChat`] | RTC `kicking-rule`, Chat `DELETE .../chatrooms/{id}/users/{ids}` |
+//! | `webhooks` | [`webhooks::WebhooksBuilder`]: an axum router that verifies provider "user joined" callbacks and re-kicks banned users | the adapter's kick, for banned users only |
 //! | `mock` | [`mock::MockAdapter`] | none: records calls and replays scripted answers, for your tests |
 //! | `serde` | `Serialize` for reports, outcomes, errors, capabilities and plans | |
 //! | `sqlite` (default) | [`SqliteBanStore`], the default ban store | |
 //! | `redis` | [`RedisBanStore`]; one provider quota shared through Redis ([`Builder::with_redis`]) | |
-//! | `full` | `zego`, `ivschat`, `ivs-stages`, `enablex`, `livekit`, `agora`, `mock` and `serde` | |
+//! | `full` | `zego`, `ivschat`, `ivs-stages`, `enablex`, `livekit`, `agora`, `webhooks`, `mock` and `serde` | |
 //!
 //! With only `zego`, no AWS crate is compiled. Items that need a feature say so in these docs.
 //!
@@ -180,6 +181,12 @@ pub use room_moderator_enablex as enablex;
 #[cfg_attr(docsrs, doc(cfg(feature = "livekit")))]
 #[doc(inline)]
 pub use room_moderator_livekit as livekit;
+
+/// The webhook receiver: verified provider callbacks that re-kick banned users (`moderator serve`).
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+#[doc(inline)]
+pub use room_moderator_webhooks as webhooks;
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.
 #[cfg(all(

@@ -74,6 +74,9 @@ pub enum Command {
     /// Issue a join token (IVS Chat, IVS stages, EnableX), refused to banned users.
     #[command(after_help = credentials_help())]
     Token(TokenArgs),
+    /// Receive provider "user joined" callbacks, verify them and re-kick banned users.
+    #[command(after_help = crate::serve::help())]
+    Serve(ServeArgs),
     /// List a room's members once and remove those banned there, each with its ban's reason: the
     /// fallback where the provider sends no signed join callback (EnableX, IVS real-time).
     #[command(after_help = credentials_help())]
@@ -344,6 +347,29 @@ pub struct TokenArgs {
     /// Print the token and its expiry as one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `moderator serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port; the first line on stdout says which).
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Where bans are kept (as for `moderator ban`): `sqlite:///path` or a path, `redis://host:port/db`,
+    /// `memory:`. Overrides MODERATOR_BAN_STORE; without either, `<data dir>/moderator/bans.sqlite3`.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// Share the replay cache (and the provider quota) with the other instances through this Redis.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MODERATOR_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis: Option<String>,
+    /// Also accept Agora's V1 signature (`Agora-Signature`, HMAC-SHA1) when V2 is absent.
+    #[arg(long)]
+    pub agora_signature_v1: bool,
 }
 
 /// `moderator emulate`.

@@ -44,7 +44,7 @@ pub async fn build_with_store(target: &BanTarget) -> Result<Arc<dyn Moderator>, 
 }
 
 /// Applies `--store`.
-fn with_store(builder: Builder, store: Option<&str>) -> Result<Builder, Failure> {
+pub fn with_store(builder: Builder, store: Option<&str>) -> Result<Builder, Failure> {
     match store {
         None => Ok(builder),
         Some(url) if url.trim().is_empty() => Err(Failure::Usage(

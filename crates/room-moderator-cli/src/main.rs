@@ -22,6 +22,7 @@ mod kick;
 mod kick_all;
 mod members;
 mod output;
+mod serve;
 mod sweep;
 mod targets;
 mod token;
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
             Command::Unban(args) => ban::unban(args).await,
             Command::Bans(args) => ban::bans(args).await,
             Command::Token(args) => token::token(args).await,
+            Command::Serve(args) => serve::run(args).await,
             Command::Sweep(args) => sweep::sweep(args).await,
             #[cfg(feature = "emulators")]
             Command::Demo => demo::run().await,

@@ -1,0 +1,269 @@
+//! The whole loop against the emulators, over loopback HTTP: a banned user comes back with the
+//! session or token they already had, the emulator posts the provider's signed "user joined"
+//! callback to the receiver, the receiver re-kicks through the real adapter, and the emulator shows
+//! the user gone, within a second of the callback's arrival (measured from the instant the router
+//! saw the callback to the instant the engine's audit hook heard the kick's outcome).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use room_moderator_core::toolkit::AdapterBuilder;
+use room_moderator_core::{
+    AuditHook, BanEntry, BanRequest, BanScope, BanStore, Engine, MemoryBanStore, Moderator,
+    Outcome, RoomId, TokenOptions, UserReport,
+};
+use room_moderator_emulator::{Emulator, EmulatorConfig};
+use room_moderator_webhooks::{Route, WebhooksBuilder};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Hears each kick outcome, with the instant it was known.
+struct Heard(mpsc::Sender<(String, bool, Instant)>);
+
+impl AuditHook for Heard {
+    fn user_outcome(&self, _provider: &'static str, _room: &RoomId, entry: &UserReport) {
+        let removed = matches!(entry.outcome, Outcome::Disconnected | Outcome::NotInRoom);
+        let _ = self
+            .0
+            .try_send((entry.user.to_string(), removed, Instant::now()));
+    }
+}
+
+/// The receiver on a loopback port, recording when each callback arrived; its base URL.
+struct Receiver {
+    url: url::Url,
+    arrivals: Arc<Mutex<Vec<(String, Instant)>>>,
+    webhooks: room_moderator_webhooks::Webhooks,
+}
+
+async fn receiver(webhooks: room_moderator_webhooks::Webhooks) -> Receiver {
+    let arrivals: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    let seen = arrivals.clone();
+    let app = webhooks
+        .router()
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let seen = seen.clone();
+            async move {
+                seen.lock()
+                    .expect("lock")
+                    .push((request.uri().path().to_owned(), Instant::now()));
+                next.run(request).await
+            }
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"))
+        .parse()
+        .expect("url");
+    tokio::spawn(axum::serve(listener, app).into_future());
+    Receiver {
+        url,
+        arrivals,
+        webhooks,
+    }
+}
+
+/// An engine over `B` built from `vars`, with `store` and an audit hook; its outcomes.
+async fn moderator<B: AdapterBuilder>(
+    vars: Vec<(&'static str, String)>,
+    store: Arc<MemoryBanStore>,
+) -> (
+    Arc<dyn Moderator>,
+    mpsc::Receiver<(String, bool, Instant)>,
+    String,
+)
+where
+    B::Adapter: 'static,
+{
+    let adapter = B::default().with_vars(vars).build().await.expect("adapter");
+    let account = room_moderator_core::Adapter::account(&adapter);
+    let (tx, rx) = mpsc::channel(64);
+    let engine = Engine::builder(adapter)
+        .ban_store(store)
+        .audit(Arc::new(Heard(tx)))
+        .build();
+    (Arc::new(engine), rx, account)
+}
+
+fn secret(vars: &[(&'static str, String)], name: &str) -> String {
+    vars.iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("{name} in the emulator's vars"))
+}
+
+/// Waits for the re-kick of `user`, then checks it came within a second of the callback.
+async fn assert_rekicked_within_a_second(
+    receiver: &Receiver,
+    route: Route,
+    outcomes: &mut mpsc::Receiver<(String, bool, Instant)>,
+    user: &str,
+) {
+    let (kicked, removed, at) = tokio::time::timeout(Duration::from_secs(10), outcomes.recv())
+        .await
+        .unwrap_or_else(|_| panic!("{route}: no re-kick within 10 s"))
+        .expect("hook");
+    assert_eq!((kicked.as_str(), removed), (user, true), "{route}");
+    let arrived = receiver
+        .arrivals
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|(path, _)| path == route.path())
+        .map(|(_, at)| *at)
+        .unwrap_or_else(|| panic!("{route}: the callback arrived"));
+    let took = at - arrived;
+    assert!(
+        took < Duration::from_secs(1),
+        "{route}: removed {took:?} after the callback"
+    );
+    println!("{route}: re-kicked {took:?} after the callback arrived");
+    receiver.webhooks.shutdown().await;
+    let text = receiver.webhooks.metrics().text();
+    let line = format!(
+        "moderator_webhook_joins_total{{provider=\"{}\",outcome=\"disconnected\"}} 1",
+        route.name()
+    );
+    assert!(text.contains(&line), "{route}: {line} in\n{text}");
+}
+
+async fn emulator() -> Emulator {
+    let mut config = EmulatorConfig::default();
+    // Self-hosted LiveKit revokes nothing on removal: the old token joins again.
+    config.livekit = room_moderator_emulator::livekit::LiveKitConfig::self_hosted();
+    Emulator::start_with(config).await.expect("emulator")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zim_banned_user_rejoins_and_is_removed() {
+    let emu = emulator().await;
+    let zim = emu.zego().zim();
+    let vars = emu.vars("zego-zim");
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, mut outcomes, _) =
+        moderator::<room_moderator_zego::ZegoZimBuilder>(vars.clone(), store).await;
+    zim.seed_room("lobby", ["troll", "guest"]);
+    moderator
+        .ban(&BanRequest::new("lobby", ["troll"]).with_reason("raiding"))
+        .await
+        .expect("ban");
+    assert!(outcomes.recv().await.is_some(), "the ban's own kick");
+    let webhooks = WebhooksBuilder::new()
+        .zego_zim([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator)
+        .build()
+        .expect("webhooks");
+    let receiver = receiver(webhooks).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    // ZIM has no native ban: the session the user holds logs in again.
+    zim.login("lobby", "troll").expect("rejoins");
+    assert_rekicked_within_a_second(&receiver, Route::ZegoZim, &mut outcomes, "troll").await;
+    assert_eq!(zim.members("lobby"), Some(vec!["guest".to_owned()]));
+    assert_eq!(
+        zim.kicks().last().and_then(|k| k.reason.clone()).as_deref(),
+        Some("raiding")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zego_rtc_banned_user_rejoins_and_is_removed() {
+    let emu = emulator().await;
+    let rtc = emu.zego().rtc();
+    let vars = emu.vars("zego-rtc");
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, mut outcomes, account) =
+        moderator::<room_moderator_zego::ZegoRtcBuilder>(vars.clone(), store.clone()).await;
+    // A ban whose native login rule has lapsed (ZEGO rules last at most a day) while the store still
+    // holds it: only the callback can stop the rejoin.
+    let scope = BanScope::new("zego-rtc", account, "stage");
+    let entry = BanEntry::new("troll", SystemTime::now()).with_reason(Some("raiding".to_owned()));
+    store.put(&scope, &[entry]).await.expect("ban stored");
+    let webhooks = WebhooksBuilder::new()
+        .zego_rtc([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator)
+        .build()
+        .expect("webhooks");
+    let receiver = receiver(webhooks).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    rtc.login("stage", "guest").expect("joins");
+    rtc.login("stage", "troll").expect("rejoins");
+    assert_rekicked_within_a_second(&receiver, Route::ZegoRtc, &mut outcomes, "troll").await;
+    assert_eq!(rtc.members("stage"), Some(vec!["guest".to_owned()]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn livekit_banned_user_rejoins_with_the_old_token_and_is_removed() {
+    let emu = emulator().await;
+    let livekit = emu.livekit();
+    let vars = emu.vars("livekit");
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, mut outcomes, _) =
+        moderator::<room_moderator_livekit::LiveKitBuilder>(vars.clone(), store).await;
+    livekit.seed_room("standup", ["guest"]);
+    let token = match moderator
+        .issue_token(&"standup".into(), &"troll".into(), &TokenOptions::new())
+        .await
+        .expect("token")
+    {
+        room_moderator_core::TokenDecision::Issued(token) => token,
+        other => panic!("{other:?}"),
+    };
+    livekit.join_with_token(token.secret()).expect("joins");
+    moderator
+        .ban(&BanRequest::new("standup", ["troll"]).with_reason("raiding"))
+        .await
+        .expect("ban");
+    assert!(outcomes.recv().await.is_some(), "the ban's own kick");
+    let webhooks = WebhooksBuilder::new()
+        .livekit(
+            [(
+                secret(&vars, "LIVEKIT_API_KEY"),
+                secret(&vars, "LIVEKIT_API_SECRET"),
+            )],
+            moderator,
+        )
+        .build()
+        .expect("webhooks");
+    let receiver = receiver(webhooks).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    livekit
+        .join_with_token(token.secret())
+        .expect("the old token joins again (self-hosted)");
+    assert_rekicked_within_a_second(&receiver, Route::LiveKit, &mut outcomes, "troll").await;
+    assert_eq!(livekit.members("standup"), Some(vec!["guest".to_owned()]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_rtc_banned_user_rejoins_and_is_removed() {
+    let emu = emulator().await;
+    let rtc = emu.agora().rtc();
+    let mut vars = vec![
+        ("AGORA_APP_ID", rtc.app_id()),
+        ("AGORA_CUSTOMER_ID", rtc.customer_id().to_owned()),
+        ("AGORA_CUSTOMER_SECRET", rtc.customer_secret().to_owned()),
+        ("AGORA_ENDPOINT", rtc.base_url()),
+    ];
+    vars.extend(emu.agora().callback_vars());
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, mut outcomes, account) =
+        moderator::<room_moderator_agora::AgoraRtcBuilder>(vars.clone(), store.clone()).await;
+    // As for ZEGO RTC: the kicking rule has run out, the store still holds the ban.
+    let scope = BanScope::new("agora-rtc", account, "news");
+    let entry = BanEntry::new("42", SystemTime::now()).with_reason(Some("raiding".to_owned()));
+    store.put(&scope, &[entry]).await.expect("ban stored");
+    let webhooks = WebhooksBuilder::new()
+        .agora_rtc(secret(&vars, "AGORA_NCS_SECRET"), false, moderator)
+        .build()
+        .expect("webhooks");
+    let receiver = receiver(webhooks).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    rtc.join("news", 7).expect("joins");
+    rtc.join("news", 42).expect("rejoins");
+    assert_rekicked_within_a_second(&receiver, Route::AgoraRtc, &mut outcomes, "42").await;
+    assert_eq!(rtc.online("news"), vec![7]);
+}
