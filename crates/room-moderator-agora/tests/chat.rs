@@ -31,7 +31,7 @@ fn chat(emu: &AgoraEmulator) -> AgoraChatBuilder {
 fn engine(adapter: AgoraChat) -> Arc<dyn Moderator> {
     Arc::new(
         Engine::builder(adapter)
-            .ban_store(Arc::new(MemoryBanStore::new()))
+            .with_ban_store(Arc::new(MemoryBanStore::new()))
             .build(),
     )
 }
@@ -152,7 +152,7 @@ async fn a_ban_blocks_the_user_and_lapses_on_time() {
     emu.chat().seed_room("r", Some("host"), ["troll", "fan"]);
     let moderator = engine(chat(&emu).build().unwrap());
     let report = moderator
-        .ban(&BanRequest::new("r", ["troll", "gone"]).for_duration(Duration::from_secs(600)))
+        .ban(&BanRequest::new("r", ["troll", "gone"]).with_duration(Duration::from_secs(600)))
         .await
         .unwrap();
     let outcome = |user: &str| {
@@ -230,7 +230,7 @@ async fn a_wrong_certificate_fails_every_user_fast() {
         .build()
         .unwrap();
     let moderator: Arc<dyn Moderator> =
-        Arc::new(Engine::builder(adapter).max_concurrency(2).build());
+        Arc::new(Engine::builder(adapter).with_max_concurrency(2).build());
     let users: Vec<String> = (0..300).map(|i| format!("u{i}")).collect();
     let report = moderator
         .disconnect(&DisconnectRequest::new("r", users))

@@ -31,7 +31,7 @@ fn rtc(emu: &AgoraEmulator) -> AgoraRtcBuilder {
 fn engine(adapter: AgoraRtc) -> Arc<dyn Moderator> {
     Arc::new(
         Engine::builder(adapter)
-            .ban_store(Arc::new(MemoryBanStore::new()))
+            .with_ban_store(Arc::new(MemoryBanStore::new()))
             .build(),
     )
 }
@@ -78,7 +78,7 @@ async fn an_hour_ban_refuses_the_join_and_unban_deletes_its_rule() {
     emu.rtc().seed_channel("live", [589_517_928, 42]);
     let moderator = engine(rtc(&emu).build().unwrap());
     let report = moderator
-        .ban(&BanRequest::new("live", ["589517928"]).for_duration(Duration::from_secs(3600)))
+        .ban(&BanRequest::new("live", ["589517928"]).with_duration(Duration::from_secs(3600)))
         .await
         .unwrap();
     assert!(
@@ -286,7 +286,7 @@ async fn a_wrong_customer_secret_fails_every_user_fast() {
         .build()
         .unwrap();
     let moderator: Arc<dyn Moderator> =
-        Arc::new(Engine::builder(adapter).max_concurrency(4).build());
+        Arc::new(Engine::builder(adapter).with_max_concurrency(4).build());
     let users: Vec<String> = (1..=50u32).map(|u| u.to_string()).collect();
     let report = moderator
         .disconnect(&DisconnectRequest::new("live", users))

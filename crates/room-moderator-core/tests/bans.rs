@@ -38,7 +38,7 @@ async fn a_native_ban_sets_one_rule_per_user_then_kicks_once() {
     let report = moderator
         .ban(
             &BanRequest::new("stage", ["a", "b", "c"])
-                .for_duration(HOUR)
+                .with_duration(HOUR)
                 .with_reason("raid"),
         )
         .await
@@ -83,7 +83,7 @@ async fn a_refused_rule_falls_back_to_the_store_with_one_warning() {
     );
     let report = mock
         .moderator()
-        .ban(&BanRequest::new("stage", ["a", "b", "c"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["a", "b", "c"]).with_duration(HOUR))
         .await
         .unwrap();
     assert!(report.all_banned(), "{report:?}");
@@ -109,7 +109,7 @@ async fn a_ban_expires_with_time_and_a_permanent_one_does_not() {
     let mock = MockAdapter::new();
     let moderator = mock.moderator();
     moderator
-        .ban(&BanRequest::new("stage", ["brief"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["brief"]).with_duration(HOUR))
         .await
         .unwrap();
     moderator
@@ -138,7 +138,7 @@ async fn a_ban_longer_than_a_rule_is_renewed_when_the_room_is_touched() {
     let mock = MockAdapter::with_capabilities(native_caps());
     let moderator = mock.moderator();
     moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(3 * DAY))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(3 * DAY))
         .await
         .unwrap();
     let first: Vec<_> = mock
@@ -175,7 +175,7 @@ async fn unban_lifts_the_store_entry_and_deletes_the_rule() {
     let mock = MockAdapter::with_capabilities(native_caps());
     let moderator = mock.moderator();
     moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(HOUR))
         .await
         .unwrap();
     let report = moderator
@@ -261,10 +261,10 @@ impl BanStore for Unreachable {
 async fn an_unreachable_store_fails_the_ban_before_any_provider_call() {
     let mock = MockAdapter::with_capabilities(native_caps());
     let moderator = Engine::builder(mock.clone())
-        .ban_store(Arc::new(Unreachable))
+        .with_ban_store(Arc::new(Unreachable))
         .build();
     let error = moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(HOUR))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
@@ -291,7 +291,7 @@ async fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         .unwrap_err();
     assert_eq!(empty.kind(), ErrorKind::InvalidInput);
     let short = moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(Duration::from_millis(10)))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(Duration::from_millis(10)))
         .await
         .unwrap_err();
     assert_eq!(short.kind(), ErrorKind::InvalidInput);

@@ -225,7 +225,7 @@ async fn a_banned_user_gets_no_token_and_no_create_chat_token_call() {
     let (ivs, room) = lobby(&["troll", "alice"]).await;
     let moderator: Arc<dyn Moderator> = Arc::new(
         Engine::builder(adapter(&ivs).await)
-            .ban_store(Arc::new(MemoryBanStore::new()))
+            .with_ban_store(Arc::new(MemoryBanStore::new()))
             .build(),
     );
     moderator

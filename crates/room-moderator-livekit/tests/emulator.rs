@@ -92,7 +92,7 @@ async fn a_wrong_secret_fails_every_user_unauthenticated_within_max_concurrency_
     livekit.seed_room("r", users.iter().cloned());
     let max_concurrency = 4;
     let moderator = Engine::builder(adapter(&livekit, "not-the-secret"))
-        .max_concurrency(max_concurrency)
+        .with_max_concurrency(max_concurrency)
         .build();
     let report = moderator
         .disconnect(&DisconnectRequest::new("r", users.iter().cloned()))
@@ -142,7 +142,7 @@ async fn a_banned_identity_gets_no_token_and_others_get_one_the_server_accepts()
     let livekit = emulator(LiveKitConfig::default()).await;
     livekit.seed_room("r", ["troll"]);
     let moderator = Engine::builder(adapter(&livekit, livekit.api_secret()))
-        .ban_store(Arc::new(MemoryBanStore::new()))
+        .with_ban_store(Arc::new(MemoryBanStore::new()))
         .build();
     let room = RoomId::new("r");
     moderator

@@ -72,7 +72,7 @@ impl<A: Adapter> Engine<A> {
         self.store.as_ref().ok_or_else(|| {
             Error::new(
                 ErrorKind::Config,
-                "no ban store is configured (EngineBuilder::ban_store; the moderator facade uses a file under the data directory by default)",
+                "no ban store is configured (EngineBuilder::with_ban_store; the moderator facade uses a file under the data directory by default)",
             )
             .with_provider(self.adapter.provider())
         })
@@ -148,9 +148,9 @@ impl<A: Adapter> Engine<A> {
                 .iter()
                 .map(|user| {
                     BanEntry::new(user.clone(), now)
-                        .until(until)
+                        .with_until(until)
                         .with_reason(request.reason().map(str::to_owned))
-                        .by(request.requested_by().map(str::to_owned))
+                        .with_by(request.requested_by().map(str::to_owned))
                 })
                 .collect();
             // The store first: if the ban cannot be remembered, nothing is sent.
@@ -532,8 +532,10 @@ impl<A: Adapter> Engine<A> {
                             // A rule this store does not know (set by another tool): shown as it is.
                             None => entries.push(
                                 BanEntry::new(rule.user, now)
-                                    .until(Some(rule.expires_at))
-                                    .by(Some("a provider rule not in the ban store".to_owned()))
+                                    .with_until(Some(rule.expires_at))
+                                    .with_by(Some(
+                                        "a provider rule not in the ban store".to_owned(),
+                                    ))
                                     .with_rule_until(Some(rule.expires_at)),
                             ),
                         }

@@ -80,9 +80,9 @@ struct Config {
 /// use std::time::Duration;
 /// use room_moderator_core::{Engine, RetryPolicy, mock::MockAdapter};
 /// let engine = Engine::builder(MockAdapter::new())
-///     .retry(RetryPolicy::default().with_max_attempts(3))
-///     .max_concurrency(4)
-///     .deadline(Duration::from_secs(30))
+///     .with_retry(RetryPolicy::default().with_max_attempts(3))
+///     .with_max_concurrency(4)
+///     .with_deadline(Duration::from_secs(30))
 ///     .build();
 /// # let _ = engine;
 /// # }
@@ -214,52 +214,52 @@ impl<A: Adapter> EngineBuilder<A> {
     /// Where bans are remembered (and the join gate looks). Without one, `ban`, `unban`, `bans`,
     /// `check` and `issue_token` fail with [`ErrorKind::Config`] before sending anything. The
     /// `room-moderator` facade sets the embedded file store by default.
-    pub fn ban_store(mut self, store: Arc<dyn BanStore>) -> Self {
+    pub fn with_ban_store(mut self, store: Arc<dyn BanStore>) -> Self {
         self.store = Some(store);
         self
     }
 
     /// Overrides the adapter's capabilities (a smaller batch size or rate in tests, a negotiated
     /// higher quota in production).
-    pub fn capabilities(mut self, caps: Capabilities) -> Self {
+    pub fn with_capabilities(mut self, caps: Capabilities) -> Self {
         self.caps = caps;
         self
     }
 
     /// Sets the retry policy for temporary failures.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.config.retry = retry;
         self
     }
 
     /// How many provider calls may be in flight at once (at least 1).
-    pub fn max_concurrency(mut self, max: usize) -> Self {
+    pub fn with_max_concurrency(mut self, max: usize) -> Self {
         self.config.max_concurrency = max.max(1);
         self
     }
 
     /// The longest any one operation may take, retries and throttling included (a request's own
-    /// deadline, [`DisconnectRequest::with_deadline`], and [`EngineBuilder::operation_deadline`]
+    /// deadline, [`DisconnectRequest::with_deadline`], and [`EngineBuilder::with_operation_deadline`]
     /// come first). No call starts after it; a user never sent gets an [`ErrorKind::Timeout`]
     /// outcome that says so, one whose calls kept failing gets the last failure; an operation that
     /// returns one answer returns the last failure, saying what was tried. A request whose calls
     /// need longer than this at the documented rate is refused with `Err` before anything is sent.
     /// Without it each operation gets its default ([`Operation`]).
-    pub fn deadline(mut self, deadline: Duration) -> Self {
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.config.deadlines.set_all(deadline);
         self
     }
 
-    /// The longest `operation` may take, over [`EngineBuilder::deadline`].
-    pub fn operation_deadline(mut self, operation: Operation, deadline: Duration) -> Self {
+    /// The longest `operation` may take, over [`EngineBuilder::with_deadline`].
+    pub fn with_operation_deadline(mut self, operation: Operation, deadline: Duration) -> Self {
         self.config.deadlines.set(operation, deadline);
         self
     }
 
     /// Uses `pacer` instead of an in-process limiter at the documented rate (to share a quota between
-    /// processes, say). Unless [`EngineBuilder::adaptive`] is off, an [`AdaptivePacer`] still runs
+    /// processes, say). Unless [`EngineBuilder::with_adaptive`] is off, an [`AdaptivePacer`] still runs
     /// in front of it.
-    pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+    pub fn with_pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
         self.pacer = PacerChoice::Given(pacer);
         self
     }
@@ -267,14 +267,14 @@ impl<A: Adapter> EngineBuilder<A> {
     /// Widens the window the in-process pacer counts calls over to one second plus `margin` (default
     /// [`RatePacer::DEFAULT_MARGIN`], 10 ms), to absorb more jitter between sending a call and its
     /// arrival at the provider, for a little less of the quota.
-    pub fn pacing_margin(mut self, margin: Duration) -> Self {
+    pub fn with_pacing_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self
     }
 
     /// Whether to slow down when the provider throttles and speed up again towards the documented
     /// rate (on by default). Off, throttled calls are still sent again, at the documented rate.
-    pub fn adaptive(mut self, adaptive: bool) -> Self {
+    pub fn with_adaptive(mut self, adaptive: bool) -> Self {
         self.adaptive = adaptive;
         self
     }
@@ -286,7 +286,7 @@ impl<A: Adapter> EngineBuilder<A> {
     }
 
     /// Sends every final outcome to `hook`.
-    pub fn audit(mut self, hook: Arc<dyn AuditHook>) -> Self {
+    pub fn with_audit(mut self, hook: Arc<dyn AuditHook>) -> Self {
         self.config.audit = Some(hook);
         self
     }
