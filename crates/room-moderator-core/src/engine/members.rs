@@ -1,16 +1,16 @@
-//! Room awareness: listing members (every page, each member once, bounded) and clearing a room by
-//! listing and kicking where the provider has no one call for it.
+//! `members`: listing a room, every page, each member once, bounded ([`MAX_MEMBERS`], a cursor
+//! seen twice). Each page goes through the one call path as a side call (`call/side.rs`). The
+//! listing also serves `disconnect_all` where the provider has no one call for it
+//! (`kick/mod.rs`) and the presence check by listing (`kick/presence.rs`).
 
 use std::collections::HashSet;
 
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::Engine;
-use super::deadline::{Operation, instant_after};
-use super::side_calls::SideApi;
-use super::validate;
-use crate::{Adapter, DisconnectRequest, Error, ErrorKind, Member, Reason, RoomCleared, RoomId};
+use crate::engine::call::side::SideApi;
+use crate::engine::{Engine, validate};
+use crate::{Adapter, Error, ErrorKind, Member, RoomId};
 
 /// The most members one listing gathers. A room larger than this is refused rather than held in
 /// memory: a provider that kept answering pages (or a cursor that loops) must not grow the list
@@ -103,46 +103,5 @@ impl<A: Adapter> Engine<A> {
         }
         debug!(members = members.len(), calls, "listed the room");
         (Ok(Some(members)), calls)
-    }
-
-    /// `disconnect_all` where the provider has no one call: list, then remove everyone listed (no
-    /// presence check first: they were just listed; a kick that still meets someone gone is
-    /// resolved as any other).
-    pub(crate) async fn list_and_kick(
-        &self,
-        room: &RoomId,
-        reason: Option<&Reason>,
-    ) -> Result<RoomCleared, Error> {
-        // A deadline set for kick-all covers the listing and the kick; without one, each part has
-        // its own default.
-        let until = self
-            .config
-            .deadlines
-            .configured(Operation::DisconnectAll)
-            .map(instant_after);
-        let listing_deadline = match until {
-            Some(until) => until,
-            None => self.one_call_deadline(Operation::Members)?,
-        };
-        let (members, listing_calls) = self.list_members(room, listing_deadline).await;
-        let members = members?;
-        let mut request =
-            DisconnectRequest::new(room.clone(), members.into_iter().map(|member| member.id))
-                .without_presence_check();
-        if let Some(reason) = reason {
-            request = request.with_reason(reason.clone());
-        }
-        if request.users().is_empty() {
-            return Ok(RoomCleared::ListedAndKicked(crate::Report::new(
-                room.clone(),
-                Vec::new(),
-                listing_calls,
-                false,
-            )));
-        }
-        let report = self.kick_until(&request, until).await?;
-        Ok(RoomCleared::ListedAndKicked(
-            report.with_extra_calls(listing_calls),
-        ))
     }
 }

@@ -17,10 +17,9 @@ use tracing::{Instrument, info, info_span, warn};
 
 use tokio::time::Instant;
 
-use super::Engine;
-use super::deadline::{Operation, instant_after};
-use super::side_calls::SideApi;
-use super::validate;
+use crate::engine::call::deadline::{Operation, instant_after};
+use crate::engine::call::side::SideApi;
+use crate::engine::{Engine, validate};
 use crate::{
     Adapter, ApiLimits, BanEntry, BanOutcome, BanReport, BanRequest, BanScope, BanStore,
     BanSupport, BanUserReport, DisconnectRequest, Error, ErrorKind, JoinCheck, Outcome, Plan,
