@@ -1,0 +1,210 @@
+//! Native ban rules: setting them for a ban, and their renewal before they lapse.
+//!
+//! Native rules last at most a day on ZEGO (`EffectiveTime` 1..86400 s: docs/providers/bans.md). A
+//! longer or permanent ban is held whole by the store; its rule covers the first day, and every
+//! library call that touches the room (`ban`, `bans`, `check`) renews a rule lapsing within
+//! [`RENEW_WITHIN`]. Between such calls the join gate (`gate.rs`) is what keeps the user out.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use futures::StreamExt;
+use futures::stream;
+use tokio::time::Instant;
+
+use super::Native;
+use crate::engine::Engine;
+use crate::engine::call::side::SideApi;
+use crate::{Adapter, BanEntry, BanScope, Error, ErrorKind, RoomId, UserId, wall_clock_now};
+
+/// A native rule lapsing sooner than this, on a ban that lasts longer, is renewed by the next
+/// library call that touches the room.
+pub const RENEW_WITHIN: Duration = Duration::from_secs(3600);
+
+/// A ban outlasts its rule only by more than this: providers state expiry in whole seconds, and a
+/// rule that ends a moment before its ban needs no renewal call.
+const RULE_SLACK: Duration = Duration::from_secs(60);
+
+/// Marks a rule call skipped because an earlier one was refused for good.
+const NOT_SENT: &str = "not sent: an earlier rule of this ban was refused";
+
+fn not_sent() -> Error {
+    Error::new(ErrorKind::Cancelled, NOT_SENT)
+}
+
+fn is_not_sent(error: &Error) -> bool {
+    error.kind() == ErrorKind::Cancelled && error.message() == NOT_SENT
+}
+
+impl<A: Adapter> Engine<A> {
+    /// Sets native rules for `users`, paced to the rule API's rate. A rule refused for good (not
+    /// enabled for the account, the rule limit reached) stops the rest: the store holds those bans,
+    /// and one warning says why. Returns the users with a rule and its expiry.
+    pub(super) async fn set_rules(
+        &self,
+        room: &RoomId,
+        users: &[UserId],
+        duration: Duration,
+        native: &Native,
+        deadline: Instant,
+        warnings: &mut Vec<String>,
+    ) -> (HashMap<UserId, SystemTime>, u32) {
+        // Set once a rule is refused for good: the calls not yet sent are then not sent at all
+        // (checked after each call's pacing wait, so at most the calls already on the wire follow).
+        let refused = std::sync::atomic::AtomicBool::new(false);
+        let results: Vec<(UserId, Result<Option<SystemTime>, Error>, u32)> =
+            stream::iter(users.to_vec())
+                .map(|user: UserId| {
+                    let refused = &refused;
+                    async move {
+                        let call = self
+                            .side_call(SideApi::BanRule, room, &native.set, deadline, || async {
+                                if refused.load(std::sync::atomic::Ordering::Relaxed) {
+                                    return Err(not_sent());
+                                }
+                                self.adapter.set_ban_rule(room, &user, duration).await
+                            })
+                            .await;
+                        let made = match &call.result {
+                            Err(error) if is_not_sent(error) => call.calls.saturating_sub(1),
+                            // A rule refused for this user alone (Agora Chat's block list takes
+                            // members only) does not stop the others' rules.
+                            Err(error)
+                                if !error.is_temporary()
+                                    && error.kind() != ErrorKind::NotInRoom =>
+                            {
+                                refused.store(true, std::sync::atomic::Ordering::Relaxed);
+                                call.calls
+                            }
+                            _ => call.calls,
+                        };
+                        (user, call.result, made)
+                    }
+                })
+                .buffered(self.config.max_concurrency)
+                .collect()
+                .await;
+        let mut calls = 0;
+        let mut set = HashMap::new();
+        let now = wall_clock_now();
+        let mut failures: Vec<Error> = Vec::new();
+        for (user, result, made) in results {
+            calls += made;
+            match result {
+                Ok(expires) => {
+                    set.insert(user, expires.unwrap_or(now + duration));
+                }
+                Err(error) if !is_not_sent(&error) => failures.push(error),
+                Err(_) => {}
+            }
+        }
+        let unruled = users.len() - set.len();
+        let mut seen: Vec<(ErrorKind, Option<String>)> = Vec::new();
+        for error in failures {
+            let key = (error.kind(), error.code().map(str::to_owned));
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            warnings.push(format!(
+                "no native ban rule for {unruled} of {} users ({error}); the ban store holds their bans and the join gate (check, issue_token) keeps them out",
+                users.len()
+            ));
+        }
+        (set, calls)
+    }
+
+    /// Renews the native rules of the room's bans that outlast their rule and whose rule lapses
+    /// within [`RENEW_WITHIN`]. Returns the calls made.
+    pub(super) async fn renew_room_rules(
+        &self,
+        scope: &BanScope,
+        native: &Native,
+        deadline: Instant,
+        warnings: &mut Vec<String>,
+    ) -> u32 {
+        let Ok(store) = self.ban_store() else {
+            return 0;
+        };
+        let now = wall_clock_now();
+        let entries = match store.list(scope, now).await {
+            Ok(entries) => entries,
+            Err(error) => {
+                warnings.push(format!("rules due for renewal could not be read: {error}"));
+                return 0;
+            }
+        };
+        self.renew_rules(scope, entries, native, deadline, warnings)
+            .await
+    }
+
+    pub(super) async fn renew_rules(
+        &self,
+        scope: &BanScope,
+        entries: Vec<BanEntry>,
+        native: &Native,
+        deadline: Instant,
+        warnings: &mut Vec<String>,
+    ) -> u32 {
+        let now = wall_clock_now();
+        let due: Vec<BanEntry> = entries
+            .into_iter()
+            .filter(|entry| {
+                let Some(rule_until) = entry.rule_until else {
+                    return false;
+                };
+                let outlasts = entry
+                    .until
+                    .is_none_or(|until| until > rule_until + RULE_SLACK);
+                let lapsing = rule_until <= now + RENEW_WITHIN;
+                outlasts && lapsing
+            })
+            .collect();
+        if due.is_empty() {
+            return 0;
+        }
+        let Ok(store) = self.ban_store() else {
+            return 0;
+        };
+        let mut calls = 0;
+        let mut renewed = Vec::new();
+        for entry in due {
+            let remaining = entry
+                .until
+                .map_or(native.max_duration, |until| {
+                    until.duration_since(now).unwrap_or(Duration::ZERO)
+                })
+                .min(native.max_duration)
+                .max(Duration::from_secs(1));
+            let call = self
+                .side_call(
+                    SideApi::BanRule,
+                    scope.room(),
+                    &native.set,
+                    deadline,
+                    || {
+                        self.adapter
+                            .set_ban_rule(scope.room(), &entry.user, remaining)
+                    },
+                )
+                .await;
+            calls += call.calls;
+            match call.result {
+                Ok(expires) => {
+                    let rule_until = expires.unwrap_or(now + remaining);
+                    renewed.push(entry.with_rule_until(Some(rule_until)));
+                }
+                Err(error) => {
+                    warnings.push(format!(
+                        "a native ban rule due for renewal could not be renewed ({error}); the join gate keeps the user out"
+                    ));
+                    break;
+                }
+            }
+        }
+        if let Err(error) = store.put(scope, &renewed).await {
+            warnings.push(format!("renewed rules could not be recorded: {error}"));
+        }
+        calls
+    }
+}
