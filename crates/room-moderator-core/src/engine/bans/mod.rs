@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use tokio::time::Instant;
 use tracing::{Instrument, info, info_span, warn};
 
 pub use rules::RENEW_WITHIN;
@@ -92,114 +93,36 @@ impl<A: Adapter> Engine<A> {
         Ok(())
     }
 
+    /// `ban`: validate, record in the store, set native rules (and renew the room's lapsing
+    /// ones), then kick, all within the ban's deadline.
     pub(crate) async fn ban_users(&self, request: &BanRequest) -> Result<BanReport, Error> {
         let provider = self.adapter.provider();
         let span = info_span!("moderator.ban", provider, room = %request.room(), users = request.users().len());
         async {
-            self.unsupported_bans()?;
-            let kick = self.kick_request_for(request)?;
-            let users = validate::validate(self.adapter.as_ref(), &self.caps, &kick)?.users;
-            if let Some(duration) = request.duration()
-                && duration < Duration::from_secs(1)
-            {
-                return Err(Error::invalid_input(format!(
-                    "a ban of {duration:?} is shorter than one second; leave the duration out for a ban until lifted"
-                ))
-                .with_provider(provider));
-            }
+            let (kick, users) = self.checked_ban(request)?;
             let store = self.ban_store()?;
-            // The rules, then the kick, all within the ban's deadline.
-            let kick_plan = Plan::new(&self.caps, users.len());
-            let rule_time = self
-                .native()
-                .map_or(Duration::ZERO, |native| paced(users.len(), &native.set));
-            let deadline = instant_after(self.deadline_of(
-                Operation::Ban,
-                request.deadline(),
-                &kick_plan,
-                kick_plan.min_duration.saturating_add(rule_time),
-            )?);
+            let deadline = self.ban_deadline(request, users.len())?;
             let scope = self.ban_scope(request.room());
             let now = wall_clock_now();
             let until = request.duration().and_then(|d| now.checked_add(d));
-            let entries: Vec<BanEntry> = users
-                .iter()
-                .map(|user| {
-                    BanEntry::new(user.clone(), now)
-                        .with_until(until)
-                        .with_reason(request.reason().map(str::to_owned))
-                        .with_by(request.requested_by().map(str::to_owned))
-                })
-                .collect();
+            let entries = ban_entries(request, &users, now, until);
             // The store first: if the ban cannot be remembered, nothing is sent.
             store.put(&scope, &entries).await?;
 
             let mut warnings = Vec::new();
-            let mut calls = 0;
-            let mut native_users: HashMap<UserId, SystemTime> = HashMap::new();
-            if let Some(native) = self.native() {
-                let rule_for = native.max_duration.min(request.duration().unwrap_or(native.max_duration));
-                let (set, rule_calls) = self
-                    .set_rules(request.room(), &users, rule_for, &native, deadline, &mut warnings)
-                    .await;
-                calls += rule_calls;
-                native_users = set;
-                if !native_users.is_empty() {
-                    let with_rules: Vec<BanEntry> = entries
-                        .iter()
-                        .filter_map(|entry| {
-                            native_users
-                                .get(&entry.user)
-                                .map(|rule_until| entry.clone().with_rule_until(Some(*rule_until)))
-                        })
-                        .collect();
-                    if let Err(error) = store.put(&scope, &with_rules).await {
-                        warn!(%error, "the rules were set but their expiry could not be recorded; they will not be renewed");
-                    }
+            let (rules, rule_calls) = match self.native() {
+                Some(native) => {
+                    self.ban_rules(request, &entries, &scope, &native, deadline, &mut warnings)
+                        .await
                 }
-                // Other bans of the room whose rule lapses soon.
-                calls += self
-                    .renew_room_rules(&scope, &native, deadline, &mut warnings)
-                    .await;
-            }
-
-            let report = self.kick_until(&kick, Some(deadline)).await;
-            let (outcomes, kick_calls) = match report {
-                Ok(report) => {
-                    let calls = report.calls();
-                    let outcomes: HashMap<UserId, Outcome> = report
-                        .users()
-                        .iter()
-                        .map(|entry| (entry.user.clone(), entry.outcome.clone()))
-                        .collect();
-                    (outcomes, calls)
-                }
-                Err(error) => (
-                    users
-                        .iter()
-                        .map(|user| (user.clone(), Outcome::Failed(error.clone())))
-                        .collect(),
-                    0,
-                ),
+                None => (HashMap::new(), 0),
             };
-            calls += kick_calls;
+            let (outcomes, kick_calls) = self.ban_kick(&kick, &users, deadline).await;
             let users = users
                 .into_iter()
                 .map(|user| {
-                    let native = native_users.contains_key(&user);
-                    let outcome = match outcomes.get(&user) {
-                        Some(Outcome::Disconnected) => BanOutcome::Banned { until, native },
-                        Some(Outcome::NotInRoom) => BanOutcome::NotInRoom { until, native },
-                        Some(Outcome::Failed(error)) => BanOutcome::Failed {
-                            error: error.clone(),
-                            recorded: true,
-                        },
-                        None => BanOutcome::Failed {
-                            error: Error::protocol("the kick reported nothing for this user")
-                                .with_provider(provider),
-                            recorded: true,
-                        },
-                    };
+                    let native = rules.contains_key(&user);
+                    let outcome = ban_outcome(outcomes.get(&user), until, native, provider);
                     BanUserReport { user, outcome }
                 })
                 .collect();
@@ -211,12 +134,109 @@ impl<A: Adapter> Engine<A> {
             Ok(BanReport {
                 room: request.room().clone(),
                 users,
-                calls,
+                calls: rule_calls + kick_calls,
                 warnings,
             })
         }
         .instrument(span)
         .await
+    }
+
+    /// A ban checked before anything is stored or sent: its kick and its distinct, valid users.
+    fn checked_ban(&self, request: &BanRequest) -> Result<(DisconnectRequest, Vec<UserId>), Error> {
+        self.unsupported_bans()?;
+        let kick = self.kick_request_for(request)?;
+        let users = validate::validate(self.adapter.as_ref(), &self.caps, &kick)?.users;
+        if let Some(duration) = request.duration()
+            && duration < Duration::from_secs(1)
+        {
+            return Err(Error::invalid_input(format!(
+                "a ban of {duration:?} is shorter than one second; leave the duration out for a ban until lifted"
+            ))
+            .with_provider(self.adapter.provider()));
+        }
+        Ok((kick, users))
+    }
+
+    /// When a ban of `users` users must be done: its rules, then its kick.
+    fn ban_deadline(&self, request: &BanRequest, users: usize) -> Result<Instant, Error> {
+        let kick_plan = Plan::new(&self.caps, users);
+        let rule_time = self
+            .native()
+            .map_or(Duration::ZERO, |native| paced(users, &native.set));
+        Ok(instant_after(self.deadline_of(
+            Operation::Ban,
+            request.deadline(),
+            &kick_plan,
+            kick_plan.min_duration.saturating_add(rule_time),
+        )?))
+    }
+
+    /// A ban's native rules: one per user (each rule's expiry recorded with its ban, so that it is
+    /// renewed), then the renewal of the room's other rules lapsing soon. Returns the users with a
+    /// rule and when it ends, and the calls made.
+    async fn ban_rules(
+        &self,
+        request: &BanRequest,
+        entries: &[BanEntry],
+        scope: &BanScope,
+        native: &Native,
+        deadline: Instant,
+        warnings: &mut Vec<String>,
+    ) -> (HashMap<UserId, SystemTime>, u32) {
+        let users: Vec<UserId> = entries.iter().map(|entry| entry.user.clone()).collect();
+        let rule_for = native
+            .max_duration
+            .min(request.duration().unwrap_or(native.max_duration));
+        let (rules, mut calls) = self
+            .set_rules(request.room(), &users, rule_for, native, deadline, warnings)
+            .await;
+        if !rules.is_empty() {
+            let with_rules: Vec<BanEntry> = entries
+                .iter()
+                .filter_map(|entry| {
+                    let rule_until = rules.get(&entry.user)?;
+                    Some(entry.clone().with_rule_until(Some(*rule_until)))
+                })
+                .collect();
+            if let Ok(store) = self.ban_store()
+                && let Err(error) = store.put(scope, &with_rules).await
+            {
+                warn!(%error, "the rules were set but their expiry could not be recorded; they will not be renewed");
+            }
+        }
+        // Other bans of the room whose rule lapses soon.
+        calls += self
+            .renew_room_rules(scope, native, deadline, warnings)
+            .await;
+        (rules, calls)
+    }
+
+    /// A ban's kick, by `deadline`: each user's outcome, and the calls made. A kick refused as a
+    /// whole is every user's failure.
+    async fn ban_kick(
+        &self,
+        kick: &DisconnectRequest,
+        users: &[UserId],
+        deadline: Instant,
+    ) -> (HashMap<UserId, Outcome>, u32) {
+        match self.kick_until(kick, Some(deadline)).await {
+            Ok(report) => (
+                report
+                    .users()
+                    .iter()
+                    .map(|entry| (entry.user.clone(), entry.outcome.clone()))
+                    .collect(),
+                report.calls(),
+            ),
+            Err(error) => (
+                users
+                    .iter()
+                    .map(|user| (user.clone(), Outcome::Failed(error.clone())))
+                    .collect(),
+                0,
+            ),
+        }
     }
 
     /// The kick a ban makes, validated like any kick (so a reason too long for the provider is an
@@ -233,5 +253,45 @@ impl<A: Adapter> Engine<A> {
             kick = kick.with_reason(Reason::new(reason));
         }
         Ok(kick)
+    }
+}
+
+/// The store's entries for a ban of `users` made `now`.
+fn ban_entries(
+    request: &BanRequest,
+    users: &[UserId],
+    now: SystemTime,
+    until: Option<SystemTime>,
+) -> Vec<BanEntry> {
+    users
+        .iter()
+        .map(|user| {
+            BanEntry::new(user.clone(), now)
+                .with_until(until)
+                .with_reason(request.reason().map(str::to_owned))
+                .with_by(request.requested_by().map(str::to_owned))
+        })
+        .collect()
+}
+
+/// A banned user's outcome from their kick's outcome. The ban is recorded whatever the kick did.
+fn ban_outcome(
+    kicked: Option<&Outcome>,
+    until: Option<SystemTime>,
+    native: bool,
+    provider: &'static str,
+) -> BanOutcome {
+    match kicked {
+        Some(Outcome::Disconnected) => BanOutcome::Banned { until, native },
+        Some(Outcome::NotInRoom) => BanOutcome::NotInRoom { until, native },
+        Some(Outcome::Failed(error)) => BanOutcome::Failed {
+            error: error.clone(),
+            recorded: true,
+        },
+        None => BanOutcome::Failed {
+            error: Error::protocol("the kick reported nothing for this user")
+                .with_provider(provider),
+            recorded: true,
+        },
     }
 }

@@ -6,6 +6,7 @@
 //! [`RENEW_WITHIN`]. Between such calls the join gate (`gate.rs`) is what keeps the user out.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
@@ -51,36 +52,10 @@ impl<A: Adapter> Engine<A> {
     ) -> (HashMap<UserId, SystemTime>, u32) {
         // Set once a rule is refused for good: the calls not yet sent are then not sent at all
         // (checked after each call's pacing wait, so at most the calls already on the wire follow).
-        let refused = std::sync::atomic::AtomicBool::new(false);
+        let refused = AtomicBool::new(false);
         let results: Vec<(UserId, Result<Option<SystemTime>, Error>, u32)> =
             stream::iter(users.to_vec())
-                .map(|user: UserId| {
-                    let refused = &refused;
-                    async move {
-                        let call = self
-                            .side_call(SideApi::BanRule, room, &native.set, deadline, || async {
-                                if refused.load(std::sync::atomic::Ordering::Relaxed) {
-                                    return Err(not_sent());
-                                }
-                                self.adapter.set_ban_rule(room, &user, duration).await
-                            })
-                            .await;
-                        let made = match &call.result {
-                            Err(error) if is_not_sent(error) => call.calls.saturating_sub(1),
-                            // A rule refused for this user alone (Agora Chat's block list takes
-                            // members only) does not stop the others' rules.
-                            Err(error)
-                                if !error.is_temporary()
-                                    && error.kind() != ErrorKind::NotInRoom =>
-                            {
-                                refused.store(true, std::sync::atomic::Ordering::Relaxed);
-                                call.calls
-                            }
-                            _ => call.calls,
-                        };
-                        (user, call.result, made)
-                    }
-                })
+                .map(|user| self.set_rule(room, user, duration, native, deadline, &refused))
                 .buffered(self.config.max_concurrency)
                 .collect()
                 .await;
@@ -98,20 +73,41 @@ impl<A: Adapter> Engine<A> {
                 Err(_) => {}
             }
         }
-        let unruled = users.len() - set.len();
-        let mut seen: Vec<(ErrorKind, Option<String>)> = Vec::new();
-        for error in failures {
-            let key = (error.kind(), error.code().map(str::to_owned));
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
-            warnings.push(format!(
-                "no native ban rule for {unruled} of {} users ({error}); the ban store holds their bans and the join gate (check, issue_token) keeps them out",
-                users.len()
-            ));
-        }
+        warn_unruled(failures, users.len() - set.len(), users.len(), warnings);
         (set, calls)
+    }
+
+    /// One user's rule, unless `refused` says an earlier rule was refused for good (then it is
+    /// not sent); a refusal for good sets `refused`. Returns the user, the rule's expiry as the
+    /// provider said it, and the calls made.
+    async fn set_rule(
+        &self,
+        room: &RoomId,
+        user: UserId,
+        duration: Duration,
+        native: &Native,
+        deadline: Instant,
+        refused: &AtomicBool,
+    ) -> (UserId, Result<Option<SystemTime>, Error>, u32) {
+        let call = self
+            .side_call(SideApi::BanRule, room, &native.set, deadline, || async {
+                if refused.load(AtomicOrdering::Relaxed) {
+                    return Err(not_sent());
+                }
+                self.adapter.set_ban_rule(room, &user, duration).await
+            })
+            .await;
+        let made = match &call.result {
+            Err(error) if is_not_sent(error) => call.calls.saturating_sub(1),
+            // A rule refused for this user alone (Agora Chat's block list takes members only) does
+            // not stop the others' rules.
+            Err(error) if !error.is_temporary() && error.kind() != ErrorKind::NotInRoom => {
+                refused.store(true, AtomicOrdering::Relaxed);
+                call.calls
+            }
+            _ => call.calls,
+        };
+        (user, call.result, made)
     }
 
     /// Renews the native rules of the room's bans that outlast their rule and whose rule lapses
@@ -147,19 +143,7 @@ impl<A: Adapter> Engine<A> {
         warnings: &mut Vec<String>,
     ) -> u32 {
         let now = wall_clock_now();
-        let due: Vec<BanEntry> = entries
-            .into_iter()
-            .filter(|entry| {
-                let Some(rule_until) = entry.rule_until else {
-                    return false;
-                };
-                let outlasts = entry
-                    .until
-                    .is_none_or(|until| until > rule_until + RULE_SLACK);
-                let lapsing = rule_until <= now + RENEW_WITHIN;
-                outlasts && lapsing
-            })
-            .collect();
+        let due = due_for_renewal(entries, now);
         if due.is_empty() {
             return 0;
         }
@@ -169,13 +153,7 @@ impl<A: Adapter> Engine<A> {
         let mut calls = 0;
         let mut renewed = Vec::new();
         for entry in due {
-            let remaining = entry
-                .until
-                .map_or(native.max_duration, |until| {
-                    until.duration_since(now).unwrap_or(Duration::ZERO)
-                })
-                .min(native.max_duration)
-                .max(Duration::from_secs(1));
+            let remaining = renewal_length(&entry, native.max_duration, now);
             let call = self
                 .side_call(
                     SideApi::BanRule,
@@ -206,5 +184,97 @@ impl<A: Adapter> Engine<A> {
             warnings.push(format!("renewed rules could not be recorded: {error}"));
         }
         calls
+    }
+}
+
+/// One warning per kind of rule failure (kind and code): `unruled` of `total` users have no native
+/// rule, and the store and the join gate keep them out.
+fn warn_unruled(failures: Vec<Error>, unruled: usize, total: usize, warnings: &mut Vec<String>) {
+    let mut seen: Vec<(ErrorKind, Option<String>)> = Vec::new();
+    for error in failures {
+        let key = (error.kind(), error.code().map(str::to_owned));
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        warnings.push(format!(
+            "no native ban rule for {unruled} of {total} users ({error}); the ban store holds their bans and the join gate (check, issue_token) keeps them out"
+        ));
+    }
+}
+
+/// The entries whose native rule lapses within [`RENEW_WITHIN`] of `now` while their ban outlasts
+/// it (by more than [`RULE_SLACK`]).
+fn due_for_renewal(entries: Vec<BanEntry>, now: SystemTime) -> Vec<BanEntry> {
+    entries
+        .into_iter()
+        .filter(|entry| {
+            let Some(rule_until) = entry.rule_until else {
+                return false;
+            };
+            let outlasts = entry
+                .until
+                .is_none_or(|until| until > rule_until + RULE_SLACK);
+            let lapsing = rule_until <= now + RENEW_WITHIN;
+            outlasts && lapsing
+        })
+        .collect()
+}
+
+/// How long a renewed rule lasts: what is left of the ban, at most one rule's longest and at
+/// least a second.
+fn renewal_length(entry: &BanEntry, max: Duration, now: SystemTime) -> Duration {
+    entry
+        .until
+        .map_or(max, |until| {
+            until.duration_since(now).unwrap_or(Duration::ZERO)
+        })
+        .min(max)
+        .max(Duration::from_secs(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    #[test]
+    fn only_rules_lapsing_soon_on_bans_that_outlast_them_are_due() {
+        let now = SystemTime::UNIX_EPOCH + DAY * 100;
+        let entry = |until: Option<SystemTime>, rule_until: Option<SystemTime>| {
+            BanEntry::new("u", now - DAY)
+                .with_until(until)
+                .with_rule_until(rule_until)
+        };
+        let soon = Some(now + RENEW_WITHIN / 2);
+        let later = Some(now + RENEW_WITHIN * 2);
+        let due = due_for_renewal(
+            vec![
+                entry(None, soon),                             // permanent, lapsing: due
+                entry(Some(now + DAY * 3), soon),              // outlasts it: due
+                entry(soon.map(|t| t + RULE_SLACK / 2), soon), // ends with its rule: not due
+                entry(None, later),                            // not lapsing yet
+                entry(None, None),                             // no rule
+            ],
+            now,
+        );
+        assert_eq!(due.len(), 2);
+        assert!(due.iter().all(|e| e.rule_until == soon));
+        assert_eq!(due[0].until, None);
+    }
+
+    #[test]
+    fn a_renewed_rule_covers_what_is_left_of_the_ban_within_one_rule() {
+        let now = SystemTime::UNIX_EPOCH + DAY * 100;
+        let ban = |until| BanEntry::new("u", now).with_until(until);
+        assert_eq!(renewal_length(&ban(None), DAY, now), DAY);
+        assert_eq!(renewal_length(&ban(Some(now + DAY * 3)), DAY, now), DAY);
+        let hour = Duration::from_secs(3_600);
+        assert_eq!(renewal_length(&ban(Some(now + hour)), DAY, now), hour);
+        assert_eq!(
+            renewal_length(&ban(Some(now - hour)), DAY, now),
+            Duration::from_secs(1)
+        );
     }
 }
