@@ -1,16 +1,18 @@
 //! Bans through the engine against the mock on paused time: the store first, native rules with
 //! their fallback, the kick, renewal, the join gate and token issuing.
 
+mod common;
+
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use async_trait::async_trait;
+use common::Unreachable;
 use room_moderator_core::mock::MockAdapter;
 use room_moderator_core::{
-    BanEntry, BanOutcome, BanRequest, BanScope, BanStore, BanSupport, Capabilities, Engine, Error,
-    ErrorKind, JoinCheck, MemoryBanStore, Moderator, RoomId, TokenDecision, TokenOptions,
-    UnbanOutcome, UserId, wall_clock_now,
+    BanOutcome, BanRequest, BanScope, BanStore, BanSupport, Capabilities, Engine, Error, ErrorKind,
+    JoinCheck, MemoryBanStore, Moderator, RoomId, TokenDecision, TokenOptions, UnbanOutcome,
+    wall_clock_now,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -224,37 +226,6 @@ async fn a_banned_user_gets_no_token_and_no_call_is_made() {
         .await
         .unwrap();
     assert!(matches!(after, TokenDecision::Issued(_)));
-}
-
-/// A store that cannot be reached.
-#[derive(Debug)]
-struct Unreachable;
-
-#[async_trait]
-impl BanStore for Unreachable {
-    async fn put(&self, _: &BanScope, _: &[BanEntry]) -> Result<(), Error> {
-        Err(Error::new(
-            ErrorKind::Unavailable,
-            "the ban store at redis://bans cannot be reached",
-        ))
-    }
-    async fn remove(&self, _: &BanScope, _: &[UserId], _: SystemTime) -> Result<Vec<bool>, Error> {
-        Err(Error::new(ErrorKind::Unavailable, "unreachable"))
-    }
-    async fn get(
-        &self,
-        _: &BanScope,
-        _: &UserId,
-        _: SystemTime,
-    ) -> Result<Option<BanEntry>, Error> {
-        Err(Error::new(ErrorKind::Unavailable, "unreachable"))
-    }
-    async fn list(&self, _: &BanScope, _: SystemTime) -> Result<Vec<BanEntry>, Error> {
-        Err(Error::new(ErrorKind::Unavailable, "unreachable"))
-    }
-    fn location(&self) -> String {
-        "nowhere".to_owned()
-    }
 }
 
 #[tokio::test(start_paused = true)]

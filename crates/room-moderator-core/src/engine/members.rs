@@ -6,8 +6,9 @@
 use std::collections::HashSet;
 
 use tokio::time::Instant;
-use tracing::debug;
+use tracing::{Instrument, debug, info_span};
 
+use crate::engine::call::deadline::Operation;
 use crate::engine::call::side::SideApi;
 use crate::engine::{Engine, validate};
 use crate::{Adapter, Error, ErrorKind, Member, RoomId};
@@ -18,6 +19,13 @@ use crate::{Adapter, Error, ErrorKind, Member, RoomId};
 pub const MAX_MEMBERS: usize = 1_000_000;
 
 impl<A: Adapter> Engine<A> {
+    /// `members`, under its operation's deadline.
+    pub(crate) async fn members_of(&self, room: &RoomId) -> Result<Vec<Member>, Error> {
+        let span = info_span!("moderator.members", provider = self.adapter.provider(), %room);
+        let deadline = self.one_call_deadline(Operation::Members)?;
+        self.list_members(room, deadline).instrument(span).await.0
+    }
+
     /// Every member of `room`, each once (the listing is a snapshot, not a transaction: pages may
     /// repeat a member who moved), with the provider calls it took.
     pub(crate) async fn list_members(
@@ -40,18 +48,16 @@ impl<A: Adapter> Engine<A> {
         deadline: Instant,
         worth_going_on: impl Fn(Option<usize>) -> bool,
     ) -> (Result<Option<Vec<Member>>, Error>, u32) {
-        let provider = self.adapter.provider();
         let Some(limits) = self.caps.members else {
             return (
                 Err(Error::new(
                     ErrorKind::Unsupported,
                     "this provider cannot list a room's members",
-                )
-                .with_provider(provider)),
+                )),
                 0,
             );
         };
-        if let Err(error) = validate::check_room(provider, &self.caps, room) {
+        if let Err(error) = validate::check_room(&self.caps, room) {
             return (Err(error), 0);
         }
         let mut members = Vec::new();
@@ -82,8 +88,7 @@ impl<A: Adapter> Engine<A> {
                 return (
                     Err(Error::protocol(format!(
                         "the provider listed more than {MAX_MEMBERS} members; stopping rather than holding more"
-                    ))
-                    .with_provider(provider)),
+                    ))),
                     calls,
                 );
             }
@@ -93,8 +98,7 @@ impl<A: Adapter> Engine<A> {
                     return (
                         Err(Error::protocol(
                             "the provider returned a page cursor it had returned before; the listing would never end",
-                        )
-                        .with_provider(provider)),
+                        )),
                         calls,
                     );
                 }

@@ -36,8 +36,9 @@
 //! - **Validation** (`validate.rs`): every flow checks its input against the provider's rules
 //!   before anything is sent.
 //! - **Hooks** (`audit.rs`): one outcome per user to the [`AuditHook`].
-//! - **Errors**: every error leaving the [`Moderator`] implementation below names the adapter's
-//!   provider, stamped there once ([`Error::provider`]).
+//! - **Errors** (`stamp.rs`): every error leaving the [`Moderator`] implementation below, or
+//!   reaching the audit hook, names the adapter's provider, stamped there once
+//!   ([`Error::provider`]); the flows, the adapter and the ban store need not name it.
 
 mod audit;
 mod bans;
@@ -46,6 +47,7 @@ mod call;
 mod kick;
 mod members;
 mod pace;
+mod stamp;
 mod validate;
 
 use std::fmt;
@@ -53,7 +55,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tracing::{Instrument, info_span};
 
 pub use audit::AuditHook;
 pub use bans::RENEW_WITHIN;
@@ -168,10 +169,13 @@ impl<A: Adapter> Engine<A> {
         plan: &Plan,
         paced: Duration,
     ) -> Result<Duration, Error> {
-        self.config
-            .deadlines
-            .resolve(operation, requested, plan, paced)
-            .map_err(|error| error.with_provider(self.adapter.provider()))
+        let deadlines = &self.config.deadlines;
+        deadlines.resolve(operation, requested, plan, paced)
+    }
+
+    /// `answer`, every error in it naming this engine's provider (`stamp.rs`).
+    fn stamped<T: stamp::Stamp>(&self, answer: T) -> T {
+        stamp::stamped(answer, self.adapter.provider())
     }
 
     /// The instant `operation` must be done by, for a plan of one call.
@@ -187,6 +191,8 @@ impl<A: Adapter> Engine<A> {
     }
 }
 
+/// The trait boundary: every operation enters its flow here, and what it returns leaves here, its
+/// errors stamped with the provider's name (`stamp.rs`).
 #[async_trait]
 impl<A: Adapter> Moderator for Engine<A> {
     fn provider(&self) -> &'static str {
@@ -198,20 +204,11 @@ impl<A: Adapter> Moderator for Engine<A> {
     }
 
     fn plan(&self, request: &DisconnectRequest) -> Result<Plan, Error> {
-        let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
-        let plan = Plan::new(&self.caps, valid.users.len())
-            .with_presence(self.presence_plan(valid.users.len(), request.presence_check()));
-        let deadline = self.deadline_of(
-            Operation::Disconnect,
-            request.deadline(),
-            &plan,
-            plan.min_duration,
-        )?;
-        Ok(plan.with_deadline(Some(deadline)))
+        self.stamped(self.plan_kick(request))
     }
 
     async fn disconnect(&self, request: &DisconnectRequest) -> Result<Report, Error> {
-        self.kick_until(request, None).await
+        self.stamped(self.kick_until(request, None).await)
     }
 
     async fn disconnect_all(
@@ -219,29 +216,27 @@ impl<A: Adapter> Moderator for Engine<A> {
         room: &RoomId,
         reason: Option<&Reason>,
     ) -> Result<RoomCleared, Error> {
-        self.remove_everyone(room, reason).await
+        self.stamped(self.remove_everyone(room, reason).await)
     }
 
     async fn members(&self, room: &RoomId) -> Result<Vec<Member>, Error> {
-        let span = info_span!("moderator.members", provider = self.adapter.provider(), %room);
-        let deadline = self.one_call_deadline(Operation::Members)?;
-        self.list_members(room, deadline).instrument(span).await.0
+        self.stamped(self.members_of(room).await)
     }
 
     async fn ban(&self, request: &BanRequest) -> Result<BanReport, Error> {
-        self.ban_users(request).await
+        self.stamped(self.ban_users(request).await)
     }
 
     async fn unban(&self, room: &RoomId, users: &[UserId]) -> Result<UnbanReport, Error> {
-        self.unban_users(room, users).await
+        self.stamped(self.unban_users(room, users).await)
     }
 
     async fn bans(&self, room: &RoomId) -> Result<Vec<BanEntry>, Error> {
-        self.list_bans(room).await
+        self.stamped(self.list_bans(room).await)
     }
 
     async fn check(&self, room: &RoomId, user: &UserId) -> Result<JoinCheck, Error> {
-        self.join_check(room, user).await
+        self.stamped(self.join_check(room, user).await)
     }
 
     async fn issue_token(
@@ -250,6 +245,6 @@ impl<A: Adapter> Moderator for Engine<A> {
         user: &UserId,
         options: &TokenOptions,
     ) -> Result<TokenDecision, Error> {
-        self.token_for(room, user, options).await
+        self.stamped(self.token_for(room, user, options).await)
     }
 }

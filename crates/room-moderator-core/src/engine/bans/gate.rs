@@ -32,8 +32,8 @@ impl<A: Adapter> Engine<A> {
     ) -> Result<JoinCheck, Error> {
         let provider = self.adapter.provider();
         self.unsupported_bans()?;
-        validate::check_room(provider, &self.caps, room)?;
-        validate::check_user(provider, &self.caps, user, "user id")?;
+        validate::check_room(&self.caps, room)?;
+        validate::check_user(&self.caps, user, "user id")?;
         let store = self.ban_store()?;
         let scope = self.ban_scope(room);
         let now = wall_clock_now();
@@ -66,13 +66,11 @@ impl<A: Adapter> Engine<A> {
         user: &UserId,
         options: &TokenOptions,
     ) -> Result<TokenDecision, Error> {
-        let provider = self.adapter.provider();
         let Some(limits) = self.caps.tokens else {
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 "this provider's tokens are issued by the application, not by moderator: call check before issuing one",
-            )
-            .with_provider(provider));
+            ));
         };
         let deadline = self.one_call_deadline(Operation::IssueToken)?;
         if let JoinCheck::Banned { until, reason } =

@@ -13,7 +13,7 @@ impl<A: Adapter> Engine<A> {
     pub(crate) async fn list_bans(&self, room: &RoomId) -> Result<Vec<BanEntry>, Error> {
         let provider = self.adapter.provider();
         self.unsupported_bans()?;
-        validate::check_room(provider, &self.caps, room)?;
+        validate::check_room(&self.caps, room)?;
         let store = self.ban_store()?;
         let deadline = self.one_call_deadline(Operation::Bans)?;
         let scope = self.ban_scope(room);

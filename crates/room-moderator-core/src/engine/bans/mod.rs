@@ -53,7 +53,6 @@ impl<A: Adapter> Engine<A> {
                 ErrorKind::Config,
                 "no ban store is configured (EngineBuilder::with_ban_store; the moderator facade uses a file under the data directory by default)",
             )
-            .with_provider(self.adapter.provider())
         })
     }
 
@@ -85,10 +84,10 @@ impl<A: Adapter> Engine<A> {
 
     fn unsupported_bans(&self) -> Result<(), Error> {
         if self.caps.bans == BanSupport::Unsupported {
-            return Err(
-                Error::new(ErrorKind::Unsupported, "this provider cannot ban")
-                    .with_provider(self.adapter.provider()),
-            );
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "this provider cannot ban",
+            ));
         }
         Ok(())
     }
@@ -122,7 +121,7 @@ impl<A: Adapter> Engine<A> {
                 .into_iter()
                 .map(|user| {
                     let native = rules.contains_key(&user);
-                    let outcome = ban_outcome(outcomes.get(&user), until, native, provider);
+                    let outcome = ban_outcome(outcomes.get(&user), until, native);
                     BanUserReport { user, outcome }
                 })
                 .collect();
@@ -152,8 +151,7 @@ impl<A: Adapter> Engine<A> {
         {
             return Err(Error::invalid_input(format!(
                 "a ban of {duration:?} is shorter than one second; leave the duration out for a ban until lifted"
-            ))
-            .with_provider(self.adapter.provider()));
+            )));
         }
         Ok((kick, users))
     }
@@ -247,8 +245,7 @@ impl<A: Adapter> Engine<A> {
             if reason.chars().count() > MAX_STORED_REASON {
                 return Err(Error::invalid_input(format!(
                     "the reason is longer than {MAX_STORED_REASON} characters"
-                ))
-                .with_provider(self.adapter.provider()));
+                )));
             }
             kick = kick.with_reason(Reason::new(reason));
         }
@@ -275,12 +272,7 @@ fn ban_entries(
 }
 
 /// A banned user's outcome from their kick's outcome. The ban is recorded whatever the kick did.
-fn ban_outcome(
-    kicked: Option<&Outcome>,
-    until: Option<SystemTime>,
-    native: bool,
-    provider: &'static str,
-) -> BanOutcome {
+fn ban_outcome(kicked: Option<&Outcome>, until: Option<SystemTime>, native: bool) -> BanOutcome {
     match kicked {
         Some(Outcome::Disconnected) => BanOutcome::Banned { until, native },
         Some(Outcome::NotInRoom) => BanOutcome::NotInRoom { until, native },
@@ -289,8 +281,7 @@ fn ban_outcome(
             recorded: true,
         },
         None => BanOutcome::Failed {
-            error: Error::protocol("the kick reported nothing for this user")
-                .with_provider(provider),
+            error: Error::protocol("the kick reported nothing for this user"),
             recorded: true,
         },
     }

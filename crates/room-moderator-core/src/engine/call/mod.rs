@@ -295,11 +295,6 @@ impl<A: Adapter> Engine<A> {
         calls: u32,
         throttled: u32,
     ) -> Called<T> {
-        let error = if error.provider().is_none() {
-            error.with_provider(self.adapter.provider())
-        } else {
-            error
-        };
         let error = if error.is_temporary() || calls > 1 {
             let elapsed = started.elapsed();
             persistent(error).noting(&format!(
@@ -321,14 +316,12 @@ impl<A: Adapter> Engine<A> {
             ErrorKind::Timeout,
             "the deadline passed while the call was in flight; the provider may or may not have done it",
         )
-        .with_provider(self.adapter.provider())
         .with_status(RetryStatus::Persistent)
     }
 
     /// The error of an operation whose deadline passed `when`.
     pub(crate) fn deadline_error(&self, when: &str) -> Error {
         Error::new(ErrorKind::Timeout, format!("the deadline passed {when}"))
-            .with_provider(self.adapter.provider())
             .with_status(RetryStatus::Persistent)
     }
 }

@@ -267,8 +267,7 @@ impl Run<'_> {
                     "the adapter returned {} outcomes for a batch of {} users",
                     outcomes.len(),
                     job.users.len()
-                ))
-                .with_provider(self.progress.provider);
+                ));
                 self.progress.settle(&job.users, &error);
             }
             BatchResult::Whole(error) => self.whole(job, &error),

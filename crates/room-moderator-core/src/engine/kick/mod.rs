@@ -13,6 +13,8 @@ mod jobs;
 mod presence;
 mod progress;
 
+use std::time::Duration;
+
 use tokio::time::Instant;
 use tracing::{Instrument, info_span};
 
@@ -27,6 +29,29 @@ use crate::{
 };
 
 impl<A: Adapter> Engine<A> {
+    /// What a `disconnect` of `request` would take, without sending anything.
+    pub(crate) fn plan_kick(&self, request: &DisconnectRequest) -> Result<Plan, Error> {
+        let valid = validate::validate(self.adapter.as_ref(), &self.caps, request)?;
+        let plan = Plan::new(&self.caps, valid.users.len())
+            .with_presence(self.presence_plan(valid.users.len(), request.presence_check()));
+        let deadline = self.disconnect_deadline(request, &plan)?;
+        Ok(plan.with_deadline(Some(deadline)))
+    }
+
+    /// How long a `disconnect` of `request`, planned as `plan`, may take.
+    fn disconnect_deadline(
+        &self,
+        request: &DisconnectRequest,
+        plan: &Plan,
+    ) -> Result<Duration, Error> {
+        self.deadline_of(
+            Operation::Disconnect,
+            request.deadline(),
+            plan,
+            plan.min_duration,
+        )
+    }
+
     /// A kick, finished by `until` when given (the deadline of the operation it is part of: a ban,
     /// kick-all by listing), else by its own deadline.
     pub(crate) async fn kick_until(
@@ -40,13 +65,7 @@ impl<A: Adapter> Engine<A> {
             Some(until) => until,
             None => {
                 let plan = Plan::new(&self.caps, valid.users.len());
-                let deadline = self.deadline_of(
-                    Operation::Disconnect,
-                    request.deadline(),
-                    &plan,
-                    plan.min_duration,
-                )?;
-                deadline::instant_after(deadline)
+                deadline::instant_after(self.disconnect_deadline(request, &plan)?)
             }
         };
         let span = info_span!("moderator.disconnect", provider, room = %request.room(), users = valid.users.len());
@@ -85,21 +104,20 @@ impl<A: Adapter> Engine<A> {
         reason: Option<&Reason>,
     ) -> Result<RoomCleared, Error> {
         let provider = self.adapter.provider();
-        validate::check_room(provider, &self.caps, room)?;
-        let reason = validate::reason_to_send(provider, &self.caps, reason)?;
+        validate::check_room(&self.caps, room)?;
+        let reason = validate::reason_to_send(&self.caps, reason)?;
         match self.caps.room_clear() {
             RoomClear::Unsupported => Err(Error::new(
                 ErrorKind::Unsupported,
                 "this provider can neither remove everyone at once nor list a room's members",
-            )
-            .with_provider(provider)),
+            )),
             RoomClear::ListAndKick => {
                 let span = info_span!("moderator.disconnect_all", provider, %room, method = "list_and_kick");
                 self.list_and_kick(room, reason).instrument(span).await
             }
             RoomClear::Native => {
                 let span = info_span!("moderator.disconnect_all", provider, %room);
-                let result = self.clear_room(room, reason).instrument(span).await;
+                let result = self.stamped(self.clear_room(room, reason).instrument(span).await);
                 if let Some(audit) = &self.config.audit {
                     audit.room_cleared(provider, room, result.as_ref().copied());
                 }

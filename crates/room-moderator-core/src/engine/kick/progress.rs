@@ -8,6 +8,7 @@ use tracing::{debug, warn};
 
 use super::jobs::Job;
 use crate::engine::call::persistent;
+use crate::engine::stamp::stamped;
 use crate::{AuditHook, Error, ErrorKind, Outcome, RetryStatus, RoomId, UserId, UserReport};
 
 /// What a finished dispatch reports.
@@ -66,6 +67,8 @@ impl Progress<'_> {
         if self.outcomes[user].is_some() {
             return;
         }
+        // The audit hook hears it before the request returns: named here, as at the boundary.
+        let outcome = stamped(outcome, self.provider);
         if let Some(audit) = self.audit {
             audit.user_outcome(
                 self.provider,
@@ -104,7 +107,6 @@ impl Progress<'_> {
                     "not sent{again}: the deadline passed before this user's call could be sent"
                 ),
             )
-            .with_provider(self.provider)
             .with_status(RetryStatus::Permanent),
         };
         self.settle(&job.users, &error);
@@ -112,7 +114,6 @@ impl Progress<'_> {
 
     pub(super) fn into_dispatched(mut self) -> Dispatched {
         self.finished = true;
-        let provider = self.provider;
         let users = self
             .users
             .iter()
@@ -123,10 +124,7 @@ impl Progress<'_> {
                 // Every job ends in an outcome for each of its users, so a gap is a bug in this
                 // loop; report it rather than lose the user.
                 outcome: outcome.unwrap_or_else(|| {
-                    Outcome::Failed(
-                        Error::protocol("no outcome was recorded for this user")
-                            .with_provider(provider),
-                    )
+                    Outcome::Failed(Error::protocol("no outcome was recorded for this user"))
                 }),
                 attempts,
             })
@@ -153,7 +151,7 @@ impl Drop for Progress<'_> {
             } else {
                 "not sent: the request was cancelled first"
             };
-            let error = Error::new(ErrorKind::Cancelled, message).with_provider(self.provider);
+            let error = Error::new(ErrorKind::Cancelled, message);
             self.resolve(user, Outcome::Failed(error));
         }
     }
