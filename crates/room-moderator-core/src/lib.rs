@@ -20,7 +20,8 @@
 //! the adapter primitive (`adapter.rs`, `capabilities.rs`), errors (`error.rs`, `retry_after.rs`),
 //! bans and tokens as data (`ban/`), the adapter author's toolkit (`toolkit/`), the mock (`mock/`),
 //! and the engine (`engine/`). Every operation of [`Moderator`] is a flow in the engine, entered
-//! through `engine/mod.rs` (where every error leaving it is stamped with the provider's name), and
+//! through `engine/mod.rs` (where every error leaving it is stamped with the provider's name, by
+//! `engine/stamp.rs`), and
 //! every provider call a flow makes takes the one call path (`engine/call/`: pacing, the
 //! operation's deadline, the retry decision) under the pacers of `engine/pace/`:
 //!
@@ -36,7 +37,7 @@
 //! | renewal and lapse of native rules | `bans/rules.rs`, on every `ban`, `bans` and `check` of the room |
 //! | `check` (the join gate) | `bans/gate.rs` |
 //! | `issue_token` | `bans/gate.rs`: the join gate, then the token |
-//! | `plan` | `validate.rs`, `kick/presence.rs`, `call/deadline.rs` |
+//! | `plan` | `kick/mod.rs`, with `validate.rs`, `kick/presence.rs`, `call/deadline.rs` |
 //!
 //! The engine's module docs (`engine/mod.rs`) hold the full map: each flow's path through the
 //! files and the provider calls it makes; `engine/builder.rs` holds [`EngineBuilder`].

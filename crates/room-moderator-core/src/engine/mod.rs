@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | `disconnect` | `validate.rs` -> `kick/mod.rs` (`kick_until`) -> `kick/presence.rs` (the presence check) -> `kick/dispatch.rs` (the loop: batches in flight, retries, splits, fail-fast; its jobs in `kick/jobs.rs`, one outcome per user in `kick/progress.rs`) -> `call/` for each batch | kick batches; presence queries or member pages |
 //! | `disconnect_all` | `validate.rs` -> `kick/mod.rs` (`remove_everyone`): one call (`clear_room`), or list the room (`members.rs`) and take `disconnect`'s path for everyone listed (`list_and_kick`) | kick-all; or member pages, then kick batches |
-//! | `members` | `members.rs` (every page, each member once, bounded) -> `call/side.rs` for each page | member pages |
+//! | `members` | `members.rs` (`members_of`: every page, each member once, bounded) -> `call/side.rs` for each page | member pages |
 //! | presence check | `kick/presence.rs`: before a kick, where a kick naming an absent user fails the whole call, ask about the users or list the room, whichever is cheaper; again from `kick/dispatch.rs` for a batch whose failure names no user | presence queries or member pages |
 //! | `ban` | `bans/mod.rs` (`ban_users`): validate, the store first, then `bans/rules.rs` (set native rules, renew the room's lapsing ones), then `disconnect`'s path, all under the ban's deadline | ban rules, kick batches |
 //! | `unban` | `bans/unban.rs`: the store, then delete the native rules this library set | rule deletions |
@@ -20,7 +20,7 @@
 //! | renewal and lapse | `bans/rules.rs` (`renew_rules`): a native rule lapsing within [`RENEW_WITHIN`] on a ban that outlasts it is renewed by the next `ban`, `bans` or `check` of the room; between those calls the join gate keeps the user out | ban rules |
 //! | `check` (the join gate) | `bans/gate.rs` (`join_check`): the store, renewing that user's lapsing rule | ban rules |
 //! | `issue_token` | `bans/gate.rs` (`token_for`): the join gate first, then the token through `call/side.rs` | ban rules, tokens |
-//! | `plan` | `validate.rs`, `kick/presence.rs` (`presence_plan`), `call/deadline.rs`: nothing is sent | none |
+//! | `plan` | `kick/mod.rs` (`plan_kick`): `validate.rs`, `kick/presence.rs` (`presence_plan`), `call/deadline.rs`; nothing is sent | none |
 //!
 //! The machinery under the flows:
 //!
@@ -159,20 +159,6 @@ impl<A: Adapter> Engine<A> {
         Operation::Disconnect.default_deadline(plan.min_duration)
     }
 
-    /// How long `operation` may take: `requested` (the request's own), else the configured one,
-    /// else its default for calls that need `paced`. `Err` when a deadline that was set is shorter
-    /// than pacing alone needs.
-    fn deadline_of(
-        &self,
-        operation: Operation,
-        requested: Option<Duration>,
-        plan: &Plan,
-        paced: Duration,
-    ) -> Result<Duration, Error> {
-        let deadlines = &self.config.deadlines;
-        deadlines.resolve(operation, requested, plan, paced)
-    }
-
     /// `answer`, every error in it naming this engine's provider (`stamp.rs`).
     fn stamped<T: stamp::Stamp>(&self, answer: T) -> T {
         stamp::stamped(answer, self.adapter.provider())
@@ -181,7 +167,10 @@ impl<A: Adapter> Engine<A> {
     /// The instant `operation` must be done by, for a plan of one call.
     fn one_call_deadline(&self, operation: Operation) -> Result<tokio::time::Instant, Error> {
         let plan = Plan::new(&self.caps, 1);
-        let deadline = self.deadline_of(operation, None, &plan, plan.min_duration)?;
+        let deadline = self
+            .config
+            .deadlines
+            .resolve(operation, None, &plan, plan.min_duration)?;
         Ok(call::deadline::instant_after(deadline))
     }
 

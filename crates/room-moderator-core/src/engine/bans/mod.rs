@@ -162,7 +162,7 @@ impl<A: Adapter> Engine<A> {
         let rule_time = self
             .native()
             .map_or(Duration::ZERO, |native| paced(users, &native.set));
-        Ok(instant_after(self.deadline_of(
+        Ok(instant_after(self.config.deadlines.resolve(
             Operation::Ban,
             request.deadline(),
             &kick_plan,

@@ -37,7 +37,7 @@ impl<A: Adapter> Engine<A> {
         let rule_time = native
             .as_ref()
             .map_or(Duration::ZERO, |native| paced(users.len(), &native.set));
-        let deadline = instant_after(self.deadline_of(
+        let deadline = instant_after(self.config.deadlines.resolve(
             Operation::Unban,
             None,
             &Plan::new(&self.caps, users.len()),

@@ -44,7 +44,7 @@ impl<A: Adapter> Engine<A> {
         request: &DisconnectRequest,
         plan: &Plan,
     ) -> Result<Duration, Error> {
-        self.deadline_of(
+        self.config.deadlines.resolve(
             Operation::Disconnect,
             request.deadline(),
             plan,
