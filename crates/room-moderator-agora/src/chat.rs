@@ -58,11 +58,15 @@ const TOKEN_VALIDITY: Duration = Duration::from_secs(3600);
 /// Member list: 1,000 a page (`pagenum`/`pagesize`), 100 calls a second per App Key.
 pub const CHAT_MEMBERS: ApiLimits = ApiLimits::new(1000).with_rate_per_second(100);
 
+/// The longest ban the block list holds (a block has no timer: this is the "rule" length reported).
+const CHAT_MAX_BAN: Duration = Duration::from_secs(10 * 365 * 86_400);
+
 /// The block list as a native ban: a block has no timer, so one "rule" lasts as long as the ban; the
-/// ban store holds the expiry and this adapter lifts the block once it lapses (by the next call that
-/// touches the room). 100 calls a second per App Key.
+/// ban store holds the expiry and the block is lifted once the ban lapses, by the next call touching
+/// the room: this adapter's own calls for the blocks it set, and the engine's ban, bans, check and
+/// unban for blocks any process set (recorded in a shared store). 100 calls a second per App Key.
 pub const CHAT_BANS: BanSupport = BanSupport::Native {
-    max_duration: Duration::from_secs(10 * 365 * 86_400),
+    max_duration: CHAT_MAX_BAN,
     max_rules: None,
     requests_per_second: NonZeroU32::new(100),
     list_requests_per_second: NonZeroU32::new(100),
@@ -195,9 +199,10 @@ pub(crate) fn decode_members(
 ///   `forbidden_op` → `NotInRoom`; a batch refused whole with `forbidden_op` is split by the engine.
 /// - Bans: the room's block list (`POST .../blocks/users/{u}`), which needs membership and removes
 ///   the user; the ban store keeps users the block list refuses, and the expiry: a lapsed block is
-///   lifted by the next call of this adapter touching the room (`ban`, `bans`, kicks, members).
-///   Blocks lapsing while no process touches the room stay until then (the join gate already lets
-///   the user in).
+///   lifted by the next call of this adapter touching the room (`ban`, `bans`, kicks, members), and
+///   a block another process set by the next `ban`, `bans`, `check` or `unban` of any process
+///   sharing the ban store (the store records the block as outliving the ban). Blocks lapsing while
+///   no process touches the room stay until then (the join gate already lets the user in).
 pub struct AgoraChat {
     http: HttpClient,
     org: String,
@@ -477,7 +482,10 @@ impl Adapter for AgoraChat {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert((room.clone(), user.clone()), until);
-        Ok(Some(until))
+        // The block itself never lapses: it is reported as lasting the longest ban, so the store
+        // records a rule outliving the ban, and whichever process next touches the room once the ban
+        // lapsed lifts it (the engine's lapsed-rule sweep); this process also lifts it itself.
+        Ok(Some(wall_clock_now() + CHAT_MAX_BAN))
     }
 
     async fn delete_ban_rule(&self, room: &RoomId, user: &UserId) -> Result<(), Error> {

@@ -1,6 +1,7 @@
 //! `AgoraChat` through the engine against the Chat emulator over loopback HTTP: removals in batches
 //! of 60 with per-user results, member paging and kick-all, bans through the block list lapsing on
-//! time, and a wrong certificate.
+//! time (in the process that set them and in another sharing the ban store), and a wrong
+//! certificate.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,6 +14,7 @@ use room_moderator_core::{
     Moderator, Outcome, RoomCleared, RoomId, UserId, wall_clock_now,
 };
 use room_moderator_emulator::agora::{AgoraConfig, AgoraEmulator};
+use room_moderator_state::SqliteBanStore;
 
 async fn emulator() -> AgoraEmulator {
     let any = "127.0.0.1:0".parse().unwrap();
@@ -198,6 +200,55 @@ async fn a_ban_blocks_the_user_and_lapses_on_time() {
     assert!(moderator.bans(&room).await.unwrap().is_empty());
     assert!(emu.chat().blocked("r").is_empty());
     assert!(emu.chat().join("r", "troll").is_ok());
+}
+
+/// Two processes (two engines, each its own adapter) sharing one SQLite ban store: A blocks for an
+/// hour; once the ban lapsed, B's next call on the room lifts the block A set.
+#[tokio::test(start_paused = true)]
+async fn a_block_set_by_another_process_is_lifted_once_its_ban_lapsed() {
+    let _ = wall_clock_now();
+    let emu = emulator().await;
+    emu.chat().seed_room("r", Some("host"), ["troll", "fan"]);
+    let dir = std::env::temp_dir().join(format!("moderator-agora-lapse-{}", std::process::id()));
+    let path = dir.join("bans.sqlite3");
+    let sharing = |adapter: AgoraChat| -> Arc<dyn Moderator> {
+        Arc::new(
+            Engine::builder(adapter)
+                .with_ban_store(Arc::new(SqliteBanStore::new(&path)))
+                .build(),
+        )
+    };
+    let a = sharing(chat(&emu).build().unwrap());
+    let b = sharing(chat(&emu).build().unwrap());
+    let room = RoomId::new("r");
+    let report = a
+        .ban(&BanRequest::new("r", ["troll"]).with_duration(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    assert!(report.all_banned(), "{report:?}");
+    assert_eq!(emu.chat().blocked("r"), ["troll"]);
+    // B sees the ban while it holds, and leaves the block alone.
+    assert!(matches!(
+        b.check(&room, &UserId::new("troll")).await.unwrap(),
+        JoinCheck::Banned { .. }
+    ));
+    assert_eq!(emu.chat().blocked("r"), ["troll"]);
+
+    tokio::time::advance(Duration::from_secs(3601)).await;
+
+    assert!(b.bans(&room).await.unwrap().is_empty());
+    assert!(emu.chat().blocked("r").is_empty());
+    assert!(emu.chat().join("r", "troll").is_ok());
+    // Lifted once: nothing is left for A or B to lift.
+    let before = emu.chat().controls().counters().requests;
+    assert!(a.bans(&room).await.unwrap().is_empty());
+    assert!(matches!(
+        b.check(&room, &UserId::new("troll")).await.unwrap(),
+        JoinCheck::Allowed
+    ));
+    // At most A's adapter lifting again the block it remembers setting.
+    assert!(emu.chat().controls().counters().requests <= before + 1);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

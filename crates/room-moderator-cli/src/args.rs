@@ -386,6 +386,13 @@ pub enum BenchProvider {
     ZegoRtc,
     /// IVS Chat: 2,000 users by default (2,000 calls at 100/s).
     Ivschat,
+    /// IVS real-time stages: 200 participants by default (the stage listed, then 200
+    /// DisconnectParticipant calls at 5/s).
+    IvsStages,
+    /// Agora RTC: 200 users by default (200 kicking rules at the account's 10/s).
+    AgoraRtc,
+    /// Agora Chat: 1,000 members by default (17 removals of up to 60 at 100/s).
+    AgoraChat,
 }
 
 /// `moderator bench`.

@@ -83,6 +83,9 @@ impl BenchProvider {
             BenchProvider::ZegoZim => "zego-zim",
             BenchProvider::ZegoRtc => "zego-rtc",
             BenchProvider::Ivschat => "ivschat",
+            BenchProvider::IvsStages => "ivs-stages",
+            BenchProvider::AgoraRtc => "agora-rtc",
+            BenchProvider::AgoraChat => "agora-chat",
         }
     }
 
@@ -91,6 +94,8 @@ impl BenchProvider {
             (BenchProvider::ZegoZim, false) => 10_000,
             (BenchProvider::ZegoRtc, false) => 2_500,
             (BenchProvider::Ivschat, false) => 2_000,
+            (BenchProvider::AgoraRtc | BenchProvider::IvsStages, _) => 200,
+            (BenchProvider::AgoraChat, _) => 1_000,
             (BenchProvider::ZegoZim, true) => 5_000,
             (_, true) => 1_000,
         }
@@ -102,6 +107,9 @@ impl BenchProvider {
             BenchProvider::ZegoZim => Api::ZimKick,
             BenchProvider::ZegoRtc => Api::RtcKick,
             BenchProvider::Ivschat => Api::IvsKick,
+            BenchProvider::IvsStages => Api::StagesDisconnect,
+            BenchProvider::AgoraRtc => Api::AgoraRtcKick,
+            BenchProvider::AgoraChat => Api::AgoraChatRemove,
         }
     }
 
@@ -110,6 +118,9 @@ impl BenchProvider {
             BenchProvider::ZegoZim => room_moderator::zego::ZIM_CAPABILITIES,
             BenchProvider::ZegoRtc => room_moderator::zego::RTC_CAPABILITIES,
             BenchProvider::Ivschat => room_moderator::ivs::IVSCHAT_CAPABILITIES,
+            BenchProvider::IvsStages => room_moderator::ivs::STAGES_CAPABILITIES,
+            BenchProvider::AgoraRtc => room_moderator::agora::RTC_CAPABILITIES,
+            BenchProvider::AgoraChat => room_moderator::agora::CHAT_CAPABILITIES,
         }
     }
 }
@@ -126,12 +137,25 @@ impl Target<'_> {
             BenchProvider::ZegoZim => self.emulator.zego().zim().controls(),
             BenchProvider::ZegoRtc => self.emulator.zego().rtc().controls(),
             BenchProvider::Ivschat => self.emulator.ivschat().controls(),
+            // DisconnectParticipant's own quota (the stage's listing has another).
+            BenchProvider::IvsStages => self.emulator.ivs_stages().controls(),
+            BenchProvider::AgoraRtc => self.emulator.agora().rtc().controls(),
+            BenchProvider::AgoraChat => self.emulator.agora().chat().controls(),
         }
+    }
+
+    /// Agora RTC: the App ID of process `index` (the account's App IDs in turn, sharing its quota).
+    fn agora_app_id(&self, index: usize) -> String {
+        let ids = self.emulator.agora().rtc().app_ids();
+        ids.get(index % ids.len().max(1))
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn room(&self, name: &str) -> String {
         match self.provider {
             BenchProvider::Ivschat => self.emulator.ivschat().room_arn(name),
+            BenchProvider::IvsStages => self.emulator.ivs_stages().stage_arn(name),
             _ => name.to_owned(),
         }
     }
@@ -142,6 +166,16 @@ impl Target<'_> {
             BenchProvider::ZegoZim => self.emulator.zego().zim().seed_room(room, users),
             BenchProvider::ZegoRtc => self.emulator.zego().rtc().seed_room(room, users),
             BenchProvider::Ivschat => self.emulator.ivschat().seed_room(room, users),
+            BenchProvider::IvsStages => self.emulator.ivs_stages().seed_stage(room, users),
+            // `APPID/channel` names a channel of another App ID of the account.
+            BenchProvider::AgoraRtc => {
+                let rtc = self.emulator.agora().rtc();
+                let (appid, channel) = room
+                    .split_once('/')
+                    .map_or((rtc.app_id(), room), |(a, c)| (a.to_owned(), c));
+                rtc.seed_channel_of(&appid, channel, users.filter_map(|u| u.parse().ok()));
+            }
+            BenchProvider::AgoraChat => self.emulator.agora().chat().seed_room(room, None, users),
         }
     }
 
@@ -150,6 +184,17 @@ impl Target<'_> {
             BenchProvider::ZegoZim => self.emulator.zego().zim().members(room),
             BenchProvider::ZegoRtc => self.emulator.zego().rtc().members(room),
             BenchProvider::Ivschat => self.emulator.ivschat().members(room),
+            BenchProvider::IvsStages => self.emulator.ivs_stages().members(room),
+            BenchProvider::AgoraRtc => Some(
+                self.emulator
+                    .agora()
+                    .rtc()
+                    .online(room)
+                    .iter()
+                    .map(u32::to_string)
+                    .collect(),
+            ),
+            BenchProvider::AgoraChat => self.emulator.agora().chat().members(room),
         }
         .map_or(0, |members| members.len())
     }
@@ -159,6 +204,9 @@ impl Target<'_> {
             BenchProvider::ZegoZim => self.emulator.zego().zim().url(),
             BenchProvider::ZegoRtc => self.emulator.zego().rtc().url(),
             BenchProvider::Ivschat => self.emulator.ivschat().base_url(),
+            BenchProvider::IvsStages => self.emulator.ivs_stages().base_url(),
+            BenchProvider::AgoraRtc => self.emulator.agora().rtc().base_url(),
+            BenchProvider::AgoraChat => self.emulator.agora().chat().base_url(),
         }
     }
 
@@ -168,6 +216,9 @@ impl Target<'_> {
             BenchProvider::ZegoZim => engine(emulated::zim(self.emulator).await?),
             BenchProvider::ZegoRtc => engine(emulated::rtc(self.emulator).await?),
             BenchProvider::Ivschat => engine(emulated::ivschat(self.emulator).await?),
+            BenchProvider::IvsStages => engine(emulated::ivs_stages(self.emulator).await?),
+            BenchProvider::AgoraRtc => engine(emulated::agora_rtc(self.emulator, None)?),
+            BenchProvider::AgoraChat => engine(emulated::agora_chat(self.emulator)?),
         })
     }
 
@@ -190,7 +241,7 @@ impl Target<'_> {
                     .env("ZEGO_APP_ID", zego.app_id().to_string())
                     .env("ZEGO_SERVER_SECRET", zego.server_secret());
             }
-            BenchProvider::Ivschat => {
+            BenchProvider::Ivschat | BenchProvider::IvsStages => {
                 command
                     .env("AWS_REGION", ivs.region())
                     .env("AWS_ACCESS_KEY_ID", ivs.access_key_id())
@@ -199,7 +250,30 @@ impl Target<'_> {
                     .env_remove("AWS_SESSION_TOKEN")
                     .env_remove("AWS_PROFILE");
             }
+            BenchProvider::AgoraRtc => {
+                let rtc = self.emulator.agora().rtc();
+                // A room `APPID/channel` is a channel of that App ID of the account.
+                let appid = room
+                    .split_once('/')
+                    .map_or(rtc.app_id(), |(a, _)| a.to_owned());
+                command
+                    .env("AGORA_APP_ID", appid)
+                    .env("AGORA_CUSTOMER_ID", rtc.customer_id())
+                    .env("AGORA_CUSTOMER_SECRET", rtc.customer_secret());
+            }
+            BenchProvider::AgoraChat => {
+                let chat = self.emulator.agora().chat();
+                command
+                    .env("AGORA_APP_ID", chat.app_id())
+                    .env("AGORA_APP_CERTIFICATE", chat.certificate())
+                    .env("AGORA_CHAT_ORG", chat.org())
+                    .env("AGORA_CHAT_APP", chat.app());
+            }
         }
+        let room = match self.provider {
+            BenchProvider::AgoraRtc => room.rsplit_once('/').map_or(room, |(_, channel)| channel),
+            _ => room,
+        };
         command
             .args(["kick", "--provider", self.provider.name(), "--room", room])
             .arg("--endpoint")
@@ -305,6 +379,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
         );
     }
     let mut all_removed = true;
+    let mut ran_before = false;
     for provider in providers {
         let target = Target {
             emulator: &emulator,
@@ -315,6 +390,12 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             shared.push(Some(url.as_str()));
         }
         for redis in shared {
+            // The emulators' own rate windows (Agora's are per account and API, not in the
+            // controls that `measure` resets) forget the previous run after a second.
+            if std::mem::take(&mut ran_before) {
+                tokio::time::sleep(Duration::from_millis(1_100)).await;
+            }
+            ran_before = true;
             let run = measure(&target, &args, latency, redis).await?;
             all_removed &= run.removed == run.users && run.failed_processes == 0;
             if args.json {
@@ -398,7 +479,19 @@ async fn measure(
         .map(|p| {
             let share = total / processes + usize::from(p < total % processes);
             let room = target.room(&format!("bench-{}-{p}", provider.name()));
-            (room, users(&format!("p{p}-user"), share))
+            match provider {
+                // Integer uids, each process on its own App ID of the account (the rate is the
+                // account's: every App ID shares it).
+                BenchProvider::AgoraRtc => (
+                    if p == 0 {
+                        room
+                    } else {
+                        format!("{}/{room}", target.agora_app_id(p))
+                    },
+                    (1..=share).map(|u| (u + 100_000 * p).to_string()).collect(),
+                ),
+                _ => (room, users(&format!("p{p}-user"), share)),
+            }
         })
         .collect();
     for (room, users) in &jobs {

@@ -15,12 +15,30 @@ const KICK: [&str; 8] = [
     "ana", "ben", "chen", "dara", "eli", "femi", "ghost-1", "ghost-2",
 ];
 
-/// One provider's run: its moderator, its room, whether it can tell an absent user, its members after.
+/// Agora RTC takes integer uids only: the same eight people and two ghosts as uids (ana = 1, ...).
+fn uid_of(name: &str) -> String {
+    match name {
+        "ghost-1" => "901".to_owned(),
+        "ghost-2" => "902".to_owned(),
+        name => PRESENT
+            .iter()
+            .position(|p| *p == name)
+            .map_or_else(|| "999".to_owned(), |i| (i + 1).to_string()),
+    }
+}
+
+/// One provider's run: its moderator, its room, whether it can tell an absent user, its members
+/// after, and how it names the demo's users (Agora RTC: uids).
 struct Case<'a> {
     moderator: Arc<dyn Moderator>,
     room: String,
     tells_absence: bool,
     members: Box<dyn Fn() -> Option<Vec<String>> + 'a>,
+    id: fn(&str) -> String,
+}
+
+fn same(name: &str) -> String {
+    name.to_owned()
 }
 
 struct Row {
@@ -46,45 +64,90 @@ pub async fn run() -> Result<ExitCode, Failure> {
     zego.rtc().seed_room("demo", PRESENT);
     ivs.seed_room(&ivs_room, PRESENT);
     enablex.seed_room("demo", PRESENT);
+    let livekit = emulator.livekit();
+    livekit.seed_room("demo", PRESENT);
+    let (agora_rtc, agora_chat) = (emulator.agora().rtc(), emulator.agora().chat());
+    agora_rtc.seed_channel(
+        "demo",
+        PRESENT.iter().filter_map(|name| uid_of(name).parse().ok()),
+    );
+    agora_chat.seed_room("demo", None, PRESENT);
 
     let zim = emulated::zim(&emulator).await?;
     let rtc = emulated::rtc(&emulator).await?;
     let ivschat = emulated::ivschat(&emulator).await?;
     let ivs_stages = emulated::ivs_stages(&emulator).await?;
     let enx = emulated::enablex(&emulator).await?;
+    let lk = emulated::livekit(&emulator).await?;
+    let agora_rtc_adapter = emulated::agora_rtc(&emulator, None)?;
+    let agora_chat_adapter = emulated::agora_chat(&emulator)?;
 
-    // ZIM, IVS stages (listed first) and EnableX can tell an absent user; RTC and IVS Chat answer
-    // success for them (documented).
+    // ZIM, IVS stages (listed first), EnableX, LiveKit and Agora Chat can tell an absent user; ZEGO
+    // RTC, IVS Chat and Agora RTC answer success for them (documented).
     let cases: Vec<Case<'_>> = vec![
         Case {
             moderator: Arc::new(Engine::new(zim)),
             room: "demo".to_owned(),
             tells_absence: true,
             members: Box::new(|| zego.zim().members("demo")),
+            id: same,
         },
         Case {
             moderator: Arc::new(Engine::new(rtc)),
             room: "demo".to_owned(),
             tells_absence: false,
             members: Box::new(|| zego.rtc().members("demo")),
+            id: same,
         },
         Case {
             moderator: Arc::new(Engine::new(ivschat)),
             room: ivs_room.clone(),
             tells_absence: false,
             members: Box::new(|| ivs.members(&ivs_room)),
+            id: same,
         },
         Case {
             moderator: Arc::new(Engine::new(ivs_stages)),
             room: stage.clone(),
             tells_absence: true,
             members: Box::new(|| stages.members(&stage)),
+            id: same,
         },
         Case {
             moderator: Arc::new(Engine::new(enx)),
             room: "demo".to_owned(),
             tells_absence: true,
             members: Box::new(|| enablex.members("demo")),
+            id: same,
+        },
+        Case {
+            moderator: Arc::new(Engine::new(lk)),
+            room: "demo".to_owned(),
+            tells_absence: true,
+            members: Box::new(|| livekit.members("demo")),
+            id: same,
+        },
+        Case {
+            moderator: Arc::new(Engine::new(agora_rtc_adapter)),
+            room: "demo".to_owned(),
+            tells_absence: false,
+            members: Box::new(|| {
+                Some(
+                    agora_rtc
+                        .online("demo")
+                        .iter()
+                        .map(u32::to_string)
+                        .collect(),
+                )
+            }),
+            id: uid_of,
+        },
+        Case {
+            moderator: Arc::new(Engine::new(agora_chat_adapter)),
+            room: "demo".to_owned(),
+            tells_absence: true,
+            members: Box::new(|| agora_chat.members("demo")),
+            id: same,
         },
     ];
 
@@ -94,9 +157,11 @@ pub async fn run() -> Result<ExitCode, Failure> {
         room,
         tells_absence,
         members,
+        id,
     } in cases
     {
-        let request = DisconnectRequest::new(room.as_str(), KICK).with_reason("demo");
+        let users: Vec<String> = KICK.iter().map(|name| id(name)).collect();
+        let request = DisconnectRequest::new(room.as_str(), users).with_reason("demo");
         let started = Instant::now();
         let report = moderator
             .disconnect(&request)
@@ -105,7 +170,10 @@ pub async fn run() -> Result<ExitCode, Failure> {
         let millis = started.elapsed().as_millis();
         let summary = report.summary();
         let expected_absent = if tells_absence { 2 } else { 0 };
-        let remaining = members().unwrap_or_default();
+        let mut remaining = members().unwrap_or_default();
+        remaining.sort();
+        let mut expected: Vec<String> = ["gus", "hana"].iter().map(|name| id(name)).collect();
+        expected.sort();
         let check = if summary.failed > 0 {
             Err(report
                 .failures()
@@ -117,9 +185,9 @@ pub async fn run() -> Result<ExitCode, Failure> {
                 "expected {expected_absent} not in room, got {}",
                 summary.not_in_room
             ))
-        } else if remaining != ["gus", "hana"] {
+        } else if remaining != expected {
             Err(format!(
-                "room should hold gus and hana, holds {remaining:?}"
+                "room should hold gus and hana ({expected:?}), holds {remaining:?}"
             ))
         } else {
             Ok(())
@@ -164,7 +232,7 @@ pub async fn run() -> Result<ExitCode, Failure> {
         );
     }
     println!(
-        "\nzego-rtc and ivschat answer success for users who are not in the room, so they report them disconnected.\nivs-stages lists the stage once and disconnects each participant (ana is on two devices: 7 disconnects)."
+        "\nzego-rtc, ivschat and agora-rtc answer success for users who are not in the room, so they report them disconnected.\nivs-stages lists the stage once and disconnects each participant (ana is on two devices: 7 disconnects).\nagora-rtc takes integer uids (the same people as uids 1..8, the ghosts 901 and 902): one kicking rule each;\nagora-chat removes all eight in one call with per-user results."
     );
     all_ok &= crate::demo_bans::run(&emulator).await?;
     Ok(if all_ok {

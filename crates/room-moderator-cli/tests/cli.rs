@@ -168,7 +168,16 @@ fn demo_prints_a_correct_table() {
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for provider in ["zego-zim", "zego-rtc", "ivschat ", "ivs-stages", "enablex"] {
+    for provider in [
+        "zego-zim",
+        "zego-rtc",
+        "ivschat ",
+        "ivs-stages",
+        "enablex",
+        "livekit",
+        "agora-rtc",
+        "agora-chat",
+    ] {
         let row = stdout
             .lines()
             .find(|l| l.starts_with(provider))

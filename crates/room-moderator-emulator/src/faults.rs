@@ -16,14 +16,15 @@
 //! `throttle` and `body` take `retry-after=SECONDS` right after the mode (`throttle:retry-after=2`,
 //! `throttle-first:10:retry-after=1`, `body:retry-after=1:429:text/plain:slow down`); `BODY` is the
 //! rest of the text, colons included, and may be empty. `API` is one of [`Api::ALL`]'s names
-//! (`zim-kick`, `ivs-token`, ...) or a listener's ([`Listener`]: `zim`, `rtc`, `ivs`, `enablex`) for
-//! every call it serves.
+//! (`zim-kick`, `ivs-token`, `agora-rtc-kick`, `livekit-remove`, `ivs-stages-disconnect`, ...) or a
+//! listener's ([`Listener`]: `zim`, `rtc`, `ivs`, `enablex`, `agora-rtc`, `agora-chat`, `livekit`,
+//! `ivs-stages`) for every call it serves.
 //!
 //! The provider's own throttled answer is the one each emulator gives over its rate limit: ZEGO
 //! HTTP 200 with code 660300005 (ZIM) or 206 (RTC) and no `Retry-After` (ZEGO documents none; a
 //! gateway's HTTP 429 is a `body` fault), IVS Chat HTTP 429 `ThrottlingException`, EnableX HTTP 429
 //! `RATE_LIMITED` (with `Retry-After` when one is given) and, on signalling, an ack
-//! `{"result": 429}`.
+//! `{"result": 429}`, Agora RTC HTTP 429 `Too many requests`, Agora Chat HTTP 429 `reach_limit`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,11 +62,43 @@ pub enum Api {
     EnablexJoin,
     /// EnableX signalling `drop` (the moderator's removal).
     EnablexDrop,
+    /// Agora RTC `POST /dev/v1/kicking-rule` (a kick, or a ban's rule).
+    AgoraRtcKick,
+    /// Agora RTC `GET /dev/v1/channel/user/{appid}/{channel}` (the online list).
+    AgoraRtcOnline,
+    /// Agora RTC `GET /dev/v1/kicking-rule` (the rule list).
+    AgoraRtcRules,
+    /// Agora RTC `DELETE /dev/v1/kicking-rule` (an unban).
+    AgoraRtcUnban,
+    /// Agora Chat `DELETE .../chatrooms/{id}/users/{names}` (removal).
+    AgoraChatRemove,
+    /// Agora Chat `GET .../chatrooms/{id}/users` (the member list).
+    AgoraChatMembers,
+    /// Agora Chat `POST .../chatrooms/{id}/blocks/users` (a block: the ban).
+    AgoraChatBlock,
+    /// Agora Chat `DELETE .../chatrooms/{id}/blocks/users/{names}` (an unblock).
+    AgoraChatUnblock,
+    /// Agora Chat `GET .../chatrooms/{id}/blocks/users` (the block list).
+    AgoraChatBlocks,
+    /// LiveKit `RoomService.RemoveParticipant`.
+    LivekitRemove,
+    /// LiveKit `RoomService.ListParticipants`.
+    LivekitList,
+    /// LiveKit `RoomService.GetParticipant`.
+    LivekitGet,
+    /// IVS real-time `DisconnectParticipant`.
+    StagesDisconnect,
+    /// IVS real-time `ListParticipants`.
+    StagesList,
+    /// IVS real-time `GetStage`.
+    StagesGet,
+    /// IVS real-time `CreateParticipantToken`.
+    StagesToken,
 }
 
 impl Api {
     /// Every API, in the order of the table in the crate's documentation.
-    pub const ALL: [Api; 14] = [
+    pub const ALL: [Api; 30] = [
         Api::ZimKick,
         Api::ZimList,
         Api::ZimMembers,
@@ -80,6 +113,22 @@ impl Api {
         Api::EnablexUsers,
         Api::EnablexJoin,
         Api::EnablexDrop,
+        Api::AgoraRtcKick,
+        Api::AgoraRtcOnline,
+        Api::AgoraRtcRules,
+        Api::AgoraRtcUnban,
+        Api::AgoraChatRemove,
+        Api::AgoraChatMembers,
+        Api::AgoraChatBlock,
+        Api::AgoraChatUnblock,
+        Api::AgoraChatBlocks,
+        Api::LivekitRemove,
+        Api::LivekitList,
+        Api::LivekitGet,
+        Api::StagesDisconnect,
+        Api::StagesList,
+        Api::StagesGet,
+        Api::StagesToken,
     ];
 
     /// The name fault rules use: `zim-kick`, `ivs-token`, ...
@@ -99,6 +148,22 @@ impl Api {
             Api::EnablexUsers => "enablex-users",
             Api::EnablexJoin => "enablex-join",
             Api::EnablexDrop => "enablex-drop",
+            Api::AgoraRtcKick => "agora-rtc-kick",
+            Api::AgoraRtcOnline => "agora-rtc-online",
+            Api::AgoraRtcRules => "agora-rtc-rules",
+            Api::AgoraRtcUnban => "agora-rtc-unban",
+            Api::AgoraChatRemove => "agora-chat-remove",
+            Api::AgoraChatMembers => "agora-chat-members",
+            Api::AgoraChatBlock => "agora-chat-block",
+            Api::AgoraChatUnblock => "agora-chat-unblock",
+            Api::AgoraChatBlocks => "agora-chat-blocks",
+            Api::LivekitRemove => "livekit-remove",
+            Api::LivekitList => "livekit-list",
+            Api::LivekitGet => "livekit-get",
+            Api::StagesDisconnect => "ivs-stages-disconnect",
+            Api::StagesList => "ivs-stages-list",
+            Api::StagesGet => "ivs-stages-get",
+            Api::StagesToken => "ivs-stages-token",
         }
     }
 
@@ -119,6 +184,22 @@ impl Api {
             Api::EnablexUsers => "GET /video/v2/rooms/{room}/users",
             Api::EnablexJoin => "signalling event token",
             Api::EnablexDrop => "signalling event drop",
+            Api::AgoraRtcKick => "POST /dev/v1/kicking-rule",
+            Api::AgoraRtcOnline => "GET /dev/v1/channel/user",
+            Api::AgoraRtcRules => "GET /dev/v1/kicking-rule",
+            Api::AgoraRtcUnban => "DELETE /dev/v1/kicking-rule",
+            Api::AgoraChatRemove => "remove_member",
+            Api::AgoraChatMembers => "list_members",
+            Api::AgoraChatBlock => "add_blocks",
+            Api::AgoraChatUnblock => "remove_blocks",
+            Api::AgoraChatBlocks => "list_blocks",
+            Api::LivekitRemove => "RoomService.RemoveParticipant",
+            Api::LivekitList => "RoomService.ListParticipants",
+            Api::LivekitGet => "RoomService.GetParticipant",
+            Api::StagesDisconnect => "DisconnectParticipant",
+            Api::StagesList => "ListParticipants",
+            Api::StagesGet => "GetStage",
+            Api::StagesToken => "CreateParticipantToken",
         }
     }
 
@@ -132,6 +213,18 @@ impl Api {
             Api::IvsKick | Api::IvsToken => Listener::Ivschat,
             Api::EnablexToken | Api::EnablexUsers | Api::EnablexJoin | Api::EnablexDrop => {
                 Listener::Enablex
+            }
+            Api::AgoraRtcKick | Api::AgoraRtcOnline | Api::AgoraRtcRules | Api::AgoraRtcUnban => {
+                Listener::AgoraRtc
+            }
+            Api::AgoraChatRemove
+            | Api::AgoraChatMembers
+            | Api::AgoraChatBlock
+            | Api::AgoraChatUnblock
+            | Api::AgoraChatBlocks => Listener::AgoraChat,
+            Api::LivekitRemove | Api::LivekitList | Api::LivekitGet => Listener::Livekit,
+            Api::StagesDisconnect | Api::StagesList | Api::StagesGet | Api::StagesToken => {
+                Listener::IvsStages
             }
         }
     }
@@ -171,24 +264,41 @@ pub enum Listener {
     Ivschat,
     /// EnableX (REST and signalling).
     Enablex,
+    /// Agora RTC channel management.
+    AgoraRtc,
+    /// Agora Chat.
+    AgoraChat,
+    /// LiveKit (RoomService).
+    Livekit,
+    /// IVS real-time stages.
+    IvsStages,
 }
 
 impl Listener {
     /// Every listener.
-    pub const ALL: [Listener; 4] = [
+    pub const ALL: [Listener; 8] = [
         Listener::Zim,
         Listener::Rtc,
         Listener::Ivschat,
         Listener::Enablex,
+        Listener::AgoraRtc,
+        Listener::AgoraChat,
+        Listener::Livekit,
+        Listener::IvsStages,
     ];
 
-    /// The name fault rules use: `zim`, `rtc`, `ivs`, `enablex`.
+    /// The name fault rules use: `zim`, `rtc`, `ivs`, `enablex`, `agora-rtc`, `agora-chat`,
+    /// `livekit`, `ivs-stages`.
     pub fn name(self) -> &'static str {
         match self {
             Listener::Zim => "zim",
             Listener::Rtc => "rtc",
             Listener::Ivschat => "ivs",
             Listener::Enablex => "enablex",
+            Listener::AgoraRtc => "agora-rtc",
+            Listener::AgoraChat => "agora-chat",
+            Listener::Livekit => "livekit",
+            Listener::IvsStages => "ivs-stages",
         }
     }
 }

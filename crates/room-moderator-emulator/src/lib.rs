@@ -194,12 +194,14 @@ impl Emulator {
     }
 
     /// The emulator of the provider named `name` as the adapters name themselves (`zego-zim`,
-    /// `zego-rtc`, `ivschat`, `enablex`, `livekit`; case-insensitive), if it is compiled in.
+    /// `zego-rtc`, `ivschat`, `ivs-stages`, `enablex`, `livekit`, `agora-rtc`, `agora-chat`;
+    /// case-insensitive), if it is compiled in.
     #[cfg(any(
         feature = "zego",
         feature = "ivschat",
         feature = "enablex",
-        feature = "livekit"
+        feature = "livekit",
+        feature = "agora"
     ))]
     pub fn provider(&self, name: &str) -> Option<ProviderEmulator<'_>> {
         let name = name.trim().to_ascii_lowercase();
@@ -216,6 +218,10 @@ impl Emulator {
             "enablex" => Some(ProviderEmulator::Enablex(&self.enablex)),
             #[cfg(feature = "livekit")]
             "livekit" => Some(ProviderEmulator::LiveKit(&self.livekit)),
+            #[cfg(feature = "agora")]
+            "agora-rtc" => Some(ProviderEmulator::AgoraRtc(self.agora.rtc())),
+            #[cfg(feature = "agora")]
+            "agora-chat" => Some(ProviderEmulator::AgoraChat(self.agora.chat())),
             _ => None,
         }
     }
@@ -227,7 +233,8 @@ impl Emulator {
             feature = "zego",
             feature = "ivschat",
             feature = "enablex",
-            feature = "livekit"
+            feature = "livekit",
+            feature = "agora"
         ))]
         if let Some(provider) = self.provider(name) {
             return provider.vars();
@@ -237,8 +244,8 @@ impl Emulator {
     }
 
     /// The controls that admit calls of `api`: where a fault rule for it goes, and whose counters
-    /// count its calls (IVS Chat's CreateChatToken has its own; every other API shares its
-    /// listener's). `None` when its provider is not compiled in.
+    /// count its calls (IVS Chat's CreateChatToken and each IVS real-time operation have their own;
+    /// every other API shares its listener's). `None` when its provider is not compiled in.
     pub fn controls_for(&self, api: Api) -> Option<&Controls> {
         match api.listener() {
             #[cfg(feature = "zego")]
@@ -251,6 +258,20 @@ impl Emulator {
             Listener::Ivschat => Some(self.ivschat.controls()),
             #[cfg(feature = "enablex")]
             Listener::Enablex => Some(self.enablex.controls()),
+            #[cfg(feature = "agora")]
+            Listener::AgoraRtc => Some(self.agora.rtc().controls()),
+            #[cfg(feature = "agora")]
+            Listener::AgoraChat => Some(self.agora.chat().controls()),
+            #[cfg(feature = "livekit")]
+            Listener::Livekit => Some(self.livekit.controls()),
+            // Each operation of IVS real-time has its own quota, so its own controls.
+            #[cfg(feature = "ivschat")]
+            Listener::IvsStages => Some(self.ivs_stages.operation_controls(match api {
+                Api::StagesList => ivschat::stages::Operation::ListParticipants,
+                Api::StagesGet => ivschat::stages::Operation::GetStage,
+                Api::StagesToken => ivschat::stages::Operation::CreateParticipantToken,
+                _ => ivschat::stages::Operation::DisconnectParticipant,
+            })),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -295,7 +316,8 @@ impl Emulator {
     feature = "zego",
     feature = "ivschat",
     feature = "enablex",
-    feature = "livekit"
+    feature = "livekit",
+    feature = "agora"
 ))]
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -318,13 +340,21 @@ pub enum ProviderEmulator<'e> {
     /// LiveKit.
     #[cfg(feature = "livekit")]
     LiveKit(&'e livekit::LiveKitEmulator),
+    /// Agora RTC channel management. Its users are integer uids: [`seed_room`](Self::seed_room)
+    /// skips names that are not (no client can join with them).
+    #[cfg(feature = "agora")]
+    AgoraRtc(&'e agora::RtcEmulator),
+    /// Agora Chat chat rooms.
+    #[cfg(feature = "agora")]
+    AgoraChat(&'e agora::ChatEmulator),
 }
 
 #[cfg(any(
     feature = "zego",
     feature = "ivschat",
     feature = "enablex",
-    feature = "livekit"
+    feature = "livekit",
+    feature = "agora"
 ))]
 impl ProviderEmulator<'_> {
     /// The variables that point the provider's adapter here.
@@ -342,6 +372,10 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.vars(),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.vars(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => rtc.vars(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.vars(),
         }
     }
 
@@ -360,6 +394,22 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.controls(),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.controls(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => rtc.controls(),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.controls(),
+        }
+    }
+
+    /// Requests received so far by every listener of the provider (IVS Chat's CreateChatToken has
+    /// controls of its own and is counted too).
+    pub fn requests_received(&self) -> u64 {
+        let own = self.controls().counters().requests;
+        match self {
+            #[cfg(feature = "ivschat")]
+            ProviderEmulator::IvsChat(ivs) => own + ivs.token_controls().counters().requests,
+            #[allow(unreachable_patterns)]
+            _ => own,
         }
     }
 
@@ -391,6 +441,12 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.seed_room(room, users),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.seed_room(room, users),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => {
+                rtc.seed_channel(room, users.filter_map(|user| user.parse::<u32>().ok()))
+            }
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.seed_room(room, None, users),
         }
     }
 
@@ -409,6 +465,36 @@ impl ProviderEmulator<'_> {
             ProviderEmulator::Enablex(enablex) => enablex.members(room),
             #[cfg(feature = "livekit")]
             ProviderEmulator::LiveKit(livekit) => livekit.members(room),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => rtc.members(room),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => chat.members(room),
+        }
+    }
+
+    /// `user` joining `room` as a client would, where the emulator has a join that the provider's own
+    /// rules can refuse (ZEGO Express RTC's login under `SetForbidUserRule`, Agora RTC's join under a
+    /// `kicking-rule`, Agora Chat's join under the block list): `Some(Err(why))` when refused, `None`
+    /// for a provider without such rules. A join that succeeds puts the user in the room.
+    pub fn join(&self, room: &str, user: &str) -> Option<Result<(), String>> {
+        // Unused when neither ZEGO nor Agora is compiled in.
+        let _ = (room, user);
+        match self {
+            #[cfg(feature = "zego")]
+            ProviderEmulator::ZegoRtc(zego) => Some(
+                zego.rtc()
+                    .login(room, user)
+                    .map_err(|refused| format!("{refused:?}")),
+            ),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraRtc(rtc) => Some(match user.parse::<u32>() {
+                Ok(uid) => rtc.join(room, uid),
+                Err(_) => Err(format!("{user:?} is not an integer uid")),
+            }),
+            #[cfg(feature = "agora")]
+            ProviderEmulator::AgoraChat(chat) => Some(chat.join(room, user)),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 }
@@ -438,5 +524,155 @@ mod tests {
                 .controls_for(Api::ZimKick)
                 .is_some_and(|c| c.same_as(emulator.zego().zim().controls()))
         );
+    }
+}
+
+#[cfg(all(test, feature = "ivschat", feature = "livekit", feature = "agora"))]
+mod api_fault_tests {
+    use super::*;
+
+    /// `spec` (a throttle-first:2 rule for one API) answers the first two calls of that API with
+    /// the provider's throttled answer (HTTP 429), then lets the third through (unsigned, so the
+    /// provider's own refusal follows), and leaves `other`, another API of the listener, alone.
+    async fn throttles_the_first_two(
+        emulator: &Emulator,
+        spec: &str,
+        call: (reqwest::Method, String),
+        other: (reqwest::Method, String),
+    ) {
+        let rule = spec.parse().expect("a fault spec");
+        emulator.add_fault(&rule).expect("the fault is added");
+        let client = reqwest::Client::new();
+        let send = |(method, url): &(reqwest::Method, String)| {
+            client
+                .request(method.clone(), url)
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+        };
+        assert_ne!(
+            send(&other).await.expect("an answer").status(),
+            429,
+            "{spec}: other API"
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                send(&call).await.expect("an answer").status(),
+                429,
+                "{spec}"
+            );
+        }
+        assert_ne!(
+            send(&call).await.expect("an answer").status(),
+            429,
+            "{spec}: third call"
+        );
+    }
+
+    #[tokio::test]
+    async fn throttle_first_rules_by_api_on_agora_livekit_and_ivs_stages() {
+        let emulator = Emulator::start().await.unwrap();
+        let rtc = emulator.agora().rtc().base_url();
+        let chat = emulator.agora().chat();
+        let chat_room = format!(
+            "{}/{}/{}/chatrooms/r",
+            chat.base_url(),
+            chat.org(),
+            chat.app()
+        );
+        let livekit = format!("{}/twirp/livekit.RoomService/", emulator.livekit().url());
+        let stages = emulator.ivs_stages().base_url();
+        use reqwest::Method;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-kick=throttle-first:2",
+            (Method::POST, format!("{rtc}/dev/v1/kicking-rule")),
+            (Method::GET, format!("{rtc}/dev/v1/kicking-rule?appid=x")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-online=throttle-first:2",
+            (Method::GET, format!("{rtc}/dev/v1/channel/user/a/b")),
+            (Method::DELETE, format!("{rtc}/dev/v1/kicking-rule")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-rules=throttle-first:2",
+            (Method::GET, format!("{rtc}/dev/v1/kicking-rule?appid=x")),
+            (Method::POST, format!("{rtc}/dev/v1/kicking-rule")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-rtc-unban=throttle-first:2",
+            (Method::DELETE, format!("{rtc}/dev/v1/kicking-rule")),
+            (Method::GET, format!("{rtc}/dev/v1/channel/user/a/b")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-chat-remove=throttle-first:2",
+            (Method::DELETE, format!("{chat_room}/users/a")),
+            (Method::GET, format!("{chat_room}/users")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-chat-members=throttle-first:2",
+            (Method::GET, format!("{chat_room}/users")),
+            (Method::POST, format!("{chat_room}/blocks/users/a")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "agora-chat-block=throttle-first:2",
+            (Method::POST, format!("{chat_room}/blocks/users/a")),
+            (Method::DELETE, format!("{chat_room}/blocks/users/a")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "livekit-remove=throttle-first:2",
+            (Method::POST, format!("{livekit}RemoveParticipant")),
+            (Method::POST, format!("{livekit}ListParticipants")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "livekit-list=throttle-first:2",
+            (Method::POST, format!("{livekit}ListParticipants")),
+            (Method::POST, format!("{livekit}RemoveParticipant")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "ivs-stages-disconnect=throttle-first:2",
+            (Method::POST, format!("{stages}/DisconnectParticipant")),
+            (Method::POST, format!("{stages}/ListParticipants")),
+        )
+        .await;
+        throttles_the_first_two(
+            &emulator,
+            "ivs-stages-list=throttle-first:2",
+            (Method::POST, format!("{stages}/ListParticipants")),
+            (Method::POST, format!("{stages}/DisconnectParticipant")),
+        )
+        .await;
+        // The names parse as the provider's own too, and a listener takes every API it serves.
+        assert_eq!(
+            "RoomService.RemoveParticipant".parse::<Api>(),
+            Ok(Api::LivekitRemove)
+        );
+        assert_eq!(
+            "DisconnectParticipant".parse::<Api>(),
+            Ok(Api::StagesDisconnect)
+        );
+        emulator
+            .add_fault(&"agora-chat=throttle".parse().unwrap())
+            .unwrap();
+        assert_eq!(emulator.agora().chat().controls().faults().len(), 1);
+        assert!(emulator.agora().rtc().controls().faults().is_empty());
     }
 }

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{adapter, builder, emulator, kick, lobby, moderator, quick_retries};
 use room_moderator_core::{DisconnectRequest, ErrorKind, Outcome, RetryStatus};
 use room_moderator_emulator::Fault;
@@ -168,22 +166,6 @@ async fn broken_answers_are_protocol_or_transport_errors() {
     // The connection closes before the answer is complete: the SDK reports a dispatch failure.
     assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
     assert_eq!(ivs.members(&room), Some(vec!["u".to_owned()]));
-}
-
-#[tokio::test]
-async fn a_slow_answer_is_a_timeout() {
-    let (ivs, room) = lobby(&["u"]).await;
-    ivs.controls()
-        .push_fault(Fault::Delay(Duration::from_secs(3)));
-    let adapter = builder(&ivs)
-        .with_timeout(Duration::from_millis(300))
-        .build()
-        .await
-        .expect("adapter");
-    let moderator = moderator(adapter, quick_retries(1));
-    let entry = kick(&*moderator, &room, "u").await;
-    let error = entry.outcome.error().expect("timed out");
-    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
 }
 
 #[tokio::test]

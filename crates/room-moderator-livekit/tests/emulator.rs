@@ -85,32 +85,21 @@ async fn kicks_list_and_keep_agents_out_of_a_kick_all() {
     assert_eq!(livekit.controls().counters().violations, 0);
 }
 
+/// A refused signature is `Unauthenticated` and never quotes the middleware's text. (That a wrong
+/// secret fails every user within the in-flight calls is the behaviour suite's
+/// `behavior::faults::wrong_secret_is_unauthenticated_without_retry::livekit`.)
 #[tokio::test]
-async fn a_wrong_secret_fails_every_user_unauthenticated_within_max_concurrency_calls() {
+async fn a_wrong_secret_is_unauthenticated_without_the_middlewares_text() {
     let livekit = emulator(LiveKitConfig::default()).await;
-    let users: Vec<String> = (0..50).map(|i| format!("user-{i}")).collect();
-    livekit.seed_room("r", users.iter().cloned());
-    let max_concurrency = 4;
-    let moderator = Engine::builder(adapter(&livekit, "not-the-secret"))
-        .with_max_concurrency(max_concurrency)
-        .build();
+    livekit.seed_room("r", ["user-0"]);
+    let moderator = Engine::builder(adapter(&livekit, "not-the-secret")).build();
     let report = moderator
-        .disconnect(&DisconnectRequest::new("r", users.iter().cloned()))
+        .disconnect(&DisconnectRequest::new("r", ["user-0"]))
         .await
         .unwrap();
-    assert_eq!(report.users().len(), 50);
-    for user in report.users() {
-        let error = user.outcome.error().expect("failed");
-        assert_eq!(error.kind(), ErrorKind::Unauthenticated, "{error}");
-        // The middleware's text is never quoted.
-        assert!(!error.message().contains("signature is invalid"), "{error}");
-    }
-    let calls = livekit.controls().counters().requests;
-    assert!(
-        (1..=max_concurrency as u64).contains(&calls),
-        "{calls} calls"
-    );
-    assert_eq!(livekit.members("r").unwrap().len(), 50);
+    let error = report.users()[0].outcome.error().expect("failed");
+    assert_eq!(error.kind(), ErrorKind::Unauthenticated, "{error}");
+    assert!(!error.message().contains("signature is invalid"), "{error}");
 }
 
 #[tokio::test]

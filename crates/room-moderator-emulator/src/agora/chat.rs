@@ -18,7 +18,7 @@ use super::clock::Clock;
 use super::token::{Refusal, check};
 use super::windows::Windows;
 use super::{AgoraConfig, reply};
-use crate::{Admission, Controls, RoomDirectory, Server, admin, fault_response};
+use crate::{Admission, Api, Controls, Listener, RoomDirectory, Server, admin, fault_response};
 
 #[derive(Clone, Debug, Default)]
 struct Room {
@@ -86,9 +86,13 @@ impl Shared {
         let key = format!("{org}#{app}");
         let windows = self.windows.clone();
         let rate = self.config.chat_calls_per_second;
+        // Fault rules name the API by its Agora action (`remove_member`, ...).
+        let named = Api::ALL
+            .into_iter()
+            .find(|named| named.listener() == Listener::AgoraChat && named.operation() == api);
         match self
             .controls
-            .admit_with(None, method.as_str(), &uri.to_string(), false, |now| {
+            .admit_with(named, method.as_str(), &uri.to_string(), false, |now| {
                 windows.admit(&key, api, rate, now)
             })
             .await
@@ -551,7 +555,11 @@ impl ChatEmulator {
             .merge(admin::router(
                 shared.controls.clone(),
                 Arc::new(shared.clone()),
-                Vec::new(),
+                Api::ALL
+                    .into_iter()
+                    .filter(|api| api.listener() == Listener::AgoraChat)
+                    .map(|api| (api, shared.controls.clone()))
+                    .collect(),
             ));
         let server = Server::start(addr, router).await?;
         Ok(ChatEmulator {
@@ -588,6 +596,18 @@ impl ChatEmulator {
     /// Faults, latency, log and counters.
     pub fn controls(&self) -> &Controls {
         &self.shared.controls
+    }
+
+    /// The variables that point the Chat adapter here (`AGORA_APP_ID`, `AGORA_APP_CERTIFICATE`,
+    /// `AGORA_CHAT_HOST`, `AGORA_CHAT_ORG`, `AGORA_CHAT_APP`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AGORA_APP_ID", self.app_id().to_owned()),
+            ("AGORA_APP_CERTIFICATE", self.certificate().to_owned()),
+            ("AGORA_CHAT_HOST", self.base_url()),
+            ("AGORA_CHAT_ORG", self.org().to_owned()),
+            ("AGORA_CHAT_APP", self.app().to_owned()),
+        ]
     }
 
     /// Creates `room` (owned by `owner`, if given) with these members.

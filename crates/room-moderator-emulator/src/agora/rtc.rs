@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use super::clock::{Clock, iso8601};
 use super::windows::Windows;
 use super::{AgoraConfig, reply};
-use crate::{Admission, Controls, RoomDirectory, Server, admin, fault_response};
+use crate::{Admission, Api, Controls, Listener, RoomDirectory, Server, admin, fault_response};
 
 /// The most audience members an online-user list names.
 pub const AUDIENCE_CAP: usize = 10_000;
@@ -147,9 +147,16 @@ impl Shared {
             self.config.rule_calls_per_second
         };
         let windows = self.windows.clone();
+        let named = match (api, method.as_str()) {
+            ("query", _) => Some(Api::AgoraRtcOnline),
+            (_, "POST") => Some(Api::AgoraRtcKick),
+            (_, "GET") => Some(Api::AgoraRtcRules),
+            (_, "DELETE") => Some(Api::AgoraRtcUnban),
+            _ => None,
+        };
         let admission = self
             .controls
-            .admit_with(None, method.as_str(), &uri.to_string(), false, |now| {
+            .admit_with(named, method.as_str(), &uri.to_string(), false, |now| {
                 windows.admit(&account, api, rate, now)
             })
             .await;
@@ -540,28 +547,36 @@ fn join(shared: &Shared, appid: &str, cname: &str, uid: u32, audience: bool) -> 
     Ok(())
 }
 
+impl Shared {
+    /// The App ID and channel a room of the admin API names: `APPID/channel` for a channel of another
+    /// App ID of the account (`/` is not in Agora's channel charset), else a channel of the first.
+    fn app_and_channel(&self, room: &str) -> (String, String) {
+        match room.split_once('/') {
+            Some((appid, cname)) if self.known_app(appid) => (appid.to_owned(), cname.to_owned()),
+            _ => (self.default_app(), room.to_owned()),
+        }
+    }
+}
+
 impl RoomDirectory for Shared {
     fn seed(&self, room: &str, users: &[String]) {
-        let appid = self.default_app();
+        let (appid, cname) = self.app_and_channel(room);
         for user in users {
             if let Ok(uid) = user.parse::<u32>() {
-                let _ = join(self, &appid, room, uid, false);
+                let _ = join(self, &appid, &cname, uid, false);
             }
         }
     }
 
     fn members(&self, room: &str) -> Option<Vec<String>> {
         let state = self.state();
-        state
-            .channels
-            .get(&(self.default_app(), room.to_owned()))
-            .map(|c| {
-                c.hosts
-                    .iter()
-                    .chain(&c.audience)
-                    .map(u32::to_string)
-                    .collect()
-            })
+        state.channels.get(&self.app_and_channel(room)).map(|c| {
+            c.hosts
+                .iter()
+                .chain(&c.audience)
+                .map(u32::to_string)
+                .collect()
+        })
     }
 
     fn clear(&self) {
@@ -619,7 +634,11 @@ impl RtcEmulator {
             .merge(admin::router(
                 shared.controls.clone(),
                 Arc::new(shared.clone()),
-                Vec::new(),
+                Api::ALL
+                    .into_iter()
+                    .filter(|api| api.listener() == Listener::AgoraRtc)
+                    .map(|api| (api, shared.controls.clone()))
+                    .collect(),
             ));
         let server = Server::start(addr, router).await?;
         Ok(RtcEmulator {
@@ -658,11 +677,33 @@ impl RtcEmulator {
         &self.shared.controls
     }
 
+    /// The variables that point the RTC adapter here (`AGORA_APP_ID`, `AGORA_CUSTOMER_ID`,
+    /// `AGORA_CUSTOMER_SECRET`, `AGORA_ENDPOINT`), for its builder's `with_vars`.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AGORA_APP_ID", self.app_id()),
+            ("AGORA_CUSTOMER_ID", self.customer_id().to_owned()),
+            ("AGORA_CUSTOMER_SECRET", self.customer_secret().to_owned()),
+            ("AGORA_ENDPOINT", self.base_url()),
+        ]
+    }
+
+    /// The uids online in `cname` of the first App ID as decimal strings (hosts, then audience), or
+    /// `None` for a channel nobody has joined.
+    pub fn members(&self, cname: &str) -> Option<Vec<String>> {
+        self.shared.members(cname)
+    }
+
     /// Puts `uids` in communication channel `cname` of the first App ID.
     pub fn seed_channel(&self, cname: &str, uids: impl IntoIterator<Item = u32>) {
-        let appid = self.app_id();
+        self.seed_channel_of(&self.app_id(), cname, uids);
+    }
+
+    /// Puts `uids` in communication channel `cname` of App ID `appid` (any App ID of the account; the
+    /// admin API's rooms name it as `APPID/channel`).
+    pub fn seed_channel_of(&self, appid: &str, cname: &str, uids: impl IntoIterator<Item = u32>) {
         for uid in uids {
-            let _ = join(&self.shared, &appid, cname, uid, false);
+            let _ = join(&self.shared, appid, cname, uid, false);
         }
     }
 
@@ -691,6 +732,11 @@ impl RtcEmulator {
             .iter()
             .filter_map(|u| u.parse().ok())
             .collect()
+    }
+
+    /// The uids online in `cname` of App ID `appid` (hosts, then audience).
+    pub fn online_of(&self, appid: &str, cname: &str) -> Vec<u32> {
+        self.online(&format!("{appid}/{cname}"))
     }
 
     /// A client of the first App ID joining `cname` as `uid`: refused while a `join_channel` rule

@@ -60,7 +60,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{Admission, Controls, RoomDirectory, Server, fault_response};
+use crate::{Admission, Api, Controls, RoomDirectory, Server, fault_response};
 use wire::{Encoding, Refusal, TwirpCode};
 
 /// The API key the emulator accepts by default (a fixed test credential).
@@ -361,9 +361,15 @@ async fn twirp(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
-    // Fault rules by API name (`faults.rs`) do not name LiveKit's methods yet: queued faults and
-    // the admin routes' faults apply to every RoomService call.
-    match service.controls.admit(None, method.as_str(), &path).await {
+    // Fault rules name the RoomService method (`livekit-remove`, ...); other paths match only rules
+    // for the whole listener.
+    let api = match path.strip_prefix(ROOM_SERVICE) {
+        Some("RemoveParticipant") => Some(Api::LivekitRemove),
+        Some("ListParticipants") => Some(Api::LivekitList),
+        Some("GetParticipant") => Some(Api::LivekitGet),
+        _ => None,
+    };
+    match service.controls.admit(api, method.as_str(), &path).await {
         Admission::Proceed => {}
         Admission::Throttled { retry_after } => {
             let mut response = match service.config.throttle {
@@ -657,7 +663,10 @@ impl LiveKitEmulator {
             .merge(crate::admin::router(
                 controls,
                 Arc::new(AdminRooms(service.clone())),
-                Vec::new(),
+                [Api::LivekitRemove, Api::LivekitList, Api::LivekitGet]
+                    .into_iter()
+                    .map(|api| (api, service.controls.clone()))
+                    .collect(),
             ))
             // The real server reads at most 10 MiB; axum's default limit is 2 MiB.
             .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY + 1))

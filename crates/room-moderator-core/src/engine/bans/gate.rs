@@ -36,12 +36,17 @@ impl<A: Adapter> Engine<A> {
         validate::check_user(&self.caps, user, "user id")?;
         let store = self.ban_store()?;
         let scope = self.ban_scope(room);
+        let mut warnings = Vec::new();
+        self.lift_lapsed_rules(&scope, Some(user), deadline, &mut warnings)
+            .await;
         let now = wall_clock_now();
         let Some(entry) = store.get(&scope, user, now).await? else {
+            for warning in warnings {
+                warn!(provider, "{warning}");
+            }
             return Ok(JoinCheck::Allowed);
         };
         if let Some(native) = self.native() {
-            let mut warnings = Vec::new();
             self.renew_rules(
                 &scope,
                 vec![entry.clone()],

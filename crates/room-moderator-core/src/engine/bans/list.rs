@@ -17,10 +17,12 @@ impl<A: Adapter> Engine<A> {
         let store = self.ban_store()?;
         let deadline = self.one_call_deadline(Operation::Bans)?;
         let scope = self.ban_scope(room);
+        let mut warnings = Vec::new();
+        self.lift_lapsed_rules(&scope, None, deadline, &mut warnings)
+            .await;
         let now = wall_clock_now();
         let mut entries = store.list(&scope, now).await?;
         if let Some(native) = self.native() {
-            let mut warnings = Vec::new();
             self.renew_rules(&scope, entries.clone(), &native, deadline, &mut warnings)
                 .await;
             for warning in warnings {

@@ -105,10 +105,13 @@ impl<A: Adapter> Engine<A> {
             let now = wall_clock_now();
             let until = request.duration().and_then(|d| now.checked_add(d));
             let entries = ban_entries(request, &users, now, until);
+            let mut warnings = Vec::new();
+            let lift_calls = self
+                .lift_lapsed_rules(&scope, None, deadline, &mut warnings)
+                .await;
             // The store first: if the ban cannot be remembered, nothing is sent.
             store.put(&scope, &entries).await?;
 
-            let mut warnings = Vec::new();
             let (rules, rule_calls) = match self.native() {
                 Some(native) => {
                     self.ban_rules(request, &entries, &scope, &native, deadline, &mut warnings)
@@ -133,7 +136,7 @@ impl<A: Adapter> Engine<A> {
             Ok(BanReport {
                 room: request.room().clone(),
                 users,
-                calls: rule_calls + kick_calls,
+                calls: lift_calls + rule_calls + kick_calls,
                 warnings,
             })
         }

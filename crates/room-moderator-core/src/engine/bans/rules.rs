@@ -1,4 +1,5 @@
-//! Native ban rules: setting them for a ban, and their renewal before they lapse.
+//! Native ban rules: setting them for a ban, their renewal before they lapse, and lifting the
+//! rules of bans that lapsed where the provider's rule has no timer of its own.
 //!
 //! Native rules last at most a day on ZEGO (`EffectiveTime` 1..86400 s: docs/providers/bans.md). A
 //! longer or permanent ban is held whole by the store; its rule covers the first day, and every
@@ -108,6 +109,68 @@ impl<A: Adapter> Engine<A> {
             _ => call.calls,
         };
         (user, call.result, made)
+    }
+
+    /// Lifts the native rules of the room's bans (or of `user`'s alone) that lapsed while the store
+    /// records their rule as still in force: a rule with no timer of its own (Agora Chat's block
+    /// list, recorded until the provider's longest ban), whichever process set it. Runs before the
+    /// store is read at `now` (which forgets lapsed bans); reads at the epoch, when none had lapsed.
+    /// A rule that cannot be lifted keeps its entry for the next call. Returns the calls made.
+    pub(super) async fn lift_lapsed_rules(
+        &self,
+        scope: &BanScope,
+        user: Option<&UserId>,
+        deadline: Instant,
+        warnings: &mut Vec<String>,
+    ) -> u32 {
+        let (Some(native), Ok(store)) = (self.native(), self.ban_store()) else {
+            return 0;
+        };
+        let now = wall_clock_now();
+        let everything = SystemTime::UNIX_EPOCH;
+        let entries = match user {
+            Some(user) => store.get(scope, user, everything).await.map(Vec::from_iter),
+            None => store.list(scope, everything).await,
+        };
+        let entries = match entries {
+            Ok(entries) => entries,
+            Err(error) => {
+                warnings.push(format!("lapsed bans could not be read: {error}"));
+                return 0;
+            }
+        };
+        let mut calls = 0;
+        let mut lifted = Vec::new();
+        for entry in entries {
+            if entry.is_active(now) || entry.rule_until.is_none_or(|until| until <= now) {
+                continue;
+            }
+            let call = self
+                .side_call(
+                    SideApi::BanRule,
+                    scope.room(),
+                    &native.set,
+                    deadline,
+                    || self.adapter.delete_ban_rule(scope.room(), &entry.user),
+                )
+                .await;
+            calls += call.calls;
+            match call.result {
+                Ok(()) => lifted.push(entry.user),
+                Err(error) => {
+                    warnings.push(format!(
+                        "the provider's rule of a lapsed ban could not be lifted ({error}); the next call touching the room tries again"
+                    ));
+                    break;
+                }
+            }
+        }
+        if !lifted.is_empty()
+            && let Err(error) = store.remove(scope, &lifted, now).await
+        {
+            warnings.push(format!("lifted rules could not be recorded: {error}"));
+        }
+        calls
     }
 
     /// Renews the native rules of the room's bans that outlast their rule and whose rule lapses

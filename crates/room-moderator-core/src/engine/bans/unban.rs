@@ -43,6 +43,13 @@ impl<A: Adapter> Engine<A> {
             &Plan::new(&self.caps, users.len()),
             rule_time,
         )?);
+        let mut warnings = Vec::new();
+        let mut calls = self
+            .lift_lapsed_rules(&scope, None, deadline, &mut warnings)
+            .await;
+        for warning in warnings {
+            warn!(provider, "{warning}");
+        }
         // Which rules this library set, read before the entries go; only where rules exist.
         let before: HashMap<UserId, BanEntry> = match native {
             Some(_) => store
@@ -54,7 +61,6 @@ impl<A: Adapter> Engine<A> {
             None => HashMap::new(),
         };
         let lifted = store.remove(&scope, &users, now).await?;
-        let mut calls = 0;
         let mut outcomes = Vec::with_capacity(users.len());
         for (user, was_banned) in users.into_iter().zip(lifted) {
             let mut outcome = if was_banned {

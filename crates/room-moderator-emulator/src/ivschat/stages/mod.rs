@@ -46,7 +46,7 @@ pub use state::{IssuedParticipantToken, JoinRefusal, Participant};
 use super::sigv4;
 use super::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY};
 use super::{Signed, accept_signed};
-use crate::{Controls, Counters, RoomDirectory, Server};
+use crate::{Api, Controls, Counters, RoomDirectory, Server};
 use state::Stages;
 
 /// The SigV4 signing name of IVS real-time (its endpoint prefix is `ivsrealtime`).
@@ -80,6 +80,16 @@ impl Operation {
         Operation::DisconnectParticipant,
         Operation::CreateParticipantToken,
     ];
+
+    /// The name fault rules give it (`ivs-stages-disconnect`, ...).
+    pub fn api(self) -> Api {
+        match self {
+            Operation::GetStage => Api::StagesGet,
+            Operation::ListParticipants => Api::StagesList,
+            Operation::DisconnectParticipant => Api::StagesDisconnect,
+            Operation::CreateParticipantToken => Api::StagesToken,
+        }
+    }
 
     /// The operation's name (its path without `/`).
     pub fn name(self) -> &'static str {
@@ -214,7 +224,7 @@ impl StagesService {
             max_skew: self.config.max_clock_skew,
         };
         let valid = accept_signed(
-            None,
+            Some(operation.api()),
             self.controls(operation),
             &expected,
             Signed {
@@ -359,7 +369,10 @@ impl IvsStagesEmulator {
             .merge(crate::admin::router(
                 service.controls(Operation::DisconnectParticipant).clone(),
                 Arc::new(AdminStages(service.clone())),
-                Vec::new(),
+                Operation::ALL
+                    .into_iter()
+                    .map(|operation| (operation.api(), service.controls(operation).clone()))
+                    .collect(),
             ));
         let server = Server::start(addr, router).await?;
         Ok(IvsStagesEmulator { server, service })
