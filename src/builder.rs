@@ -265,19 +265,19 @@ impl Builder {
         })?;
         let mut engine = room_moderator_core::Engine::builder(adapter);
         if let Some(pacer) = shared {
-            engine = engine.pacer(pacer);
+            engine = engine.with_pacer(pacer);
         }
         if let Some(store) = bans {
-            engine = engine.ban_store(store);
+            engine = engine.with_ban_store(store);
         }
         if let Some(retry) = self.retry {
-            engine = engine.retry(retry);
+            engine = engine.with_retry(retry);
         }
         if let Some(deadline) = self.deadline {
-            engine = engine.deadline(deadline);
+            engine = engine.with_deadline(deadline);
         }
         if let Some(audit) = self.audit {
-            engine = engine.audit(audit);
+            engine = engine.with_audit(audit);
         }
         Ok(Arc::new(engine.build()))
     }

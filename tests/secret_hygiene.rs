@@ -164,14 +164,14 @@ async fn zego_server_secret_stays_secret() {
     said.push_str(&format!("{zim_builder:?}\n"));
     let zim = zim_builder.build().expect("ZIM builds");
     said.push_str(&format!("{zim:?}\n"));
-    let zim = Engine::builder(zim).retry(quick()).build();
+    let zim = Engine::builder(zim).with_retry(quick()).build();
     said.push_str(&format!("{zim:?}\n"));
     let rtc = ZegoRtcBuilder::new(zego.app_id(), secret.clone())
         .with_endpoint(zego.rtc().url())
         .build()
         .expect("RTC builds");
     said.push_str(&format!("{rtc:?}\n"));
-    let rtc = Engine::builder(rtc).retry(quick()).build();
+    let rtc = Engine::builder(rtc).with_retry(quick()).build();
 
     // Success, absent users, then every fault the emulator scripts.
     said.push_str(&kick(&zim, "lobby", &["a", "ghost"]).await);
@@ -236,7 +236,7 @@ async fn aws_secret_key_and_session_token_stay_secret() {
     said.push_str(&format!("{builder:?}\n"));
     let adapter = builder.build().await.expect("IVS Chat builds");
     said.push_str(&format!("{adapter:?}\n"));
-    let moderator = Engine::builder(adapter).retry(quick()).build();
+    let moderator = Engine::builder(adapter).with_retry(quick()).build();
 
     said.push_str(&kick(&moderator, &room, &["a", "ghost"]).await);
     for fault in [
@@ -301,7 +301,7 @@ async fn enablex_app_key_and_tokens_stay_secret() {
     said.push_str(&format!("{builder:?}\n"));
     let adapter = builder.build().expect("EnableX builds");
     said.push_str(&format!("{adapter:?}\n"));
-    let moderator = Engine::builder(adapter).retry(quick()).build();
+    let moderator = Engine::builder(adapter).with_retry(quick()).build();
 
     said.push_str(&kick(&moderator, "stage", &["a", "ghost"]).await);
     for fault in [

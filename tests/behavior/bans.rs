@@ -42,7 +42,7 @@ pub async fn banned(
     let (troll, fan) = (users[0].clone(), users[1].clone());
     let mut request = BanRequest::new(room.clone(), [troll.as_str()]).with_reason("spam");
     if let Some(duration) = duration {
-        request = request.for_duration(duration);
+        request = request.with_duration(duration);
     }
     let report = f
         .moderator()

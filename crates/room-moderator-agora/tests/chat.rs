@@ -33,7 +33,7 @@ fn chat(emu: &AgoraEmulator) -> AgoraChatBuilder {
 fn engine(adapter: AgoraChat) -> Arc<dyn Moderator> {
     Arc::new(
         Engine::builder(adapter)
-            .ban_store(Arc::new(MemoryBanStore::new()))
+            .with_ban_store(Arc::new(MemoryBanStore::new()))
             .build(),
     )
 }
@@ -154,7 +154,7 @@ async fn a_ban_blocks_the_user_and_lapses_on_time() {
     emu.chat().seed_room("r", Some("host"), ["troll", "fan"]);
     let moderator = engine(chat(&emu).build().unwrap());
     let report = moderator
-        .ban(&BanRequest::new("r", ["troll", "gone"]).for_duration(Duration::from_secs(600)))
+        .ban(&BanRequest::new("r", ["troll", "gone"]).with_duration(Duration::from_secs(600)))
         .await
         .unwrap();
     let outcome = |user: &str| {
@@ -214,7 +214,7 @@ async fn a_block_set_by_another_process_is_lifted_once_its_ban_lapsed() {
     let sharing = |adapter: AgoraChat| -> Arc<dyn Moderator> {
         Arc::new(
             Engine::builder(adapter)
-                .ban_store(Arc::new(SqliteBanStore::new(&path)))
+                .with_ban_store(Arc::new(SqliteBanStore::new(&path)))
                 .build(),
         )
     };
@@ -222,7 +222,7 @@ async fn a_block_set_by_another_process_is_lifted_once_its_ban_lapsed() {
     let b = sharing(chat(&emu).build().unwrap());
     let room = RoomId::new("r");
     let report = a
-        .ban(&BanRequest::new("r", ["troll"]).for_duration(Duration::from_secs(3600)))
+        .ban(&BanRequest::new("r", ["troll"]).with_duration(Duration::from_secs(3600)))
         .await
         .unwrap();
     assert!(report.all_banned(), "{report:?}");
@@ -281,7 +281,7 @@ async fn a_wrong_certificate_fails_every_user_fast() {
         .build()
         .unwrap();
     let moderator: Arc<dyn Moderator> =
-        Arc::new(Engine::builder(adapter).max_concurrency(2).build());
+        Arc::new(Engine::builder(adapter).with_max_concurrency(2).build());
     let users: Vec<String> = (0..300).map(|i| format!("u{i}")).collect();
     let report = moderator
         .disconnect(&DisconnectRequest::new("r", users))

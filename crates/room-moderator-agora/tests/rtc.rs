@@ -32,7 +32,7 @@ fn rtc(emu: &AgoraEmulator) -> AgoraRtcBuilder {
 fn engine(adapter: AgoraRtc) -> Arc<dyn Moderator> {
     Arc::new(
         Engine::builder(adapter)
-            .ban_store(Arc::new(MemoryBanStore::new()))
+            .with_ban_store(Arc::new(MemoryBanStore::new()))
             .build(),
     )
 }
@@ -79,7 +79,7 @@ async fn an_hour_ban_refuses_the_join_and_unban_deletes_its_rule() {
     emu.rtc().seed_channel("live", [589_517_928, 42]);
     let moderator = engine(rtc(&emu).build().unwrap());
     let report = moderator
-        .ban(&BanRequest::new("live", ["589517928"]).for_duration(Duration::from_secs(3600)))
+        .ban(&BanRequest::new("live", ["589517928"]).with_duration(Duration::from_secs(3600)))
         .await
         .unwrap();
     assert!(

@@ -21,13 +21,13 @@ pub async fn ban(args: BanArgs) -> Result<ExitCode, Failure> {
     let target = &args.target.target;
     let mut request = BanRequest::new(target.room.as_str(), users.iter().map(String::as_str));
     if let Some(duration) = args.duration {
-        request = request.for_duration(duration.into());
+        request = request.with_duration(duration.into());
     }
     if let Some(reason) = &args.reason {
         request = request.with_reason(reason.as_str());
     }
     if let Some(by) = &args.by {
-        request = request.by(by.as_str());
+        request = request.with_requested_by(by.as_str());
     }
     let moderator = connect::build_with_store(&args.target).await?;
     // `Err`: the ban as a whole failed: refused before anything was sent (exit 2), or the provider

@@ -43,13 +43,13 @@ pub async fn run(emulator: &Emulator) -> Result<bool, Failure> {
     zego.rtc().seed_room("stage", ["raider", "fan"]);
     let rtc: Arc<dyn Moderator> = Arc::new(
         Engine::builder(emulated::rtc(emulator).await?)
-            .ban_store(store.clone())
+            .with_ban_store(store.clone())
             .build(),
     );
     let report = rtc
         .ban(
             &BanRequest::new("stage", ["raider"])
-                .for_duration(Duration::from_secs(3600))
+                .with_duration(Duration::from_secs(3600))
                 .with_reason("raid"),
         )
         .await
@@ -72,7 +72,7 @@ pub async fn run(emulator: &Emulator) -> Result<bool, Failure> {
     ivs.seed_room(&room, ["troll", "friend"]);
     let chat: Arc<dyn Moderator> = Arc::new(
         Engine::builder(emulated::ivschat(emulator).await?)
-            .ban_store(store)
+            .with_ban_store(store)
             .build(),
     );
     let report = chat

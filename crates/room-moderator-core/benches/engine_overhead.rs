@@ -25,7 +25,7 @@ fn main() {
         );
         let engine = Engine::builder(mock.clone())
             .no_pacing()
-            .deadline(Duration::from_secs(3_600))
+            .with_deadline(Duration::from_secs(3_600))
             .build();
         let request = DisconnectRequest::new("room", list);
         let started = Instant::now();
@@ -55,7 +55,7 @@ fn main() {
     )));
     let engine = Engine::builder(mock.clone())
         .no_pacing()
-        .deadline(Duration::from_secs(3_600))
+        .with_deadline(Duration::from_secs(3_600))
         .build();
     let started = Instant::now();
     let report = runtime

@@ -196,6 +196,12 @@ impl Error {
         self
     }
 
+    /// Names `provider` unless a provider is named already: the engine stamps every error it
+    /// returns this way, once ([`Engine`](crate::Engine)).
+    pub(crate) fn name_provider(&mut self, provider: &'static str) {
+        self.0.provider.get_or_insert(provider);
+    }
+
     /// Records the provider's own code, as sent (`"5116"`, `"660300002"`, `"ThrottlingException"`).
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.0.code = Some(code.into());
@@ -263,7 +269,9 @@ impl Error {
         self.0.retry_after
     }
 
-    /// The provider that produced the error, if any.
+    /// The provider that produced the error. Every error a [`Moderator`](crate::Moderator) built by
+    /// the [`Engine`](crate::Engine) returns (or puts in a report) names it; an error made before
+    /// an engine exists (an adapter's builder, a ban store) may not.
     pub fn provider(&self) -> Option<&'static str> {
         self.0.provider
     }

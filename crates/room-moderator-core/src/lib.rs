@@ -14,10 +14,33 @@
 //! code classification, endpoint policy, body limits, transport errors, the builder contract, and with
 //! the `http` feature the reqwest glue).
 //!
-//! Where things live: the trait and its answers (`moderator.rs`, `report.rs`, `plan.rs`,
-//! `request.rs`, `members.rs`), the adapter primitive (`adapter.rs`, `capabilities.rs`), errors
-//! (`error.rs`, `retry_after.rs`), bans and tokens as data (`ban/`), and the engine (`engine/`, whose
-//! module docs hold the map of every flow and the one call path each provider call takes).
+//! # Where things live
+//!
+//! The trait and its answers (`moderator.rs`, `report.rs`, `plan.rs`, `request.rs`, `members.rs`),
+//! the adapter primitive (`adapter.rs`, `capabilities.rs`), errors (`error.rs`, `retry_after.rs`),
+//! bans and tokens as data (`ban/`), the adapter author's toolkit (`toolkit/`), the mock (`mock/`),
+//! and the engine (`engine/`). Every operation of [`Moderator`] is a flow in the engine, entered
+//! through `engine/mod.rs` (where every error leaving it is stamped with the provider's name, by
+//! `engine/stamp.rs`), and
+//! every provider call a flow makes takes the one call path (`engine/call/`: pacing, the
+//! operation's deadline, the retry decision) under the pacers of `engine/pace/`:
+//!
+//! | flow | where it lives (under `engine/`) |
+//! |---|---|
+//! | `disconnect` | `validate.rs`, `kick/mod.rs`, the presence check in `kick/presence.rs`, the dispatch loop in `kick/dispatch.rs` (`kick/jobs.rs`, `kick/progress.rs`) |
+//! | `disconnect_all` | `kick/mod.rs`: one call, or the room listed (`members.rs`) and everyone kicked as in `disconnect` |
+//! | `members` | `members.rs` |
+//! | presence check | `kick/presence.rs` (before a kick, and for a batch whose failure names no user) |
+//! | `ban` | `bans/mod.rs`: the store first, native rules (`bans/rules.rs`), then the kick |
+//! | `unban` | `bans/unban.rs` |
+//! | `bans` | `bans/list.rs` |
+//! | renewal and lapse of native rules | `bans/rules.rs`, on every `ban`, `bans` and `check` of the room |
+//! | `check` (the join gate) | `bans/gate.rs` |
+//! | `issue_token` | `bans/gate.rs`: the join gate, then the token |
+//! | `plan` | `kick/mod.rs`, with `validate.rs`, `kick/presence.rs`, `call/deadline.rs` |
+//!
+//! The engine's module docs (`engine/mod.rs`) hold the full map: each flow's path through the
+//! files and the provider calls it makes; `engine/builder.rs` holds [`EngineBuilder`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -91,6 +91,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// The users' entries, for the engine's provider stamp.
+    pub(crate) fn users_mut(&mut self) -> &mut [UserReport] {
+        &mut self.users
+    }
+
     /// Assembles a report; used by the engine and by test doubles.
     pub fn new(room: RoomId, users: Vec<UserReport>, calls: u32, reason_delivered: bool) -> Self {
         Report {

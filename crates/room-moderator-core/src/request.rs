@@ -12,9 +12,9 @@ use crate::{Reason, RoomId, UserId};
 /// ```
 /// use room_moderator_core::DisconnectRequest;
 /// let request = DisconnectRequest::builder("lobby")
-///     .user("spammer-1")
-///     .users(["spammer-2", "spammer-3"])
-///     .reason("spam")
+///     .with_user("spammer-1")
+///     .with_users(["spammer-2", "spammer-3"])
+///     .with_reason("spam")
 ///     .build();
 /// assert_eq!(request.users().len(), 3);
 /// assert_eq!(request.reason().map(|r| r.as_str()), Some("spam"));
@@ -65,7 +65,7 @@ impl DisconnectRequest {
     }
 
     /// The longest this request may take, retries and throttling included, over the engine's
-    /// deadlines ([`EngineBuilder::deadline`](crate::EngineBuilder::deadline)).
+    /// deadlines ([`EngineBuilder::with_deadline`](crate::EngineBuilder::with_deadline)).
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
@@ -105,19 +105,19 @@ pub struct DisconnectRequestBuilder {
 
 impl DisconnectRequestBuilder {
     /// Adds one user.
-    pub fn user(mut self, user: impl Into<UserId>) -> Self {
+    pub fn with_user(mut self, user: impl Into<UserId>) -> Self {
         self.request.users.push(user.into());
         self
     }
 
     /// Adds several users.
-    pub fn users(mut self, users: impl IntoIterator<Item = impl Into<UserId>>) -> Self {
+    pub fn with_users(mut self, users: impl IntoIterator<Item = impl Into<UserId>>) -> Self {
         self.request.users.extend(users.into_iter().map(Into::into));
         self
     }
 
     /// Sets the reason.
-    pub fn reason(mut self, reason: impl Into<Reason>) -> Self {
+    pub fn with_reason(mut self, reason: impl Into<Reason>) -> Self {
         self.request.reason = Some(reason.into());
         self
     }

@@ -1,16 +1,18 @@
 //! Bans through the engine against the mock on paused time: the store first, native rules with
 //! their fallback, the kick, renewal, the join gate and token issuing.
 
+mod common;
+
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use async_trait::async_trait;
+use common::Unreachable;
 use room_moderator_core::mock::MockAdapter;
 use room_moderator_core::{
-    BanEntry, BanOutcome, BanRequest, BanScope, BanStore, BanSupport, Capabilities, Engine, Error,
-    ErrorKind, JoinCheck, MemoryBanStore, Moderator, RoomId, TokenDecision, TokenOptions,
-    UnbanOutcome, UserId, wall_clock_now,
+    BanOutcome, BanRequest, BanScope, BanStore, BanSupport, Capabilities, Engine, Error, ErrorKind,
+    JoinCheck, MemoryBanStore, Moderator, RoomId, TokenDecision, TokenOptions, UnbanOutcome,
+    wall_clock_now,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -38,7 +40,7 @@ async fn a_native_ban_sets_one_rule_per_user_then_kicks_once() {
     let report = moderator
         .ban(
             &BanRequest::new("stage", ["a", "b", "c"])
-                .for_duration(HOUR)
+                .with_duration(HOUR)
                 .with_reason("raid"),
         )
         .await
@@ -83,7 +85,7 @@ async fn a_refused_rule_falls_back_to_the_store_with_one_warning() {
     );
     let report = mock
         .moderator()
-        .ban(&BanRequest::new("stage", ["a", "b", "c"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["a", "b", "c"]).with_duration(HOUR))
         .await
         .unwrap();
     assert!(report.all_banned(), "{report:?}");
@@ -109,7 +111,7 @@ async fn a_ban_expires_with_time_and_a_permanent_one_does_not() {
     let mock = MockAdapter::new();
     let moderator = mock.moderator();
     moderator
-        .ban(&BanRequest::new("stage", ["brief"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["brief"]).with_duration(HOUR))
         .await
         .unwrap();
     moderator
@@ -138,7 +140,7 @@ async fn a_ban_longer_than_a_rule_is_renewed_when_the_room_is_touched() {
     let mock = MockAdapter::with_capabilities(native_caps());
     let moderator = mock.moderator();
     moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(3 * DAY))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(3 * DAY))
         .await
         .unwrap();
     let first: Vec<_> = mock
@@ -175,7 +177,7 @@ async fn unban_lifts_the_store_entry_and_deletes_the_rule() {
     let mock = MockAdapter::with_capabilities(native_caps());
     let moderator = mock.moderator();
     moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(HOUR))
         .await
         .unwrap();
     let report = moderator
@@ -226,45 +228,14 @@ async fn a_banned_user_gets_no_token_and_no_call_is_made() {
     assert!(matches!(after, TokenDecision::Issued(_)));
 }
 
-/// A store that cannot be reached.
-#[derive(Debug)]
-struct Unreachable;
-
-#[async_trait]
-impl BanStore for Unreachable {
-    async fn put(&self, _: &BanScope, _: &[BanEntry]) -> Result<(), Error> {
-        Err(Error::new(
-            ErrorKind::Unavailable,
-            "the ban store at redis://bans cannot be reached",
-        ))
-    }
-    async fn remove(&self, _: &BanScope, _: &[UserId], _: SystemTime) -> Result<Vec<bool>, Error> {
-        Err(Error::new(ErrorKind::Unavailable, "unreachable"))
-    }
-    async fn get(
-        &self,
-        _: &BanScope,
-        _: &UserId,
-        _: SystemTime,
-    ) -> Result<Option<BanEntry>, Error> {
-        Err(Error::new(ErrorKind::Unavailable, "unreachable"))
-    }
-    async fn list(&self, _: &BanScope, _: SystemTime) -> Result<Vec<BanEntry>, Error> {
-        Err(Error::new(ErrorKind::Unavailable, "unreachable"))
-    }
-    fn location(&self) -> String {
-        "nowhere".to_owned()
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn an_unreachable_store_fails_the_ban_before_any_provider_call() {
     let mock = MockAdapter::with_capabilities(native_caps());
     let moderator = Engine::builder(mock.clone())
-        .ban_store(Arc::new(Unreachable))
+        .with_ban_store(Arc::new(Unreachable))
         .build();
     let error = moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(HOUR))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(HOUR))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
@@ -291,7 +262,7 @@ async fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         .unwrap_err();
     assert_eq!(empty.kind(), ErrorKind::InvalidInput);
     let short = moderator
-        .ban(&BanRequest::new("stage", ["a"]).for_duration(Duration::from_millis(10)))
+        .ban(&BanRequest::new("stage", ["a"]).with_duration(Duration::from_millis(10)))
         .await
         .unwrap_err();
     assert_eq!(short.kind(), ErrorKind::InvalidInput);

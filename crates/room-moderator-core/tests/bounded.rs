@@ -63,8 +63,8 @@ async fn every_operation_returns_at_its_deadline_when_the_provider_throttles_for
     let mock = throttling_for_good();
     let deadline = Duration::from_secs(20);
     let engine = Engine::builder(mock.clone())
-        .ban_store(mock.ban_store())
-        .deadline(deadline)
+        .with_ban_store(mock.ban_store())
+        .with_deadline(deadline)
         .build();
     let room = RoomId::from("room");
 
@@ -95,7 +95,7 @@ async fn every_operation_returns_at_its_deadline_when_the_provider_throttles_for
 
     let started = Instant::now();
     let banned = engine
-        .ban(&BanRequest::new("room", ["raider"]).for_duration(Duration::from_secs(3_600)))
+        .ban(&BanRequest::new("room", ["raider"]).with_duration(Duration::from_secs(3_600)))
         .await
         .unwrap();
     ended_by(started, deadline, "ban");
@@ -182,9 +182,9 @@ async fn a_token_somebody_waits_for_gives_up_within_seconds_by_default() {
 async fn a_deadline_per_operation_and_per_request_override_the_engine_wide_one() {
     let mock = throttling_for_good();
     let engine = Engine::builder(mock.clone())
-        .ban_store(mock.ban_store())
-        .deadline(Duration::from_secs(60))
-        .operation_deadline(Operation::IssueToken, Duration::from_secs(2))
+        .with_ban_store(mock.ban_store())
+        .with_deadline(Duration::from_secs(60))
+        .with_operation_deadline(Operation::IssueToken, Duration::from_secs(2))
         .build();
     let started = Instant::now();
     let _ = engine
@@ -272,7 +272,9 @@ async fn a_captive_proxy_stops_the_job_within_max_concurrency_plus_three_calls()
             "HTTP 200 but the body is HTML: <html>Sign in to the Wi-Fi</html>",
         ),
     );
-    let engine = Engine::builder(mock.clone()).max_concurrency(8).build();
+    let engine = Engine::builder(mock.clone())
+        .with_max_concurrency(8)
+        .build();
     let report = engine
         .disconnect(&DisconnectRequest::new("room", users(10_000)))
         .await

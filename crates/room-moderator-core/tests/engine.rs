@@ -57,7 +57,7 @@ async fn batches_follow_the_capability() {
 async fn tests_can_force_a_smaller_batch() {
     let mock = MockAdapter::new();
     let engine = Engine::builder(mock.clone())
-        .capabilities(MockAdapter::DEFAULT_CAPABILITIES.with_max_users_per_call(2))
+        .with_capabilities(MockAdapter::DEFAULT_CAPABILITIES.with_max_users_per_call(2))
         .build();
     assert_eq!(engine.capabilities().max_users_per_call.get(), 2);
     engine
@@ -114,7 +114,9 @@ async fn retry_after_is_honoured() {
     mock.push_call(CallScript::Fail(
         throttled().with_retry_after(Duration::from_secs(7)),
     ));
-    let engine = Engine::builder(mock.clone()).retry(no_jitter()).build();
+    let engine = Engine::builder(mock.clone())
+        .with_retry(no_jitter())
+        .build();
     engine
         .disconnect(&DisconnectRequest::new("room", ["a"]))
         .await
@@ -133,7 +135,7 @@ async fn backoff_grows_between_retries() {
     let mock = MockAdapter::new();
     mock.fail_next_calls(3, throttled());
     let policy = no_jitter().with_backoff(Duration::from_millis(100), Duration::from_secs(10));
-    let engine = Engine::builder(mock.clone()).retry(policy).build();
+    let engine = Engine::builder(mock.clone()).with_retry(policy).build();
     engine
         .disconnect(&DisconnectRequest::new("room", ["a"]))
         .await
@@ -148,7 +150,7 @@ async fn retries_are_bounded_by_attempts_and_end_persistent() {
     let mock = MockAdapter::new();
     mock.fail_next_calls(100, unavailable());
     let engine = Engine::builder(mock.clone())
-        .retry(no_jitter().with_max_attempts(3))
+        .with_retry(no_jitter().with_max_attempts(3))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new("room", ["a", "b"]))
@@ -168,8 +170,8 @@ async fn retries_are_bounded_by_the_deadline() {
     let mock = MockAdapter::new();
     mock.fail_next_calls(100, throttled().with_retry_after(Duration::from_secs(10)));
     let engine = Engine::builder(mock.clone())
-        .retry(no_jitter().with_max_attempts(50))
-        .deadline(Duration::from_secs(25))
+        .with_retry(no_jitter().with_max_attempts(50))
+        .with_deadline(Duration::from_secs(25))
         .build();
     let started = Instant::now();
     let report = engine
@@ -190,7 +192,7 @@ async fn a_call_still_in_flight_at_the_deadline_gets_a_timeout_outcome() {
     let mock = MockAdapter::new();
     mock.push_call(CallScript::Delay(Duration::from_secs(600)));
     let engine = Engine::builder(mock.clone())
-        .deadline(Duration::from_secs(10))
+        .with_deadline(Duration::from_secs(10))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new("room", ["a", "b"]))
@@ -365,8 +367,8 @@ fn busiest_window(times: &[Instant], window: Duration) -> usize {
 async fn pacing_never_exceeds_the_rate_even_across_clones() {
     let mock = MockAdapter::with_capabilities(Capabilities::new(1).with_rate_per_second(10));
     let engine = Engine::builder(mock.clone())
-        .max_concurrency(16)
-        .deadline(Duration::from_secs(3_600))
+        .with_max_concurrency(16)
+        .with_deadline(Duration::from_secs(3_600))
         .build();
     let other = engine.clone();
     let first = DisconnectRequest::new("room", users(40));
@@ -391,7 +393,9 @@ async fn concurrency_is_bounded() {
     for _ in 0..20 {
         mock.push_call(CallScript::Delay(Duration::from_secs(1)));
     }
-    let engine = Engine::builder(mock.clone()).max_concurrency(4).build();
+    let engine = Engine::builder(mock.clone())
+        .with_max_concurrency(4)
+        .build();
     let started = Instant::now();
     engine
         .disconnect(&DisconnectRequest::new("room", users(20)))
@@ -475,7 +479,7 @@ async fn the_audit_hook_sees_every_outcome() {
     mock.set_absent(["b"]);
     mock.fail_user("c", denied());
     let recorder = Arc::new(Recorder::default());
-    let engine = Engine::builder(mock).audit(recorder.clone()).build();
+    let engine = Engine::builder(mock).with_audit(recorder.clone()).build();
     engine
         .disconnect(&DisconnectRequest::new("room", ["a", "b", "c"]))
         .await
@@ -542,7 +546,7 @@ mod properties {
                         Script::Delay => CallScript::Delay(Duration::from_secs(3)),
                     });
                 }
-                let engine = Engine::builder(mock.clone()).max_concurrency(3).deadline(Duration::from_secs(20)).build();
+                let engine = Engine::builder(mock.clone()).with_max_concurrency(3).with_deadline(Duration::from_secs(20)).build();
                 let requested: Vec<String> = list.iter().map(|n| format!("u{n}")).collect();
                 let report = engine.disconnect(&DisconnectRequest::new("room", requested.clone())).await.unwrap();
 

@@ -276,7 +276,7 @@ async fn giving_up_during_the_presence_check_still_gives_every_user_one_outcome(
     mock.seed_room("stage", present.iter().cloned());
     let heard = Arc::new(Heard::default());
     let moderator = room_moderator_core::Engine::builder(mock.clone())
-        .audit(heard.clone())
+        .with_audit(heard.clone())
         .build();
     // Three presence queries at 5/s take 400 ms; give up after 100.
     let request = DisconnectRequest::new("stage", present.clone());

@@ -69,7 +69,7 @@ async fn retries_and_split_calls_are_paced_too() {
         Error::new(ErrorKind::Unavailable, "busy").with_code("503"),
     );
     let engine = Engine::builder(mock.clone())
-        .retry(RetryPolicy::default().with_backoff(Duration::ZERO, Duration::ZERO))
+        .with_retry(RetryPolicy::default().with_backoff(Duration::ZERO, Duration::ZERO))
         .build();
     engine
         .disconnect(&DisconnectRequest::new("room", users(40)))
@@ -100,7 +100,7 @@ async fn a_request_wide_failure_stops_the_job_after_at_most_the_calls_in_flight(
         let mock = MockAdapter::with_capabilities(Capabilities::new(50).with_rate_per_second(20));
         mock.fail_next_calls(10_000, error.clone());
         let engine = Engine::builder(mock.clone())
-            .max_concurrency(concurrency)
+            .with_max_concurrency(concurrency)
             .build();
         let report = engine
             .disconnect(&DisconnectRequest::new("room", users(10_000)))
@@ -130,7 +130,7 @@ async fn a_request_wide_failure_stops_the_job_after_at_most_the_calls_in_flight(
 async fn a_deadline_shorter_than_the_plan_is_refused_before_sending() {
     let mock = MockAdapter::with_capabilities(Capabilities::new(1).with_rate_per_second(100));
     let engine = Engine::builder(mock.clone())
-        .deadline(Duration::from_secs(5))
+        .with_deadline(Duration::from_secs(5))
         .build();
     let request = DisconnectRequest::new("room", users(2_000));
     let error = engine.disconnect(&request).await.unwrap_err();
@@ -159,8 +159,8 @@ async fn users_never_sent_before_a_deadline_are_reported_as_not_sent() {
     let mock = MockAdapter::with_capabilities(Capabilities::new(1).with_rate_per_second(10));
     mock.push_call(CallScript::Delay(Duration::from_secs(3)));
     let engine = Engine::builder(mock.clone())
-        .max_concurrency(1)
-        .deadline(Duration::from_millis(2_500))
+        .with_max_concurrency(1)
+        .with_deadline(Duration::from_millis(2_500))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new("room", users(20)))
@@ -182,7 +182,9 @@ async fn a_retry_waiting_for_retry_after_does_not_slow_fresh_batches() {
     mock.push_call(CallScript::Fail(
         Error::new(ErrorKind::Unavailable, "busy").with_retry_after(Duration::from_secs(30)),
     ));
-    let engine = Engine::builder(mock.clone()).max_concurrency(1).build();
+    let engine = Engine::builder(mock.clone())
+        .with_max_concurrency(1)
+        .build();
     engine
         .disconnect(&DisconnectRequest::new("room", users(50)))
         .await
@@ -203,8 +205,8 @@ async fn a_huge_retry_after_is_clamped() {
         Error::new(ErrorKind::Unavailable, "busy").with_retry_after(Duration::from_secs(u64::MAX)),
     ));
     let engine = Engine::builder(mock.clone())
-        .retry(RetryPolicy::default().with_max_retry_after(Duration::from_secs(90)))
-        .deadline(Duration::from_secs(3_600))
+        .with_retry(RetryPolicy::default().with_max_retry_after(Duration::from_secs(90)))
+        .with_deadline(Duration::from_secs(3_600))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new("room", ["a"]))
@@ -225,7 +227,7 @@ async fn throttled_answers_do_not_spend_the_attempt_budget() {
     let mock = MockAdapter::new();
     mock.fail_next_calls(6, throttled());
     let engine = Engine::builder(mock.clone())
-        .retry(RetryPolicy::default().with_max_attempts(2))
+        .with_retry(RetryPolicy::default().with_max_attempts(2))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new("room", ["a"]))
@@ -241,7 +243,7 @@ async fn a_job_throttled_for_good_ends_at_its_deadline_with_every_user_accounted
     let mock = MockAdapter::with_capabilities(Capabilities::new(5).with_rate_per_second(10));
     mock.fail_next_calls(1_000_000, throttled());
     let engine = Engine::builder(mock.clone())
-        .deadline(Duration::from_secs(30))
+        .with_deadline(Duration::from_secs(30))
         .build();
     let started = Instant::now();
     let report = engine
@@ -401,8 +403,8 @@ async fn the_rate_is_cut_on_throttling_restored_on_success_and_never_above_the_q
         }
     });
     let engine = Engine::builder(provider.clone())
-        .pacer(pacer.clone())
-        .adaptive(false)
+        .with_pacer(pacer.clone())
+        .with_adaptive(false)
         .build();
     let mut limits = Vec::new();
     let probe = pacer.clone();
@@ -463,7 +465,7 @@ proptest! {
             mock.fail_next_calls(fail_first, Error::new(ErrorKind::Unavailable, "busy"));
             mock.push_call(CallScript::Delay(Duration::from_millis(700)));
             let heard = Arc::new(Heard::default());
-            let engine = Engine::builder(mock.clone()).audit(heard.clone()).build();
+            let engine = Engine::builder(mock.clone()).with_audit(heard.clone()).build();
             let request = DisconnectRequest::new("room", users(n));
             let finished = tokio::time::timeout(
                 Duration::from_millis(drop_after_ms),

@@ -312,6 +312,6 @@ impl Adapter for Enablex {
             data: asked.data,
         };
         let token = self.rest.create_token(room, &request).await?;
-        Ok(JoinToken::new(token).expiring_at(SystemTime::now().checked_add(TOKEN_LIFETIME)))
+        Ok(JoinToken::new(token).with_expires_at(SystemTime::now().checked_add(TOKEN_LIFETIME)))
     }
 }

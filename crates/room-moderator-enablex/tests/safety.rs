@@ -229,7 +229,7 @@ async fn concurrent_batches_never_drop_each_others_sessions() {
         .unwrap();
     let engine = room_moderator_core::Engine::builder(adapter)
         .no_pacing()
-        .max_concurrency(6)
+        .with_max_concurrency(6)
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new(ROOM, users.iter().cloned()))

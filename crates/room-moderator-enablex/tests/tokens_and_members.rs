@@ -261,7 +261,7 @@ async fn a_banned_user_gets_no_token_and_no_token_call() {
     emulator.seed_room(ROOM, ["troll", "alice"]);
     let moderator: Arc<dyn Moderator> = Arc::new(
         Engine::builder(adapter(&emulator))
-            .ban_store(Arc::new(MemoryBanStore::new()))
+            .with_ban_store(Arc::new(MemoryBanStore::new()))
             .no_pacing()
             .build(),
     );

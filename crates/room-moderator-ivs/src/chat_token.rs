@@ -176,8 +176,8 @@ pub(crate) fn token_from_output(output: CreateChatTokenOutput) -> Result<Token, 
     let session_expires_at = output.session_expiration_time().and_then(system_time);
     match output.token {
         Some(token) if !token.trim().is_empty() => Ok(Token::new(token)
-            .expiring_at(expires_at)
-            .session_expiring_at(session_expires_at)),
+            .with_expires_at(expires_at)
+            .with_session_expires_at(session_expires_at)),
         _ => Err(
             Error::protocol("CreateChatToken answered success without a token")
                 .with_provider(PROVIDER),

@@ -24,7 +24,7 @@ async fn two_hundred_fifty_users_at_the_documented_rate_with_no_throttling() {
     // margin, so this job paces over a second plus 50 ms.
     let moderator: Arc<dyn Moderator> = Arc::new(
         Engine::builder(adapter(&ivs).await)
-            .pacing_margin(Duration::from_millis(50))
+            .with_pacing_margin(Duration::from_millis(50))
             .build(),
     );
     let started = Instant::now();

@@ -261,7 +261,7 @@ async fn a_banned_user_is_refused_a_token_without_a_call_and_the_old_token_stays
     let stage = ivs.stage_arn("studio");
     ivs.create_stage(&stage);
     let moderator = Engine::builder(adapter(&ivs).await)
-        .ban_store(Arc::new(MemoryBanStore::new()))
+        .with_ban_store(Arc::new(MemoryBanStore::new()))
         .build();
     let room = RoomId::new(stage.as_str());
     let troll = UserId::new("troll");

@@ -231,7 +231,7 @@ impl Signer {
             attributes: &options.attributes,
             video,
         })?;
-        Ok(Token::new(value).expiring_at(Some(expires)))
+        Ok(Token::new(value).with_expires_at(Some(expires)))
     }
 }
 

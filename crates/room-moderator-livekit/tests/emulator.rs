@@ -131,7 +131,7 @@ async fn a_banned_identity_gets_no_token_and_others_get_one_the_server_accepts()
     let livekit = emulator(LiveKitConfig::default()).await;
     livekit.seed_room("r", ["troll"]);
     let moderator = Engine::builder(adapter(&livekit, livekit.api_secret()))
-        .ban_store(Arc::new(MemoryBanStore::new()))
+        .with_ban_store(Arc::new(MemoryBanStore::new()))
         .build();
     let room = RoomId::new("r");
     moderator

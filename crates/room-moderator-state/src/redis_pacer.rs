@@ -116,7 +116,7 @@ impl RedisPacerOptions {
 ///
 /// Each grant is one atomic script on the server (a reservation in a sorted set keyed by the
 /// [`QuotaKey`]), timed by Redis's clock; the answer says how long to wait. Put it under an engine
-/// with [`EngineBuilder::pacer`](room_moderator_core::EngineBuilder::pacer): the engine's adaptive pacer
+/// with [`EngineBuilder::with_pacer`](room_moderator_core::EngineBuilder::with_pacer): the engine's adaptive pacer
 /// still runs in front of it, for callers that do not use this Redis.
 ///
 /// ```no_run
@@ -132,7 +132,7 @@ impl RedisPacerOptions {
 ///     NonZeroU32::new(20).unwrap(),
 ///     RedisPacerOptions::default(),
 /// )?;
-/// let engine = Engine::builder(MockAdapter::new()).pacer(Arc::new(pacer)).build();
+/// let engine = Engine::builder(MockAdapter::new()).with_pacer(Arc::new(pacer)).build();
 /// # let _ = engine; Ok(()) }
 /// ```
 pub struct RedisPacer {

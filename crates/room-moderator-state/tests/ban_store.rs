@@ -55,11 +55,12 @@ async fn conformance(store: &dyn BanStore) {
     // Put, get and list, with times kept to the nanosecond and reasons in any script, with ':'.
     let alice = BanEntry::new("alice", t0)
         .with_reason(Some("spam: 広告 🚫 «café»\nline two".to_owned()))
-        .by(Some("moderator:ops/1".to_owned()));
+        .with_by(Some("moderator:ops/1".to_owned()));
     let bob = BanEntry::new("bob", t0)
-        .until(Some(t0 + secs(60)))
+        .with_until(Some(t0 + secs(60)))
         .with_rule_until(Some(t0 + secs(30)));
-    let carol = BanEntry::new("carol", t0 + Duration::from_nanos(1)).until(Some(t0 + secs(10)));
+    let carol =
+        BanEntry::new("carol", t0 + Duration::from_nanos(1)).with_until(Some(t0 + secs(10)));
     store
         .put(&lobby, &[carol.clone(), alice.clone(), bob.clone()])
         .await
@@ -174,7 +175,7 @@ async fn conformance(store: &dyn BanStore) {
         .put(
             &lobby,
             &[
-                BanEntry::new("frank", t0).until(Some(t0 + secs(5))),
+                BanEntry::new("frank", t0).with_until(Some(t0 + secs(5))),
                 bob.clone(),
             ],
         )
@@ -544,7 +545,7 @@ mod redis_store {
             .put(
                 &scope,
                 &[
-                    BanEntry::new("old", t0()).until(Some(t0() + secs(1))),
+                    BanEntry::new("old", t0()).with_until(Some(t0() + secs(1))),
                     BanEntry::new("kept", t0()),
                 ],
             )

@@ -46,8 +46,8 @@ fn instance(
         .expect("a valid URL");
     Arc::new(
         Engine::builder(adapter)
-            .pacer(Arc::new(pacer))
-            .adaptive(adaptive)
+            .with_pacer(Arc::new(pacer))
+            .with_adaptive(adaptive)
             .build(),
     )
 }
@@ -127,8 +127,8 @@ async fn batched_reservations_at_a_high_rate_hold_the_quota_too() {
             assert_eq!(pacer.batch(), 3);
             Arc::new(
                 Engine::builder(adapter)
-                    .pacer(Arc::new(pacer))
-                    .adaptive(false)
+                    .with_pacer(Arc::new(pacer))
+                    .with_adaptive(false)
                     .build(),
             ) as Arc<dyn Moderator>
         })

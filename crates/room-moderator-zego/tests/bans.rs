@@ -249,11 +249,11 @@ async fn the_rule_limit_falls_back_to_the_store_with_one_warning() {
     let store = Arc::new(MemoryBanStore::new());
     let moderator: Arc<dyn Moderator> = Arc::new(
         Engine::builder(rtc(&emu).build().unwrap())
-            .ban_store(store.clone())
+            .with_ban_store(store.clone())
             .build(),
     );
     let report = moderator
-        .ban(&BanRequest::new("live", ["a", "b", "c"]).for_duration(Duration::from_secs(3600)))
+        .ban(&BanRequest::new("live", ["a", "b", "c"]).with_duration(Duration::from_secs(3600)))
         .await
         .unwrap();
 

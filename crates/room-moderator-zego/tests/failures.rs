@@ -46,7 +46,7 @@ async fn throttling_for_good_ends_at_the_deadline_as_a_persistent_failure_with_t
         .controls()
         .push_faults(1_000, Fault::Throttle { retry_after: None });
     let moderator = Engine::builder(zim(&emu).build().unwrap())
-        .deadline(Duration::from_secs(3))
+        .with_deadline(Duration::from_secs(3))
         .build();
     let started = std::time::Instant::now();
     let report = kick_a(Arc::new(moderator)).await;

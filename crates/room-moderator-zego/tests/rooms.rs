@@ -211,7 +211,7 @@ async fn the_engines_presence_queries_stay_under_the_per_room_limit() {
     emu.zim().seed_room("arena", members.iter().cloned());
     let moderator = Engine::builder(zim(&emu).build().unwrap())
         // A busy 2-core CI machine delays some calls on loopback; a wider window absorbs it.
-        .pacing_margin(std::time::Duration::from_millis(50))
+        .with_pacing_margin(std::time::Duration::from_millis(50))
         .build();
     let mut request_users: Vec<String> = members[..38].to_vec();
     request_users.extend(["gone-1".to_owned(), "gone-2".to_owned()]);

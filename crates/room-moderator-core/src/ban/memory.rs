@@ -20,7 +20,7 @@ use crate::{Error, UserId};
 /// let store = MemoryBanStore::new();
 /// let scope = BanScope::new("mock", "account", "lobby");
 /// let now = SystemTime::now();
-/// store.put(&scope, &[BanEntry::new("troll", now).until(Some(now + Duration::from_secs(60)))]).await?;
+/// store.put(&scope, &[BanEntry::new("troll", now).with_until(Some(now + Duration::from_secs(60)))]).await?;
 /// assert!(store.get(&scope, &"troll".into(), now).await?.is_some());
 /// assert!(store.get(&scope, &"troll".into(), now + Duration::from_secs(61)).await?.is_none());
 /// # Ok::<_, room_moderator_core::Error>(()) }).unwrap();

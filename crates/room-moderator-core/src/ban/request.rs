@@ -10,9 +10,9 @@ use crate::{RoomId, UserId};
 /// use std::time::Duration;
 /// use room_moderator_core::BanRequest;
 /// let request = BanRequest::new("lobby", ["raider-1", "raider-2"])
-///     .for_duration(Duration::from_secs(3600))
+///     .with_duration(Duration::from_secs(3600))
 ///     .with_reason("raid")
-///     .by("alice@trust-and-safety");
+///     .with_requested_by("alice@trust-and-safety");
 /// assert_eq!(request.duration(), Some(Duration::from_secs(3600)));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl BanRequest {
     }
 
     /// The ban ends after `duration` (at least one second).
-    pub fn for_duration(mut self, duration: Duration) -> Self {
+    pub fn with_duration(mut self, duration: Duration) -> Self {
         self.duration = Some(duration);
         self
     }
@@ -55,7 +55,7 @@ impl BanRequest {
     }
 
     /// The longest this ban may take (its rules and its kick), over the engine's deadlines
-    /// ([`EngineBuilder::deadline`](crate::EngineBuilder::deadline)). The ban is recorded in the
+    /// ([`EngineBuilder::with_deadline`](crate::EngineBuilder::with_deadline)). The ban is recorded in the
     /// store first, whatever happens at the deadline.
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
@@ -68,7 +68,7 @@ impl BanRequest {
     }
 
     /// Who asked (an operator, a rule name); kept with the ban.
-    pub fn by(mut self, who: impl Into<String>) -> Self {
+    pub fn with_requested_by(mut self, who: impl Into<String>) -> Self {
         self.by = Some(who.into());
         self
     }

@@ -114,7 +114,7 @@ impl BanEntry {
     }
 
     /// Sets when the ban ends.
-    pub fn until(mut self, until: Option<SystemTime>) -> Self {
+    pub fn with_until(mut self, until: Option<SystemTime>) -> Self {
         self.until = until;
         self
     }
@@ -126,7 +126,7 @@ impl BanEntry {
     }
 
     /// Sets who asked.
-    pub fn by(mut self, by: Option<String>) -> Self {
+    pub fn with_by(mut self, by: Option<String>) -> Self {
         self.by = by;
         self
     }

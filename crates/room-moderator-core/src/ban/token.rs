@@ -26,13 +26,13 @@ impl Token {
     }
 
     /// Records the token's expiry.
-    pub fn expiring_at(mut self, at: Option<SystemTime>) -> Self {
+    pub fn with_expires_at(mut self, at: Option<SystemTime>) -> Self {
         self.expires_at = at;
         self
     }
 
     /// Records the session's expiry.
-    pub fn session_expiring_at(mut self, at: Option<SystemTime>) -> Self {
+    pub fn with_session_expires_at(mut self, at: Option<SystemTime>) -> Self {
         self.session_expires_at = at;
         self
     }
@@ -145,7 +145,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_token() {
-        let token = Token::new("AQICAH-very-secret").expiring_at(Some(SystemTime::UNIX_EPOCH));
+        let token = Token::new("AQICAH-very-secret").with_expires_at(Some(SystemTime::UNIX_EPOCH));
         let shown = format!("{token:?} {:?}", TokenDecision::Issued(token.clone()));
         assert!(!shown.contains("very-secret"), "{shown}");
         assert!(shown.contains("<redacted>"));

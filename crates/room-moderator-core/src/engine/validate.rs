@@ -17,18 +17,16 @@ pub(crate) fn validate<'a, A: Adapter>(
     caps: &Capabilities,
     request: &'a DisconnectRequest,
 ) -> Result<Validated<'a>, Error> {
-    let provider = adapter.provider();
     if request.users().is_empty() {
         return Err(Error::invalid_input(
             "the user list is empty; an empty list never means everyone (use disconnect_all for that)",
-        )
-        .with_provider(provider));
+        ));
     }
-    check_room(provider, caps, request.room())?;
+    check_room(caps, request.room())?;
     for (index, user) in request.users().iter().enumerate() {
-        check_user(provider, caps, user, &format!("user id #{}", index + 1))?;
+        check_user(caps, user, &format!("user id #{}", index + 1))?;
     }
-    let reason = reason_to_send(provider, caps, request.reason())?;
+    let reason = reason_to_send(caps, request.reason())?;
     adapter.check(request)?;
 
     let mut seen = HashSet::with_capacity(request.users().len());
@@ -41,33 +39,21 @@ pub(crate) fn validate<'a, A: Adapter>(
     Ok(Validated { users, reason })
 }
 
-pub(crate) fn check_room(
-    provider: &'static str,
-    caps: &Capabilities,
-    room: &RoomId,
-) -> Result<(), Error> {
-    caps.room_id.check(room.as_str()).map_err(|problem| {
-        Error::invalid_input(format!("room id {:?} {problem}", room.as_str()))
-            .with_provider(provider)
-    })
+pub(crate) fn check_room(caps: &Capabilities, room: &RoomId) -> Result<(), Error> {
+    caps.room_id
+        .check(room.as_str())
+        .map_err(|problem| Error::invalid_input(format!("room id {:?} {problem}", room.as_str())))
 }
 
 /// Checks one user id against the provider's rule; `label` names it in the error ("user id #3").
-pub(crate) fn check_user(
-    provider: &'static str,
-    caps: &Capabilities,
-    user: &UserId,
-    label: &str,
-) -> Result<(), Error> {
-    caps.user_id.check(user.as_str()).map_err(|problem| {
-        Error::invalid_input(format!("{label} {:?} {problem}", user.as_str()))
-            .with_provider(provider)
-    })
+pub(crate) fn check_user(caps: &Capabilities, user: &UserId, label: &str) -> Result<(), Error> {
+    caps.user_id
+        .check(user.as_str())
+        .map_err(|problem| Error::invalid_input(format!("{label} {:?} {problem}", user.as_str())))
 }
 
 /// The reason to put on the wire: `None` when absent or when the provider has nowhere to carry it.
 pub(crate) fn reason_to_send<'a>(
-    provider: &'static str,
     caps: &Capabilities,
     reason: Option<&'a Reason>,
 ) -> Result<Option<&'a Reason>, Error> {
@@ -75,10 +61,9 @@ pub(crate) fn reason_to_send<'a>(
         return Ok(None);
     };
     if reason.as_str().is_empty() {
-        return Err(
-            Error::invalid_input("the reason is empty; leave it out instead")
-                .with_provider(provider),
-        );
+        return Err(Error::invalid_input(
+            "the reason is empty; leave it out instead",
+        ));
     }
     match caps.reason {
         ReasonSupport::NotCarried => Ok(None),
@@ -86,10 +71,9 @@ pub(crate) fn reason_to_send<'a>(
             let len = unit.measure(reason.as_str());
             if len > max_len {
                 Err(Error::invalid_input(format!(
-                    "the reason is {len} {} long; {provider} accepts at most {max_len}",
+                    "the reason is {len} {} long; this provider accepts at most {max_len}",
                     unit.name()
-                ))
-                .with_provider(provider))
+                )))
             } else {
                 Ok(Some(reason))
             }

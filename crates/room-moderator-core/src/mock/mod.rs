@@ -149,7 +149,7 @@ impl MockAdapter {
     /// mock for other settings.
     pub fn moderator(&self) -> Engine<MockAdapter> {
         Engine::builder(self.clone())
-            .ban_store(self.ban_store())
+            .with_ban_store(self.ban_store())
             .build()
     }
 

@@ -189,6 +189,6 @@ impl MockAdapter {
         let _ = options;
         self.side_call("issue_token", room, std::slice::from_ref(user), None)?;
         Ok(Token::new(format!("mock-token-{room}-{user}"))
-            .expiring_at(Some(wall_clock_now() + Duration::from_secs(60))))
+            .with_expires_at(Some(wall_clock_now() + Duration::from_secs(60))))
     }
 }

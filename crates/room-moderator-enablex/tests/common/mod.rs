@@ -41,7 +41,7 @@ pub fn builder(emulator: &EnablexEmulator) -> EnablexBuilder {
 pub fn moderator_with(adapter: Enablex, retry: RetryPolicy) -> Arc<dyn Moderator> {
     Arc::new(
         Engine::builder(adapter)
-            .retry(retry.with_backoff(Duration::from_millis(10), Duration::from_millis(50)))
+            .with_retry(retry.with_backoff(Duration::from_millis(10), Duration::from_millis(50)))
             .no_pacing()
             .build(),
     )

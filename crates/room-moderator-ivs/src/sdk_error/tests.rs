@@ -416,7 +416,7 @@ async fn one_send_is_one_http_request_even_when_throttled() {
 async fn the_engine_owns_retries_one_request_per_attempt() {
     let rule = throttled_then_success(3);
     let engine = Engine::builder(adapter(&rule))
-        .retry(
+        .with_retry(
             RetryPolicy::default()
                 .with_max_attempts(4)
                 .with_jitter(false),
@@ -437,8 +437,8 @@ async fn the_engine_owns_retries_one_request_per_attempt() {
         .build();
     // Throttling is re-sent until the deadline (it does not spend the attempt budget).
     let engine = Engine::builder(adapter(&rule))
-        .retry(RetryPolicy::default().with_max_attempts(3))
-        .deadline(std::time::Duration::from_secs(10))
+        .with_retry(RetryPolicy::default().with_max_attempts(3))
+        .with_deadline(std::time::Duration::from_secs(10))
         .build();
     let report = engine
         .disconnect(&DisconnectRequest::new(ROOM, ["troll"]))

@@ -75,7 +75,9 @@ pub(crate) fn token_from_output(output: CreateParticipantTokenOutput) -> Result<
         .and_then(|t| t.expiration_time())
         .and_then(system_time);
     match issued.and_then(|t| t.token) {
-        Some(token) if !token.trim().is_empty() => Ok(Token::new(token).expiring_at(expires_at)),
+        Some(token) if !token.trim().is_empty() => {
+            Ok(Token::new(token).with_expires_at(expires_at))
+        }
         _ => Err(
             Error::protocol("CreateParticipantToken answered success without a token")
                 .with_provider(PROVIDER),

@@ -59,5 +59,5 @@ pub fn quick_retries(max_attempts: u32) -> RetryPolicy {
 
 /// The adapter as applications hold it.
 pub fn moderator(adapter: IvsChat, retry: RetryPolicy) -> Arc<dyn Moderator> {
-    Arc::new(Engine::builder(adapter).retry(retry).build())
+    Arc::new(Engine::builder(adapter).with_retry(retry).build())
 }

@@ -68,8 +68,8 @@ impl Stored {
     fn into_entry(self, user: &str) -> BanEntry {
         BanEntry::new(user, from_unix_nanos(self.banned_at_ns))
             .with_reason(self.reason)
-            .by(self.by)
-            .until(self.until_ns.map(from_unix_nanos))
+            .with_by(self.by)
+            .with_until(self.until_ns.map(from_unix_nanos))
             .with_rule_until(self.rule_until_ns.map(from_unix_nanos))
     }
 }

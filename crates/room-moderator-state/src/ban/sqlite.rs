@@ -51,7 +51,7 @@ const COLUMNS: &str = "user_id, reason, banned_by, banned_at_ns, until_ns, rule_
 /// let store = SqliteBanStore::new(dir.join("bans.sqlite3"));
 /// let scope = BanScope::new("zego-rtc", "1234567", "lobby");
 /// let now = SystemTime::now();
-/// let ban = BanEntry::new("troll", now).until(Some(now + Duration::from_secs(3600)));
+/// let ban = BanEntry::new("troll", now).with_until(Some(now + Duration::from_secs(3600)));
 /// store.put(&scope, &[ban]).await?;
 /// assert!(store.get(&scope, &"troll".into(), now).await?.is_some());
 /// assert_eq!(store.remove(&scope, &["troll".into()], now).await?, [true]);
@@ -275,8 +275,8 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BanEntry> {
     let rule_until: Option<i64> = row.get(5)?;
     Ok(BanEntry::new(user, from_unix_nanos(banned_at))
         .with_reason(row.get(1)?)
-        .by(row.get(2)?)
-        .until(until.map(from_unix_nanos))
+        .with_by(row.get(2)?)
+        .with_until(until.map(from_unix_nanos))
         .with_rule_until(rule_until.map(from_unix_nanos)))
 }
 

@@ -36,7 +36,7 @@ pub fn moderator(adapter: impl Adapter) -> Arc<dyn Moderator> {
 pub fn quick_retries(adapter: impl Adapter) -> Arc<dyn Moderator> {
     Arc::new(
         Engine::builder(adapter)
-            .retry(
+            .with_retry(
                 RetryPolicy::default()
                     .with_backoff(Duration::from_millis(10), Duration::from_millis(40)),
             )
@@ -46,7 +46,11 @@ pub fn quick_retries(adapter: impl Adapter) -> Arc<dyn Moderator> {
 
 /// The engine without retries, to see how one answer is classified.
 pub fn no_retries(adapter: impl Adapter) -> Arc<dyn Moderator> {
-    Arc::new(Engine::builder(adapter).retry(RetryPolicy::none()).build())
+    Arc::new(
+        Engine::builder(adapter)
+            .with_retry(RetryPolicy::none())
+            .build(),
+    )
 }
 
 /// The decoded query parameters of a logged request.

@@ -18,8 +18,8 @@ use futures::future::join_all;
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::Engine;
-use super::side_calls::SideApi;
+use crate::engine::Engine;
+use crate::engine::call::side::SideApi;
 use crate::{AbsentUsers, Adapter, ApiLimits, Error, ErrorKind, Presence, RoomId, UserId};
 
 /// Users already known absent, and the calls it took to learn it.

@@ -1,9 +1,8 @@
 //! The kick's dispatch loop: batches in flight, retries, splits, fail-fast, deadlines, cancellation,
-//! and exactly one outcome per user. Each call goes through the one call path (`call.rs`): the
+//! and exactly one outcome per user. Its state is one struct, `Run`: the outcomes so far
+//! (`progress.rs`), the jobs to come (`jobs.rs`) and what decides the next step. Each call goes through the one call path (`engine/call/`): the
 //! pacing, the send, the pacer's feedback and the retry decision are the same as every other call's.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use futures::StreamExt;
@@ -12,12 +11,17 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::{Instrument, debug, debug_span, warn};
 
-use super::Engine;
-use super::call::{CallResult, Next, NotSent as Unsent, Pacing, Sent, Tally, next_step};
-use super::pacer::Answer;
+use super::jobs::{Job, JobKind, JobResult, Queue};
+use super::presence::Checked;
+use super::progress::{Dispatched, NotSent, Progress};
+use crate::engine::Engine;
+use crate::engine::call::{
+    CallResult, Next, NotSent as Unsent, Pacing, Sent, next_step, persistent,
+};
+use crate::engine::pace::Answer;
 use crate::{
-    Adapter, AuditHook, Batch, BatchResult, Error, ErrorKind, Outcome, Presence, Reason,
-    RetryPolicy, RetryStatus, RoomId, UserId, UserReport,
+    Adapter, Batch, BatchResult, Error, ErrorKind, Outcome, Presence, Reason, RetryPolicy, RoomId,
+    UserId,
 };
 
 /// This many unreadable answers in a row (an HTML sign-in page, `{"ok": true}`: something in the way
@@ -25,231 +29,6 @@ use crate::{
 /// calls in flight finish, nothing new is sent. Three in a row are still retried (a proxy that
 /// recovers), so a request meets at most `max_concurrency + 3` such answers.
 pub(crate) const UNREADABLE_STREAK: u32 = 4;
-
-/// Users (indices into the distinct user list) that travel together in one provider call.
-struct Job {
-    users: Vec<usize>,
-    /// The `attempt` the adapter sees: how many calls have carried these users, this one included.
-    attempt: u32,
-    /// Attempts spent on faults (splits and throttled answers do not spend them), and throttled
-    /// answers in a row.
-    tally: Tally,
-    /// Why the previous call for these users failed, if one did.
-    last_error: Option<Error>,
-    /// What the job does: a kick, or a presence check of users a kick failed for without saying who.
-    kind: JobKind,
-    /// Whether a presence check already ran for these users (a failure that still names no user is
-    /// then resolved by splitting).
-    checked: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum JobKind {
-    Kick,
-    CheckPresence,
-}
-
-impl Job {
-    fn first(users: Vec<usize>) -> Self {
-        Job {
-            users,
-            attempt: 1,
-            tally: Tally {
-                tries: 1,
-                throttles: 0,
-            },
-            last_error: None,
-            kind: JobKind::Kick,
-            checked: false,
-        }
-    }
-
-    /// The next call for some of this job's users.
-    fn next(&self, users: Vec<usize>, error: &Error) -> Self {
-        Job {
-            users,
-            attempt: self.attempt + 1,
-            tally: Tally {
-                tries: self.tally.tries,
-                throttles: 0,
-            },
-            last_error: Some(error.clone()),
-            kind: JobKind::Kick,
-            checked: self.checked,
-        }
-    }
-}
-
-enum JobResult {
-    /// Sent; what came back.
-    Sent(BatchResult),
-    /// Not sent: the deadline came first.
-    Deadline,
-    /// Not sent: a failure concerning the whole request stopped it.
-    Stopped,
-    /// Not sent: the pacer could not grant a call.
-    NoGrant(Error),
-    /// A presence check ran (`calls` provider calls).
-    Checked {
-        result: Result<Vec<Presence>, Error>,
-        calls: u32,
-    },
-}
-
-/// A job waiting for its backoff or `Retry-After`, outside the concurrency slots.
-struct Delayed {
-    at: Instant,
-    seq: u64,
-    job: Job,
-}
-
-impl PartialEq for Delayed {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Delayed {}
-impl PartialOrd for Delayed {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Delayed {
-    /// Reversed, so that `BinaryHeap` pops the earliest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
-
-/// What a finished dispatch reports.
-pub(crate) struct Dispatched {
-    pub users: Vec<UserReport>,
-    pub calls: u32,
-    pub throttled: u32,
-}
-
-/// Where the loop stands for one request. If it is dropped before the loop finished (the caller
-/// dropped the future), every user still without an outcome gets a `Cancelled` one, so the audit hook
-/// hears exactly one outcome per user whatever happens.
-struct Progress<'a> {
-    provider: &'static str,
-    room: &'a RoomId,
-    users: &'a [UserId],
-    audit: Option<&'a dyn AuditHook>,
-    /// Set while a call carrying the user is on the wire.
-    sending: &'a [AtomicBool],
-    outcomes: Vec<Option<Outcome>>,
-    attempts: Vec<u32>,
-    calls: u32,
-    throttled: u32,
-    /// The failure that stopped the request, if one did.
-    stopped_by: Option<Error>,
-    finished: bool,
-}
-
-impl Progress<'_> {
-    fn resolve(&mut self, user: usize, outcome: Outcome) {
-        if self.outcomes[user].is_some() {
-            return;
-        }
-        if let Some(audit) = self.audit {
-            audit.user_outcome(
-                self.provider,
-                self.room,
-                &UserReport {
-                    user: self.users[user].clone(),
-                    outcome: outcome.clone(),
-                    attempts: self.attempts[user],
-                },
-            );
-        }
-        self.outcomes[user] = Some(outcome);
-    }
-
-    /// Gives every listed user its final outcome for `error`.
-    fn settle(&mut self, users: &[usize], error: &Error) {
-        let outcome = final_outcome(error);
-        debug!(%error, users = users.len(), "final outcome");
-        for &user in users {
-            self.resolve(user, outcome.clone());
-        }
-    }
-
-    /// Settles users whose call was never sent (or not sent again).
-    fn settle_unsent(&mut self, job: &Job, why: NotSent) {
-        let again = if job.attempt > 1 { " again" } else { "" };
-        let error = match (&why, &self.stopped_by, &job.last_error) {
-            (NotSent::Stopped, Some(cause), _) => cause.not_sent(&format!(
-                "not sent{again}, because a call of this request failed for all of it"
-            )),
-            // Sent before and failed; the retry could not go out: that failure is the outcome.
-            (_, _, Some(last)) => last.clone(),
-            _ => Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "not sent{again}: the deadline passed before this user's call could be sent"
-                ),
-            )
-            .with_provider(self.provider)
-            .with_status(RetryStatus::Permanent),
-        };
-        self.settle(&job.users, &error);
-    }
-
-    fn into_dispatched(mut self) -> Dispatched {
-        self.finished = true;
-        let provider = self.provider;
-        let users = self
-            .users
-            .iter()
-            .zip(std::mem::take(&mut self.outcomes))
-            .zip(&self.attempts)
-            .map(|((user, outcome), &attempts)| UserReport {
-                user: user.clone(),
-                // Every job ends in an outcome for each of its users, so a gap is a bug in this
-                // loop; report it rather than lose the user.
-                outcome: outcome.unwrap_or_else(|| {
-                    Outcome::Failed(
-                        Error::protocol("no outcome was recorded for this user")
-                            .with_provider(provider),
-                    )
-                }),
-                attempts,
-            })
-            .collect();
-        Dispatched {
-            users,
-            calls: self.calls,
-            throttled: self.throttled,
-        }
-    }
-}
-
-impl Drop for Progress<'_> {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        for user in 0..self.users.len() {
-            if self.outcomes[user].is_some() {
-                continue;
-            }
-            let message = if self.sending[user].load(AtomicOrdering::Relaxed) {
-                "cancelled while a call carrying this user was in flight; the provider may or may not have removed the user"
-            } else {
-                "not sent: the request was cancelled first"
-            };
-            let error = Error::new(ErrorKind::Cancelled, message).with_provider(self.provider);
-            self.resolve(user, Outcome::Failed(error));
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum NotSent {
-    Deadline,
-    Stopped,
-}
 
 /// What every job of one request shares.
 struct Shared<'a> {
@@ -276,6 +55,9 @@ struct Run<'a> {
 }
 
 impl<A: Adapter> Engine<A> {
+    /// Kicks `users` (distinct, validated) from `room`: the presence check first where the
+    /// provider needs it, then batches of at most the provider's size, at most `max_concurrency`
+    /// in flight, until every user has an outcome or `deadline` passes.
     pub(crate) async fn dispatch(
         &self,
         room: &RoomId,
@@ -295,53 +77,36 @@ impl<A: Adapter> Engine<A> {
             stop: stop_rx,
         };
         let mut run = Run {
-            progress: Progress {
-                provider: self.adapter.provider(),
+            progress: Progress::new(
+                self.adapter.provider(),
                 room,
                 users,
-                audit: self.config.audit.as_deref(),
-                sending: &sending,
-                outcomes: vec![None; users.len()],
-                attempts: vec![0; users.len()],
-                calls: 0,
-                throttled: 0,
-                stopped_by: None,
-                finished: false,
-            },
-            queue: Queue {
-                ready: VecDeque::new(),
-                delayed: BinaryHeap::new(),
-                seq: 0,
-            },
+                self.config.audit.as_deref(),
+                &sending,
+            ),
+            queue: Queue::default(),
             deadline,
             policy: self.config.retry,
             can_check_presence: self.can_check_presence(),
             stop: stop_tx,
             unreadable: 0,
         };
-        let max = self.caps.max_users_per_call.get();
-        let mut to_kick: Vec<usize> = (0..users.len()).collect();
         // Inside the loop's bookkeeping, so that a caller giving up during the check still hears
         // one outcome per user.
         let checked = self.precheck(room, users, presence_check, deadline).await;
-        if let Some(checked) = checked {
-            // Found absent by the presence check before kicking: nothing to send for them.
-            run.progress.calls += checked.calls;
-            to_kick.retain(|&user| checked.present[user]);
-            for (user, present) in checked.present.iter().enumerate() {
-                if !present {
-                    run.progress.resolve(user, Outcome::NotInRoom);
-                }
-            }
-            if let Some(error) = checked.stop {
-                warn!(%error, "stopping this request: the presence check failed for all of it, so no kick is sent");
-                run.progress.stopped_by = Some(error);
-            }
-        }
+        let to_kick = run.take_check(checked);
+        let max = self.caps.max_users_per_call.get();
         run.queue.ready = to_kick
             .chunks(max)
             .map(|chunk| Job::first(chunk.to_vec()))
             .collect();
+        self.drive(&shared, &mut run).await;
+        run.progress.into_dispatched()
+    }
+
+    /// Runs the queue's jobs, at most `max_concurrency` at once, each answer absorbed as it comes,
+    /// delayed jobs released when their time comes, until no job is left.
+    async fn drive(&self, shared: &Shared<'_>, run: &mut Run<'_>) {
         let mut in_flight = FuturesUnordered::new();
         loop {
             run.queue.release_due(Instant::now());
@@ -354,7 +119,7 @@ impl<A: Adapter> Engine<A> {
                 let Some(job) = run.queue.ready.pop_front() else {
                     break;
                 };
-                in_flight.push(self.run_job(&shared, job));
+                in_flight.push(self.run_job(shared, job));
             }
             if in_flight.is_empty() {
                 match run.queue.next_due() {
@@ -362,7 +127,7 @@ impl<A: Adapter> Engine<A> {
                         tokio::time::sleep_until(at).await;
                         continue;
                     }
-                    None => break,
+                    None => return,
                 }
             }
             let wake = run
@@ -378,7 +143,6 @@ impl<A: Adapter> Engine<A> {
                 () = sleep_until_some(wake) => {}
             }
         }
-        run.progress.into_dispatched()
     }
 
     /// Sends the job through the one call path (pacing, deadline, send, the pacer's feedback), or
@@ -433,32 +197,68 @@ impl<A: Adapter> Engine<A> {
 }
 
 impl Run<'_> {
+    /// Takes in the presence check made before kicking, if one ran: users found absent are not in
+    /// the room (nothing is sent for them), and a failure of the check that concerns the whole
+    /// request stops it. Returns the users left to kick.
+    fn take_check(&mut self, checked: Option<Checked>) -> Vec<usize> {
+        let users = self.progress.users.len();
+        let Some(checked) = checked else {
+            return (0..users).collect();
+        };
+        self.progress.calls += checked.calls;
+        let mut to_kick = Vec::with_capacity(users);
+        for (user, &present) in checked.present.iter().enumerate() {
+            if present {
+                to_kick.push(user);
+            } else {
+                self.progress.resolve(user, Outcome::NotInRoom);
+            }
+        }
+        if let Some(error) = checked.stop {
+            warn!(%error, "stopping this request: the presence check failed for all of it, so no kick is sent");
+            self.progress.stopped_by = Some(error);
+        }
+        to_kick
+    }
+
     /// Turns one job's result into outcomes, retries, re-sends or splits.
     fn absorb(&mut self, job: Job, result: JobResult) {
-        let result = match result {
-            JobResult::Sent(result) => result,
-            JobResult::Deadline => return self.progress.settle_unsent(&job, NotSent::Deadline),
-            JobResult::Stopped => return self.progress.settle_unsent(&job, NotSent::Stopped),
-            JobResult::NoGrant(error) => return self.progress.settle(&job.users, &error),
+        match result {
+            JobResult::Sent(answer) => {
+                self.count_call(&job, &answer);
+                self.absorb_answer(job, answer);
+            }
+            JobResult::Deadline => self.progress.settle_unsent(&job, NotSent::Deadline),
+            JobResult::Stopped => self.progress.settle_unsent(&job, NotSent::Stopped),
+            JobResult::NoGrant(error) => self.progress.settle(&job.users, &error),
             JobResult::Checked { result, calls } => {
                 self.progress.calls += calls;
-                return absorb_check(&mut self.progress, &mut self.queue, job, result);
+                absorb_check(&mut self.progress, &mut self.queue, job, result);
             }
-        };
+        }
+    }
+
+    /// Counts a call that was answered: for the report, each user's attempts, the audit hook, and
+    /// the streak of unreadable answers.
+    fn count_call(&mut self, job: &Job, answer: &BatchResult) {
         self.progress.calls += 1;
         for &user in &job.users {
             self.progress.attempts[user] += 1;
             self.progress.sending[user].store(false, AtomicOrdering::Relaxed);
         }
-        let throttled = result.answer() == Some(Answer::Throttled);
+        let throttled = answer.answer() == Some(Answer::Throttled);
         if throttled {
             self.progress.throttled += 1;
         }
         if let Some(audit) = self.progress.audit {
             audit.call_finished(self.progress.provider, self.progress.room, throttled);
         }
-        self.count_unreadable(&result);
-        match result {
+        self.count_unreadable(answer);
+    }
+
+    /// What the provider's answer to a kick batch means for its users.
+    fn absorb_answer(&mut self, job: Job, answer: BatchResult) {
+        match answer {
             BatchResult::PerUser(outcomes) if outcomes.len() == job.users.len() => {
                 self.per_user(&job, outcomes)
             }
@@ -467,8 +267,7 @@ impl Run<'_> {
                     "the adapter returned {} outcomes for a batch of {} users",
                     outcomes.len(),
                     job.users.len()
-                ))
-                .with_provider(self.progress.provider);
+                ));
                 self.progress.settle(&job.users, &error);
             }
             BatchResult::Whole(error) => self.whole(job, &error),
@@ -544,7 +343,7 @@ impl Run<'_> {
         if self.unreadable < UNREADABLE_STREAK || self.progress.stopped_by.is_some() {
             return;
         }
-        let error = super::persistent(unreadable.clone()).noting(&format!(
+        let error = persistent(unreadable.clone()).noting(&format!(
             "{UNREADABLE_STREAK} answers in a row were not the provider's (is a proxy or a sign-in page answering for it?)"
         ));
         warn!(%error, "stopping this request: the provider's answers cannot be read");
@@ -650,85 +449,10 @@ fn absorb_check(
     queue.ready.push_front(again);
 }
 
-/// Jobs ready to go and jobs waiting for their time.
-struct Queue {
-    ready: VecDeque<Job>,
-    delayed: BinaryHeap<Delayed>,
-    seq: u64,
-}
-
-impl Queue {
-    fn delay(&mut self, at: Instant, job: Job) {
-        self.seq += 1;
-        self.delayed.push(Delayed {
-            at,
-            seq: self.seq,
-            job,
-        });
-    }
-
-    /// Moves jobs whose time has come to the front of the ready queue (they are older than the rest).
-    fn release_due(&mut self, now: Instant) {
-        let mut due = Vec::new();
-        while self.delayed.peek().is_some_and(|d| d.at <= now) {
-            if let Some(delayed) = self.delayed.pop() {
-                due.push(delayed.job);
-            }
-        }
-        for job in due.into_iter().rev() {
-            self.ready.push_front(job);
-        }
-    }
-
-    /// Splits `job`'s users into two jobs at the front of the queue, carrying them as call
-    /// `attempt`. The batch's error belongs to one unknown user: it is no half's last error.
-    fn push_halves(&mut self, job: &Job, error: &Error, attempt: u32) {
-        let (left, right) = job.users.split_at(job.users.len() / 2);
-        for half in [right, left] {
-            self.ready.push_front(Job {
-                last_error: None,
-                attempt,
-                ..job.next(half.to_vec(), error)
-            });
-        }
-    }
-
-    fn next_due(&self) -> Option<Instant> {
-        self.delayed.peek().map(|d| d.at)
-    }
-
-    fn drain(&mut self) -> Vec<Job> {
-        let mut jobs: Vec<Job> = self.ready.drain(..).collect();
-        jobs.extend(std::mem::take(&mut self.delayed).into_iter().map(|d| d.job));
-        jobs
-    }
-}
-
 /// Sleeps until `at`, or forever when there is nothing to wake for.
 async fn sleep_until_some(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-/// The outcome an error means for a user once no retry follows.
-pub(crate) fn final_outcome(error: &Error) -> Outcome {
-    if error.kind() == ErrorKind::NotInRoom {
-        return Outcome::NotInRoom;
-    }
-    Outcome::Failed(super::persistent(error.clone()))
-}
-
-/// One warning per kind of failure in a finished request, not one per call or user.
-pub(crate) fn log_failures(provider: &'static str, users: &[UserReport]) {
-    let mut by_kind: HashMap<ErrorKind, (usize, &Error)> = HashMap::new();
-    for entry in users {
-        if let Some(error) = entry.outcome.error() {
-            by_kind.entry(error.kind()).or_insert((0, error)).0 += 1;
-        }
-    }
-    for (_, (count, example)) in by_kind {
-        warn!(provider, users = count, error = %example, "users could not be removed");
     }
 }

@@ -1,6 +1,6 @@
 //! Calls other than kicks (member lists, presence, ban rules, tokens): each paced to its own API's
 //! documented rate by an adaptive pacer (per room where the limit is per room, and also against the
-//! kick's quota where the API shares it), through the one call path (`call.rs`).
+//! kick's quota where the API shares it), through the one call path (`call/mod.rs`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::Engine;
-use super::adaptive::AdaptivePacer;
-use super::call::{Called, Pacing};
-use super::pacer::Pacer;
+use super::{Called, Pacing};
+use crate::engine::Engine;
+use crate::engine::pace::{AdaptivePacer, Pacer};
 use crate::{Adapter, ApiLimits, Error, RoomId};
 
 /// Which side API a call goes to; each has its own pacers.

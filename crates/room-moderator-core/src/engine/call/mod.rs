@@ -5,12 +5,20 @@
 //!   API's own limit last, right before sending: providers count calls on arrival), sends under the
 //!   deadline, and feeds the answer to every pacer it waited for. A throttled answer therefore slows
 //!   the pacer on every operation.
-//! - [`next_step`] is the one retry decision: a pure function of the policy, the error, what was tried
-//!   and the clock. Throttled answers never spend attempts; they are sent again, re-paced, until the
-//!   deadline. Other temporary failures (5xx, timeouts, answers that cannot be read) spend one each.
-//! - [`Engine::call`] loops the two for a call that carries no users (everything but kicks). The
-//!   kick's dispatch loop (`dispatch.rs`) uses the same two pieces with its batches, splits and
-//!   concurrency.
+//! - [`next_step`] is the one retry decision: a pure function of the policy (`retry.rs`,
+//!   [`RetryPolicy`]), the error, what was tried and the clock. Throttled answers never spend
+//!   attempts; they are sent again, re-paced, until the deadline. Other temporary failures (5xx,
+//!   timeouts, answers that cannot be read) spend one each.
+//! - [`Engine::call`] loops the two for a call that carries no users (everything but kicks);
+//!   `side.rs` ([`Engine::side_call`]) picks the pacers of each side API (members, presence, ban
+//!   rules, the rule list, tokens) and calls it. The kick's dispatch loop (`kick/dispatch.rs`) uses
+//!   `call_once` and `next_step` with its batches, splits and concurrency.
+//! - `deadline.rs`: every operation's deadline ([`Operation`](crate::Operation)), which every call
+//!   of the operation is sent under.
+
+pub(crate) mod deadline;
+mod retry;
+pub(crate) mod side;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,9 +27,11 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::Engine;
-use super::pacer::{Answer, Pacer};
-use crate::{Adapter, BatchResult, Error, ErrorKind, RetryPolicy, RetryStatus};
+pub use retry::RetryPolicy;
+
+use crate::engine::Engine;
+use crate::engine::pace::{Answer, Pacer};
+use crate::{Adapter, BatchResult, Error, ErrorKind, RetryStatus};
 
 /// The pacers one call waits for, in this order.
 pub(crate) struct Pacing<'a> {
@@ -285,14 +295,9 @@ impl<A: Adapter> Engine<A> {
         calls: u32,
         throttled: u32,
     ) -> Called<T> {
-        let error = if error.provider().is_none() {
-            error.with_provider(self.adapter.provider())
-        } else {
-            error
-        };
         let error = if error.is_temporary() || calls > 1 {
             let elapsed = started.elapsed();
-            super::persistent(error).noting(&format!(
+            persistent(error).noting(&format!(
                 "gave up on {what} after {calls} calls ({throttled} throttled) in {:.1} s",
                 elapsed.as_secs_f64()
             ))
@@ -311,15 +316,22 @@ impl<A: Adapter> Engine<A> {
             ErrorKind::Timeout,
             "the deadline passed while the call was in flight; the provider may or may not have done it",
         )
-        .with_provider(self.adapter.provider())
         .with_status(RetryStatus::Persistent)
     }
 
     /// The error of an operation whose deadline passed `when`.
     pub(crate) fn deadline_error(&self, when: &str) -> Error {
         Error::new(ErrorKind::Timeout, format!("the deadline passed {when}"))
-            .with_provider(self.adapter.provider())
             .with_status(RetryStatus::Persistent)
+    }
+}
+
+/// A temporary error that no retry follows becomes persistent.
+pub(crate) fn persistent(error: Error) -> Error {
+    if error.is_temporary() {
+        error.with_status(RetryStatus::Persistent)
+    } else {
+        error
     }
 }
 

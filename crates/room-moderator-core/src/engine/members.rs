@@ -1,16 +1,17 @@
-//! Room awareness: listing members (every page, each member once, bounded) and clearing a room by
-//! listing and kicking where the provider has no one call for it.
+//! `members`: listing a room, every page, each member once, bounded ([`MAX_MEMBERS`], a cursor
+//! seen twice). Each page goes through the one call path as a side call (`call/side.rs`). The
+//! listing also serves `disconnect_all` where the provider has no one call for it
+//! (`kick/mod.rs`) and the presence check by listing (`kick/presence.rs`).
 
 use std::collections::HashSet;
 
 use tokio::time::Instant;
-use tracing::debug;
+use tracing::{Instrument, debug, info_span};
 
-use super::Engine;
-use super::deadline::{Operation, instant_after};
-use super::side_calls::SideApi;
-use super::validate;
-use crate::{Adapter, DisconnectRequest, Error, ErrorKind, Member, Reason, RoomCleared, RoomId};
+use crate::engine::call::deadline::Operation;
+use crate::engine::call::side::SideApi;
+use crate::engine::{Engine, validate};
+use crate::{Adapter, Error, ErrorKind, Member, RoomId};
 
 /// The most members one listing gathers. A room larger than this is refused rather than held in
 /// memory: a provider that kept answering pages (or a cursor that loops) must not grow the list
@@ -18,6 +19,13 @@ use crate::{Adapter, DisconnectRequest, Error, ErrorKind, Member, Reason, RoomCl
 pub const MAX_MEMBERS: usize = 1_000_000;
 
 impl<A: Adapter> Engine<A> {
+    /// `members`, under its operation's deadline.
+    pub(crate) async fn members_of(&self, room: &RoomId) -> Result<Vec<Member>, Error> {
+        let span = info_span!("moderator.members", provider = self.adapter.provider(), %room);
+        let deadline = self.one_call_deadline(Operation::Members)?;
+        self.list_members(room, deadline).instrument(span).await.0
+    }
+
     /// Every member of `room`, each once (the listing is a snapshot, not a transaction: pages may
     /// repeat a member who moved), with the provider calls it took.
     pub(crate) async fn list_members(
@@ -40,18 +48,16 @@ impl<A: Adapter> Engine<A> {
         deadline: Instant,
         worth_going_on: impl Fn(Option<usize>) -> bool,
     ) -> (Result<Option<Vec<Member>>, Error>, u32) {
-        let provider = self.adapter.provider();
         let Some(limits) = self.caps.members else {
             return (
                 Err(Error::new(
                     ErrorKind::Unsupported,
                     "this provider cannot list a room's members",
-                )
-                .with_provider(provider)),
+                )),
                 0,
             );
         };
-        if let Err(error) = validate::check_room(provider, &self.caps, room) {
+        if let Err(error) = validate::check_room(&self.caps, room) {
             return (Err(error), 0);
         }
         let mut members = Vec::new();
@@ -82,8 +88,7 @@ impl<A: Adapter> Engine<A> {
                 return (
                     Err(Error::protocol(format!(
                         "the provider listed more than {MAX_MEMBERS} members; stopping rather than holding more"
-                    ))
-                    .with_provider(provider)),
+                    ))),
                     calls,
                 );
             }
@@ -93,8 +98,7 @@ impl<A: Adapter> Engine<A> {
                     return (
                         Err(Error::protocol(
                             "the provider returned a page cursor it had returned before; the listing would never end",
-                        )
-                        .with_provider(provider)),
+                        )),
                         calls,
                     );
                 }
@@ -103,46 +107,5 @@ impl<A: Adapter> Engine<A> {
         }
         debug!(members = members.len(), calls, "listed the room");
         (Ok(Some(members)), calls)
-    }
-
-    /// `disconnect_all` where the provider has no one call: list, then remove everyone listed (no
-    /// presence check first: they were just listed; a kick that still meets someone gone is
-    /// resolved as any other).
-    pub(crate) async fn list_and_kick(
-        &self,
-        room: &RoomId,
-        reason: Option<&Reason>,
-    ) -> Result<RoomCleared, Error> {
-        // A deadline set for kick-all covers the listing and the kick; without one, each part has
-        // its own default.
-        let until = self
-            .config
-            .deadlines
-            .configured(Operation::DisconnectAll)
-            .map(instant_after);
-        let listing_deadline = match until {
-            Some(until) => until,
-            None => self.one_call_deadline(Operation::Members)?,
-        };
-        let (members, listing_calls) = self.list_members(room, listing_deadline).await;
-        let members = members?;
-        let mut request =
-            DisconnectRequest::new(room.clone(), members.into_iter().map(|member| member.id))
-                .without_presence_check();
-        if let Some(reason) = reason {
-            request = request.with_reason(reason.clone());
-        }
-        if request.users().is_empty() {
-            return Ok(RoomCleared::ListedAndKicked(crate::Report::new(
-                room.clone(),
-                Vec::new(),
-                listing_calls,
-                false,
-            )));
-        }
-        let report = self.kick_until(&request, until).await?;
-        Ok(RoomCleared::ListedAndKicked(
-            report.with_extra_calls(listing_calls),
-        ))
     }
 }

@@ -24,8 +24,8 @@ use crate::{Error, Plan};
 /// use std::time::Duration;
 /// use room_moderator_core::{Engine, Operation, mock::MockAdapter};
 /// let engine = Engine::builder(MockAdapter::new())
-///     .deadline(Duration::from_secs(30))
-///     .operation_deadline(Operation::IssueToken, Duration::from_secs(3))
+///     .with_deadline(Duration::from_secs(30))
+///     .with_operation_deadline(Operation::IssueToken, Duration::from_secs(3))
 ///     .build();
 /// # let _ = engine;
 /// ```
@@ -101,9 +101,9 @@ impl Operation {
 /// The deadlines an engine was configured with.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Deadlines {
-    /// For every operation (`EngineBuilder::deadline`).
+    /// For every operation (`EngineBuilder::with_deadline`).
     all: Option<Duration>,
-    /// For one operation (`EngineBuilder::operation_deadline`), over `all`.
+    /// For one operation (`EngineBuilder::with_operation_deadline`), over `all`.
     each: [Option<Duration>; 8],
 }
 
