@@ -82,8 +82,8 @@ where
     let account = room_moderator_core::Adapter::account(&adapter);
     let (tx, rx) = mpsc::channel(64);
     let engine = Engine::builder(adapter)
-        .ban_store(store)
-        .audit(Arc::new(Heard(tx)))
+        .with_ban_store(store)
+        .with_audit(Arc::new(Heard(tx)))
         .build();
     (Arc::new(engine), rx, account)
 }
