@@ -12,7 +12,10 @@ pub fn behaviors() -> Vec<Behavior> {
 ///
 /// [`Provider::env_vars`]: room_moderator::Provider::env_vars
 async fn emulator_hands_out_the_adapters_variables(f: &Fixture) -> Checked {
-    let names: Vec<&str> = f.provider.env_vars().iter().map(|var| var.name).collect();
+    // The adapter's variables, and the secret a webhook receiver checks this provider's callbacks
+    // with (docs/webhooks.md), which the emulator signs its callbacks with.
+    let mut names: Vec<&str> = f.provider.env_vars().iter().map(|var| var.name).collect();
+    names.extend(["ZEGO_CALLBACK_SECRET", "AGORA_NCS_SECRET", "AGORA_CHAT_CALLBACK_SECRET"]);
     let vars = f.emulator()?.vars();
     ensure!(vars.len() >= 3, "only {vars:?}");
     for (name, _) in &vars {
