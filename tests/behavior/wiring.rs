@@ -15,7 +15,11 @@ async fn emulator_hands_out_the_adapters_variables(f: &Fixture) -> Checked {
     // The adapter's variables, and the secret a webhook receiver checks this provider's callbacks
     // with (docs/webhooks.md), which the emulator signs its callbacks with.
     let mut names: Vec<&str> = f.provider.env_vars().iter().map(|var| var.name).collect();
-    names.extend(["ZEGO_CALLBACK_SECRET", "AGORA_NCS_SECRET", "AGORA_CHAT_CALLBACK_SECRET"]);
+    names.extend([
+        "ZEGO_CALLBACK_SECRET",
+        "AGORA_NCS_SECRET",
+        "AGORA_CHAT_CALLBACK_SECRET",
+    ]);
     let vars = f.emulator()?.vars();
     ensure!(vars.len() >= 3, "only {vars:?}");
     for (name, _) in &vars {
