@@ -49,24 +49,9 @@ async fn two_app_ids_of_one_account_share_its_rule_quota_through_redis() {
             .expect("binary starts");
         children.push(child);
     }
-    let outputs = tokio::task::spawn_blocking(move || {
-        children
-            .into_iter()
-            .map(|child| child.wait_with_output().expect("binary ends"))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .expect("join");
+    common::wait_all_succeed(children).await;
     let elapsed = started.elapsed();
     let _ = std::fs::remove_dir_all(&dir);
-    for output in &outputs {
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
     for appid in app_ids.iter().take(2) {
         assert_eq!(rtc.online_of(appid, "show"), Vec::<u32>::new(), "{appid}");
     }

@@ -12,6 +12,28 @@ use room_moderator_emulator::Emulator;
 
 pub mod bans;
 
+/// Waits for every process (off the async runtime) and checks each exited 0, showing its stderr
+/// when not: the processes of a multi-process test.
+pub async fn wait_all_succeed(children: Vec<std::process::Child>) -> Vec<Output> {
+    let outputs = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|child| child.wait_with_output().expect("binary ends"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("join");
+    for output in &outputs {
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    outputs
+}
+
 /// The built `moderator` binary, with every provider, Redis and log variable of this environment
 /// removed, so that a test sets exactly what it means.
 pub fn moderator() -> Command {
