@@ -743,7 +743,7 @@ async fn the_rule_limit_is_configurable_and_switchable() {
     assert_eq!(emu.rtc().ban_rules().len(), 3, "rules already set stay");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn rtc_side_calls_do_not_use_the_kick_quota_and_have_their_own() {
     let emu = start(ZegoConfig {
         rtc_rate_per_second: NonZeroU32::new(1),
