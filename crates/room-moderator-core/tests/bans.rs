@@ -5,14 +5,15 @@ mod common;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
 
 use common::Unreachable;
 use room_moderator_core::mock::MockAdapter;
 use room_moderator_core::{
-    BanOutcome, BanRequest, BanScope, BanStore, BanSupport, Capabilities, Engine, Error, ErrorKind,
-    JoinCheck, MemoryBanStore, Moderator, RoomId, TokenDecision, TokenOptions, UnbanOutcome,
-    wall_clock_now,
+    BanEntry, BanOutcome, BanRequest, BanScope, BanStore, BanSupport, Capabilities, Engine, Error,
+    ErrorKind, JoinCheck, MemoryBanStore, Moderator, RoomId, TokenDecision, TokenOptions,
+    UnbanOutcome, UserId, wall_clock_now,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -197,6 +198,96 @@ async fn unban_lifts_the_store_entry_and_deletes_the_rule() {
         moderator.check(&room(), &"a".into()).await.unwrap(),
         JoinCheck::Allowed
     );
+}
+
+/// A ban store in memory that counts its reads (`get` and `list`).
+#[derive(Debug, Default)]
+pub struct CountingReads {
+    inner: MemoryBanStore,
+    reads: AtomicUsize,
+}
+
+impl CountingReads {
+    /// The reads so far.
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    fn read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[async_trait::async_trait]
+impl BanStore for CountingReads {
+    async fn put(&self, scope: &BanScope, entries: &[BanEntry]) -> Result<(), Error> {
+        self.inner.put(scope, entries).await
+    }
+    async fn remove(
+        &self,
+        scope: &BanScope,
+        users: &[UserId],
+        now: SystemTime,
+    ) -> Result<Vec<bool>, Error> {
+        self.inner.remove(scope, users, now).await
+    }
+    async fn get(
+        &self,
+        scope: &BanScope,
+        user: &UserId,
+        now: SystemTime,
+    ) -> Result<Option<BanEntry>, Error> {
+        self.read();
+        self.inner.get(scope, user, now).await
+    }
+    async fn list(&self, scope: &BanScope, now: SystemTime) -> Result<Vec<BanEntry>, Error> {
+        self.read();
+        self.inner.list(scope, now).await
+    }
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+}
+
+/// Where native rules exist, the store is read at the epoch to find rules of lapsed bans to lift;
+/// the same read answers the question asked, so a join check (a webhook receiver's hot path) and a
+/// listing read the store once.
+#[tokio::test(start_paused = true)]
+async fn a_check_and_a_listing_on_native_rules_read_the_store_once() {
+    let mock = MockAdapter::with_capabilities(native_caps());
+    let store = Arc::new(CountingReads::default());
+    let moderator = Engine::builder(mock.clone())
+        .with_ban_store(store.clone())
+        .build();
+    moderator
+        .ban(
+            &BanRequest::new("stage", ["troll"])
+                .with_duration(HOUR)
+                .with_reason("spam"),
+        )
+        .await
+        .unwrap();
+    let before = store.reads();
+    let check = moderator.check(&room(), &"troll".into()).await.unwrap();
+    assert!(
+        matches!(check, JoinCheck::Banned { reason: Some(ref r), .. } if r == "spam"),
+        "{check:?}"
+    );
+    assert_eq!(
+        moderator.check(&room(), &"friend".into()).await.unwrap(),
+        JoinCheck::Allowed
+    );
+    assert_eq!(store.reads() - before, 2, "one read a check");
+    let listed = moderator.bans(&room()).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(store.reads() - before, 3, "one read a listing");
+    // A lapsed ban is neither banned nor listed, though the read covers it.
+    tokio::time::advance(HOUR * 2).await;
+    assert_eq!(
+        moderator.check(&room(), &"troll".into()).await.unwrap(),
+        JoinCheck::Allowed
+    );
+    assert!(moderator.bans(&room()).await.unwrap().is_empty());
 }
 
 #[tokio::test(start_paused = true)]

@@ -37,10 +37,15 @@ impl<A: Adapter> Engine<A> {
         let store = self.ban_store()?;
         let scope = self.ban_scope(room);
         let mut warnings = Vec::new();
-        self.lift_lapsed_rules(&scope, Some(user), deadline, &mut warnings)
+        let lapsed = self
+            .lift_lapsed_rules(&scope, Some(user), deadline, &mut warnings)
             .await;
         let now = wall_clock_now();
-        let Some(entry) = store.get(&scope, user, now).await? else {
+        let entry = match lapsed.active_at(now) {
+            Some(entries) => entries.into_iter().find(|entry| entry.user == *user),
+            None => store.get(&scope, user, now).await?,
+        };
+        let Some(entry) = entry else {
             for warning in warnings {
                 warn!(provider, "{warning}");
             }

@@ -18,10 +18,14 @@ impl<A: Adapter> Engine<A> {
         let deadline = self.one_call_deadline(Operation::Bans)?;
         let scope = self.ban_scope(room);
         let mut warnings = Vec::new();
-        self.lift_lapsed_rules(&scope, None, deadline, &mut warnings)
+        let lapsed = self
+            .lift_lapsed_rules(&scope, None, deadline, &mut warnings)
             .await;
         let now = wall_clock_now();
-        let mut entries = store.list(&scope, now).await?;
+        let mut entries = match lapsed.active_at(now) {
+            Some(entries) => entries,
+            None => store.list(&scope, now).await?,
+        };
         if let Some(native) = self.native() {
             self.renew_rules(&scope, entries.clone(), &native, deadline, &mut warnings)
                 .await;

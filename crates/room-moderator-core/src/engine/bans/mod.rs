@@ -108,7 +108,8 @@ impl<A: Adapter> Engine<A> {
             let mut warnings = Vec::new();
             let lift_calls = self
                 .lift_lapsed_rules(&scope, None, deadline, &mut warnings)
-                .await;
+                .await
+                .calls;
             // The store first: if the ban cannot be remembered, nothing is sent.
             store.put(&scope, &entries).await?;
 

@@ -38,6 +38,26 @@ fn is_not_sent(error: &Error) -> bool {
     error.kind() == ErrorKind::Cancelled && error.message() == NOT_SENT
 }
 
+/// What [`Engine::lift_lapsed_rules`] did: the calls it made and, when it read the store, the bans
+/// in it still active, so that its caller need not read the store a second time.
+pub(super) struct Lapsed {
+    pub(super) calls: u32,
+    active: Option<Vec<BanEntry>>,
+}
+
+impl Lapsed {
+    /// The bans active at `now` among those read, in the store's order; `None` when the store was
+    /// not read (no native rules, or the read failed): the caller reads it itself.
+    pub(super) fn active_at(self, now: SystemTime) -> Option<Vec<BanEntry>> {
+        self.active.map(|entries| {
+            entries
+                .into_iter()
+                .filter(|entry| entry.is_active(now))
+                .collect()
+        })
+    }
+}
+
 impl<A: Adapter> Engine<A> {
     /// Sets native rules for `users`, paced to the rule API's rate. A rule refused for good (not
     /// enabled for the account, the rule limit reached) stops the rest: the store holds those bans,
@@ -115,16 +135,21 @@ impl<A: Adapter> Engine<A> {
     /// records their rule as still in force: a rule with no timer of its own (Agora Chat's block
     /// list, recorded until the provider's longest ban), whichever process set it. Runs before the
     /// store is read at `now` (which forgets lapsed bans); reads at the epoch, when none had lapsed.
-    /// A rule that cannot be lifted keeps its entry for the next call. Returns the calls made.
+    /// A rule that cannot be lifted keeps its entry for the next call. Returns the calls made and
+    /// the bans read that are still active.
     pub(super) async fn lift_lapsed_rules(
         &self,
         scope: &BanScope,
         user: Option<&UserId>,
         deadline: Instant,
         warnings: &mut Vec<String>,
-    ) -> u32 {
+    ) -> Lapsed {
+        let not_read = Lapsed {
+            calls: 0,
+            active: None,
+        };
         let (Some(native), Ok(store)) = (self.native(), self.ban_store()) else {
-            return 0;
+            return not_read;
         };
         let now = wall_clock_now();
         let everything = SystemTime::UNIX_EPOCH;
@@ -136,13 +161,15 @@ impl<A: Adapter> Engine<A> {
             Ok(entries) => entries,
             Err(error) => {
                 warnings.push(format!("lapsed bans could not be read: {error}"));
-                return 0;
+                return not_read;
             }
         };
+        let (active, lapsed): (Vec<BanEntry>, Vec<BanEntry>) =
+            entries.into_iter().partition(|entry| entry.is_active(now));
         let mut calls = 0;
         let mut lifted = Vec::new();
-        for entry in entries {
-            if entry.is_active(now) || entry.rule_until.is_none_or(|until| until <= now) {
+        for entry in lapsed {
+            if entry.rule_until.is_none_or(|until| until <= now) {
                 continue;
             }
             let call = self
@@ -170,7 +197,10 @@ impl<A: Adapter> Engine<A> {
         {
             warnings.push(format!("lifted rules could not be recorded: {error}"));
         }
-        calls
+        Lapsed {
+            calls,
+            active: Some(active),
+        }
     }
 
     /// Renews the native rules of the room's bans that outlast their rule and whose rule lapses

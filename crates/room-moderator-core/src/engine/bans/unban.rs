@@ -44,21 +44,18 @@ impl<A: Adapter> Engine<A> {
             rule_time,
         )?);
         let mut warnings = Vec::new();
-        let mut calls = self
+        let lapsed = self
             .lift_lapsed_rules(&scope, None, deadline, &mut warnings)
             .await;
+        let mut calls = lapsed.calls;
         for warning in warnings {
             warn!(provider, "{warning}");
         }
         // Which rules this library set, read before the entries go; only where rules exist.
-        let before: HashMap<UserId, BanEntry> = match native {
-            Some(_) => store
-                .list(&scope, now)
-                .await?
-                .into_iter()
-                .map(|entry| (entry.user.clone(), entry))
-                .collect(),
-            None => HashMap::new(),
+        let before: HashMap<UserId, BanEntry> = match (&native, lapsed.active_at(now)) {
+            (None, _) => HashMap::new(),
+            (Some(_), Some(entries)) => by_user(entries),
+            (Some(_), None) => by_user(store.list(&scope, now).await?),
         };
         let lifted = store.remove(&scope, &users, now).await?;
         let mut outcomes = Vec::with_capacity(users.len());
@@ -94,4 +91,11 @@ impl<A: Adapter> Engine<A> {
             calls,
         })
     }
+}
+
+fn by_user(entries: Vec<BanEntry>) -> HashMap<UserId, BanEntry> {
+    entries
+        .into_iter()
+        .map(|entry| (entry.user.clone(), entry))
+        .collect()
 }
