@@ -200,10 +200,29 @@ fn demo_prints_a_correct_table() {
     );
 }
 
+/// A base port whose run of eight (one for each emulator) was free when asked: the port the system
+/// hands out, with its seven neighbours checked, so that test runs side by side do not collide.
+fn free_port_run() -> u16 {
+    const EMULATORS: u16 = 8;
+    let bindable = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
+    for _ in 0..100 {
+        let Ok(base) = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|listener| listener.local_addr())
+            .map(|addr| addr.port())
+        else {
+            continue;
+        };
+        if base <= u16::MAX - EMULATORS && (base..base + EMULATORS).all(bindable) {
+            return base;
+        }
+    }
+    panic!("no run of {EMULATORS} free loopback ports");
+}
+
 #[test]
 fn emulate_serves_and_prints_credentials() {
-    // Port 0 would print nothing useful; pick a high port unlikely to be taken.
-    let port = 20_000 + (std::process::id() % 20_000) as u16;
+    // A given base port: the emulators take it and the ports after it, as `--port` documents.
+    let port = free_port_run();
     let mut child = moderator()
         .args([
             "emulate",
@@ -245,9 +264,8 @@ async fn emulate_posts_signed_callbacks_to_the_given_url() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/app", receiver.local_addr().unwrap());
-    let port = 20_000 + ((std::process::id() + 7_919) % 20_000) as u16;
     let mut child = moderator()
-        .args(["emulate", "--port", &port.to_string(), "--seed", "lobby=7"])
+        .args(["emulate", "--port", "0", "--seed", "lobby=7"])
         .args(["--callbacks", &url])
         .stdout(Stdio::null())
         .spawn()
