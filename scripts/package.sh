@@ -6,7 +6,7 @@
 #
 # 1. `cargo package --workspace --all-features --locked`: every published member is packaged in
 #    dependency order (cargo packages `publish = false` members too, so those are named in --exclude:
-#    tools/public-api; fuzz/ is a workspace of its own), and each package is verified, i.e. unpacked under
+#    tools/public-api and tools/node-interop; fuzz/ is a workspace of its own), and each package is verified, i.e. unpacked under
 #    <target>/package/ and built there on its own manifest. Path dependencies between members are
 #    resolved against the packages made in the same run (cargo's local registry overlay), as they will
 #    be against crates.io once the earlier ones are published. `--all-features` so the facade's
@@ -171,7 +171,7 @@ done
 log="$scratch/cargo-package.log"
 
 start=$(date +%s)
-if ! cargo package --workspace --exclude room-moderator-public-api --all-features --locked 2>&1 | tee "$log"; then
+if ! cargo package --workspace --exclude room-moderator-public-api --exclude room-moderator-node-interop --all-features --locked 2>&1 | tee "$log"; then
   echo "package.sh: cargo package failed" >&2
   exit 1
 fi

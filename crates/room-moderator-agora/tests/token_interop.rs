@@ -15,77 +15,35 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (helpers included)
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::Path;
 
 use room_moderator_agora::token::{AppCredentials, parse_token};
 use room_moderator_emulator::agora::{AgoraConfig, AgoraEmulator};
-use tokio::process::Command;
+use room_moderator_node_interop::NodeProject;
 
 const APP_ID: &str = "970CA35de60c44645bbae8a215061b33";
 const CERTIFICATE: &str = "5CFd2fd1755d40ecb72977518be15d3b";
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
-}
-
-/// Skips (outside CI) or fails (in CI) when the node side cannot be set up.
-fn unavailable(why: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("the agora-token interop test cannot run in CI: {why}");
-    }
-    let bar = "!".repeat(88);
-    let message = format!(
-        "\n{bar}\n!! SKIPPED: agora-token interop test of room-moderator-agora: {why}\n\
-         !! Install node and npm to run it (CI=1 turns this skip into a failure).\n{bar}\n\n"
-    );
-    let _ = std::io::stderr().write_all(message.as_bytes());
-}
-
-async fn run(program: &str, args: &[&str]) -> Result<String, String> {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(interop_dir())
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`{program} {}` failed: {}: {}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-}
-
-/// node is present and `agora-token` is installed.
-async fn prepare() -> Result<(), String> {
-    run("node", &["--version"]).await?;
-    if interop_dir()
-        .join("node_modules/agora-token/package.json")
-        .exists()
-    {
-        return Ok(());
-    }
-    run("npm", &["ci", "--no-audit", "--no-fund"])
-        .await
-        .map(drop)
+fn node() -> NodeProject {
+    NodeProject::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop"),
+        "agora-token",
+        "agora-token interop test of room-moderator-agora",
+    )
 }
 
 async fn official(args: &[&str]) -> String {
     let mut all = vec!["token.js"];
     all.extend_from_slice(args);
-    run("node", &all).await.expect("the official builder runs")
+    node()
+        .output(&all)
+        .await
+        .expect("the official builder runs")
 }
 
 #[tokio::test]
 async fn tokens_match_the_official_builder_and_the_emulator_accepts_its_tokens() {
-    if let Err(why) = prepare().await {
-        unavailable(&why);
+    if !node().ready().await {
         return;
     }
     let ours = AppCredentials::new(APP_ID, CERTIFICATE).unwrap();

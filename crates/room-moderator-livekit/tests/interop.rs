@@ -11,70 +11,30 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
-use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use room_moderator_core::{Adapter, RoomId, TokenOptions, UserId};
 use room_moderator_emulator::livekit::{LiveKitConfig, LiveKitEmulator, ParticipantKind};
 use room_moderator_livekit::LiveKitBuilder;
+use room_moderator_node_interop::NodeProject;
 use serde_json::{Value, json};
-use tokio::process::Command;
 
 const ROOM: &str = "interop";
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
-}
-
-/// Skips (outside CI) or fails (in CI) when the node side cannot be set up.
-fn unavailable(why: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("the LiveKit interop test cannot run in CI: {why}");
-    }
-    // Written to the stderr handle directly: the harness captures `eprintln!` of passing tests.
-    let bar = "!".repeat(88);
-    let message = format!(
-        "\n{bar}\n!! SKIPPED: LiveKit interop test of room-moderator-livekit: {why}\n\
-         !! Install node and npm to run it (CI=1 turns this skip into a failure).\n{bar}\n\n"
-    );
-    let _ = std::io::stderr().write_all(message.as_bytes());
-}
-
-async fn succeeds(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .status()
-        .await
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{program} {}` failed: {status}", args.join(" ")))
-    }
-}
-
-/// node is present and the SDK is installed.
-async fn prepare() -> Result<(), String> {
-    let dir = interop_dir();
-    succeeds("node", &["--version"], &dir).await?;
-    if dir
-        .join("node_modules/livekit-server-sdk/package.json")
-        .exists()
-    {
-        return Ok(());
-    }
-    succeeds("npm", &["ci", "--no-audit", "--no-fund"], &dir).await
+fn node() -> NodeProject {
+    NodeProject::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop"),
+        "livekit-server-sdk",
+        "LiveKit interop test of room-moderator-livekit",
+    )
 }
 
 #[tokio::test]
 async fn the_official_node_sdk_drives_the_emulator_and_accepts_our_tokens() {
-    if let Err(why) = prepare().await {
-        unavailable(&why);
+    if !node().ready().await {
         return;
     }
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
@@ -101,15 +61,13 @@ async fn the_official_node_sdk_drives_the_emulator_and_accepts_our_tokens() {
 
     let output = tokio::time::timeout(
         Duration::from_secs(60),
-        Command::new("node")
-            .arg("client.mjs")
-            .current_dir(interop_dir())
+        node()
+            .node(&["client.mjs"])
             .env("LIVEKIT_URL", livekit.url().replace("http://", "ws://"))
             .env("LIVEKIT_API_KEY", livekit.api_key())
             .env("LIVEKIT_API_SECRET", livekit.api_secret())
             .env("ROOM", ROOM)
             .env("OUR_TOKEN", ours.secret())
-            .stdin(Stdio::null())
             .output(),
     )
     .await
@@ -224,8 +182,7 @@ async fn capture_one(socket: &mut tokio::net::TcpStream) -> (String, String) {
 
 #[tokio::test]
 async fn the_official_node_webhook_receiver_accepts_the_emulators_webhooks() {
-    if let Err(why) = prepare().await {
-        unavailable(&why);
+    if !node().ready().await {
         return;
     }
     let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -254,9 +211,8 @@ async fn the_official_node_webhook_receiver_accepts_the_emulators_webhooks() {
         captured.push(json!({ "body": body, "auth": auth }));
     }
 
-    let mut node = Command::new("node")
-        .arg("webhook.mjs")
-        .current_dir(interop_dir())
+    let mut node = node()
+        .node(&["webhook.mjs"])
         .env("LIVEKIT_API_KEY", livekit.api_key())
         .env("LIVEKIT_API_SECRET", livekit.api_secret())
         .stdin(Stdio::piped())

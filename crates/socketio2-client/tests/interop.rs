@@ -7,79 +7,35 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (helpers included)
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
 
+use room_moderator_node_interop::NodeProject;
 use socketio2_client::{Client, ClientConfig, CloseReason, Event};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
-}
-
-/// Skips (outside CI) or fails (in CI) when the node side cannot be set up.
-fn unavailable(why: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("the Socket.IO 2 interop test cannot run in CI: {why}");
-    }
-    // Written to the stderr handle directly: the test harness captures `eprintln!` of passing tests,
-    // and a skip must be seen.
-    let bar = "!".repeat(88);
-    let message = format!(
-        "\n{bar}\n!! SKIPPED: Socket.IO 2 interop test of socketio2-client: {why}\n\
-         !! Install node and npm to run it (CI=1 turns this skip into a failure).\n{bar}\n\n"
-    );
-    let _ = std::io::stderr().write_all(message.as_bytes());
-}
-
-async fn succeeds(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .status()
-        .await
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{program} {}` failed: {status}", args.join(" ")))
-    }
-}
-
-/// node is present and `socket.io@2` is installed.
-async fn prepare() -> Result<(), String> {
-    let dir = interop_dir();
-    succeeds("node", &["--version"], &dir).await?;
-    if dir.join("node_modules/socket.io/package.json").exists() {
-        return Ok(());
-    }
-    let install: &[&str] = if dir.join("package-lock.json").exists() {
-        &["ci", "--no-audit", "--no-fund"]
-    } else {
-        &["install", "--no-audit", "--no-fund"]
-    };
-    succeeds("npm", install, &dir).await
+fn node() -> NodeProject {
+    NodeProject::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop"),
+        "socket.io",
+        "Socket.IO 2 interop test of socketio2-client",
+    )
 }
 
 /// Starts the server; returns it and its port.
 async fn start_server() -> (Child, u16) {
-    let dir = interop_dir();
-    let mut child = Command::new("node")
-        .arg("server.js")
-        .current_dir(&dir)
+    let mut child = node()
+        .node(&["server.js"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("start node");
     let stdout = child.stdout.take().expect("node stdout");
@@ -103,8 +59,7 @@ async fn next_event(events: &mut Receiver<Event>) -> Event {
 
 #[tokio::test]
 async fn speaks_socket_io_2_with_the_reference_server() {
-    if let Err(why) = prepare().await {
-        unavailable(&why);
+    if !node().ready().await {
         return;
     }
     let (_server, port) = start_server().await;
