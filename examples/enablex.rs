@@ -7,11 +7,13 @@
 //! REST, joins the room's signalling session as a headless moderator, emits `drop` for every
 //! connection of the requested users, and leaves.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use room_moderator::enablex::EnablexBuilder;
-use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator, Outcome, RoomId};
+use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator, RoomId};
 use room_moderator_emulator::enablex::{EnablexConfig, EnablexEmulator};
 
 #[tokio::main]
@@ -41,19 +43,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let request =
         DisconnectRequest::new("town-hall", ["troll", "spammer", "ghost"]).with_reason("spam");
-    let report = moderator.disconnect(&request).await?;
-    println!(
-        "{} call(s); reason delivered: {} (EnableX carries none)",
-        report.calls(),
-        report.reason_delivered()
-    );
-    for entry in report.users() {
-        let outcome = match &entry.outcome {
-            Outcome::Failed(error) => format!("failed: {error}"),
-            other => other.label().to_owned(),
-        };
-        println!("  {:<8} {outcome}", entry.user.as_str());
-    }
+    // EnableX's `drop` carries no reason: "reason delivered: false".
+    common::print_report(&moderator.disconnect(&request).await?);
     for drop in emulator.drops() {
         println!(
             "  the emulator saw one drop of {} clientIds: {:?}",

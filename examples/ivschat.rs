@@ -4,11 +4,13 @@
 //! adapter with `IvsChat::from_env().await` instead (the standard AWS credential chain, `AWS_REGION`,
 //! optionally `AWS_ENDPOINT_URL_IVSCHAT`), and use a real room ARN.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use room_moderator::ivs::IvsChatBuilder;
-use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator, Report};
+use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator};
 use room_moderator_emulator::ivschat::{IvsChatConfig, IvsChatEmulator};
 
 #[tokio::main]
@@ -36,12 +38,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // a user was connected, so "ghost" reads as disconnected too.
     let request =
         DisconnectRequest::new(&room, ["troll-1", "troll-2", "ghost"]).with_reason("spam");
-    print_report(&ivs.disconnect(&request).await?);
+    common::print_report(&ivs.disconnect(&request).await?);
     println!("{room} now: {:?}\n", emulator.members(&room));
 
     // A room the account does not have: every user fails with NotFound and the AWS code.
     let missing = DisconnectRequest::new(emulator.room_arn("nowhere"), ["alice"]);
-    print_report(&ivs.disconnect(&missing).await?);
+    common::print_report(&ivs.disconnect(&missing).await?);
 
     // Not an ARN: refused before anything is sent.
     match ivs
@@ -56,19 +58,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         emulator.controls().counters().requests
     );
     Ok(())
-}
-
-fn print_report(report: &Report) {
-    println!(
-        "room {}: {} call(s), reason delivered: {}",
-        report.room(),
-        report.calls(),
-        report.reason_delivered()
-    );
-    for entry in report.users() {
-        match entry.outcome.error() {
-            Some(error) => println!("  {:<8} failed: {error}", entry.user.as_str()),
-            None => println!("  {:<8} {}", entry.user.as_str(), entry.outcome.label()),
-        }
-    }
 }

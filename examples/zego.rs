@@ -5,11 +5,13 @@
 //! ZEGO_ENDPOINT), here handed out by the emulator; against the real service, use
 //! `ZegoZimBuilder::from_env()` / `ZegoRtcBuilder::from_env()` instead of `with_vars`.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use room_moderator::zego::{ZegoRtcBuilder, ZegoZimBuilder};
-use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator, Report};
+use room_moderator::{AdapterBuilder, DisconnectRequest, Engine, Moderator};
 use room_moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
 
 #[tokio::main]
@@ -41,27 +43,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
 
     let chat = DisconnectRequest::new("lobby", ["troll-1", "troll-2", "ghost"]).with_reason("spam");
-    print_report(&zim.disconnect(&chat).await?);
+    common::print_report(&zim.disconnect(&chat).await?);
     println!("lobby now: {:?}\n", emulator.zim().members("lobby"));
 
     // RTC answers success for users who are not in the room, so "ghost" reads as disconnected here.
     let stage = DisconnectRequest::new("stage", ["heckler", "ghost"]).with_reason("heckling");
-    print_report(&rtc.disconnect(&stage).await?);
+    common::print_report(&rtc.disconnect(&stage).await?);
     println!("stage now: {:?}", emulator.rtc().members("stage"));
     Ok(())
-}
-
-fn print_report(report: &Report) {
-    println!(
-        "room {}: {} call(s), reason delivered: {}",
-        report.room(),
-        report.calls(),
-        report.reason_delivered()
-    );
-    for entry in report.users() {
-        match entry.outcome.error() {
-            Some(error) => println!("  {:<10} failed: {error}", entry.user.as_str()),
-            None => println!("  {:<10} {}", entry.user.as_str(), entry.outcome.label()),
-        }
-    }
 }
