@@ -64,6 +64,7 @@ mod plan;
 mod report;
 mod request;
 mod retry_after;
+mod stop;
 pub mod sweep;
 pub mod toolkit;
 
@@ -88,4 +89,5 @@ pub use plan::Plan;
 pub use report::{Outcome, Report, Summary, UserReport};
 pub use request::{DisconnectRequest, DisconnectRequestBuilder};
 pub use retry_after::parse_retry_after;
+pub use stop::StopSignal;
 pub use toolkit::{AdapterBuilder, EnvVar};

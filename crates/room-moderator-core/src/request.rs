@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Reason, RoomId, UserId};
+use crate::{Reason, RoomId, StopSignal, UserId};
 
 /// A request to remove users from one room.
 ///
@@ -26,6 +26,7 @@ pub struct DisconnectRequest {
     reason: Option<Reason>,
     presence_check: bool,
     deadline: Option<Duration>,
+    stop: Option<StopSignal>,
 }
 
 impl DisconnectRequest {
@@ -40,6 +41,7 @@ impl DisconnectRequest {
             reason: None,
             presence_check: true,
             deadline: None,
+            stop: None,
         }
     }
 
@@ -74,6 +76,19 @@ impl DisconnectRequest {
     /// The request's own deadline, if it has one.
     pub fn deadline(&self) -> Option<Duration> {
         self.deadline
+    }
+
+    /// Lets the caller stop the request gracefully: once `stop` is stopped, nothing more is sent,
+    /// the calls in flight are answered, and every user not sent is reported `cancelled` ("not
+    /// sent: stopped"). See [`StopSignal`] (an example there).
+    pub fn with_stop(mut self, stop: &StopSignal) -> Self {
+        self.stop = Some(stop.clone());
+        self
+    }
+
+    /// The signal the request stops on, if it has one.
+    pub fn stop(&self) -> Option<&StopSignal> {
+        self.stop.as_ref()
     }
 
     /// Whether presence is checked before kicking where the provider needs it (the default).

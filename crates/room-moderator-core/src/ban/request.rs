@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{RoomId, UserId};
+use crate::{RoomId, StopSignal, UserId};
 
 /// A request to ban users from one room (remove them now and keep them out).
 ///
@@ -23,6 +23,7 @@ pub struct BanRequest {
     reason: Option<String>,
     by: Option<String>,
     deadline: Option<Duration>,
+    stop: Option<StopSignal>,
 }
 
 impl BanRequest {
@@ -38,6 +39,7 @@ impl BanRequest {
             reason: None,
             by: None,
             deadline: None,
+            stop: None,
         }
     }
 
@@ -65,6 +67,20 @@ impl BanRequest {
     /// The ban's own deadline, if it has one.
     pub fn deadline(&self) -> Option<Duration> {
         self.deadline
+    }
+
+    /// Lets the caller stop the ban gracefully: once `stop` is stopped, no more rule or kick call
+    /// is sent, the calls in flight are answered, and every user whose kick was not sent is
+    /// reported failed, `cancelled` ("not sent: stopped"), their ban recorded all the same. See
+    /// [`StopSignal`].
+    pub fn with_stop(mut self, stop: &StopSignal) -> Self {
+        self.stop = Some(stop.clone());
+        self
+    }
+
+    /// The signal the ban stops on, if it has one.
+    pub fn stop(&self) -> Option<&StopSignal> {
+        self.stop.as_ref()
     }
 
     /// Who asked (an operator, a rule name); kept with the ban.

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::call::stop::Stops;
 use super::call::{RetryPolicy, deadline};
 use super::pace::{AdaptivePacer, Pacer, RatePacer, quota};
 use super::{AuditHook, Config, Engine, Operation};
-use crate::{Adapter, BanStore, Capabilities};
+use crate::{Adapter, BanStore, Capabilities, StopSignal};
 
 #[cfg(doc)]
 use crate::{DisconnectRequest, ErrorKind, Moderator};
@@ -42,6 +43,7 @@ impl<A: Adapter> EngineBuilder<A> {
                 max_concurrency: 8,
                 deadlines: deadline::Deadlines::default(),
                 audit: None,
+                stops: Stops::default(),
             },
             adaptive: true,
             margin: RatePacer::DEFAULT_MARGIN,
@@ -119,6 +121,17 @@ impl<A: Adapter> EngineBuilder<A> {
     /// Sends as fast as concurrency allows, ignoring the documented rate.
     pub fn no_pacing(mut self) -> Self {
         self.pacer = PacerChoice::None;
+        self
+    }
+
+    /// Stops every operation of the engine gracefully once `stop` is stopped, those running and
+    /// those to come: nothing more is sent, the calls in flight are answered, and users never sent
+    /// are reported `cancelled` ("not sent: stopped"); a one-call operation (`disconnect_all`
+    /// natively, `members`, `check`, ...) not yet sent fails with
+    /// [`ErrorKind::Cancelled`]. For one request only, give the request the signal
+    /// ([`DisconnectRequest::with_stop`]). See [`StopSignal`].
+    pub fn with_stop(mut self, stop: &StopSignal) -> Self {
+        self.config.stops = self.config.stops.and(stop);
         self
     }
 

@@ -50,6 +50,7 @@ mod pace;
 mod stamp;
 mod validate;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,8 +68,8 @@ pub use pace::{AdaptivePacer, Answer, Pacer, QuotaKey, RatePacer};
 
 use crate::{
     Adapter, BanEntry, BanReport, BanRequest, BanStore, Capabilities, DisconnectRequest, Error,
-    JoinCheck, Member, Moderator, Plan, Reason, Report, RoomCleared, RoomId, TokenDecision,
-    TokenOptions, UnbanReport, UserId,
+    JoinCheck, Member, Moderator, Plan, Reason, Report, RoomCleared, RoomId, StopSignal,
+    TokenDecision, TokenOptions, UnbanReport, UserId,
 };
 
 /// Settings shared by every clone of an [`Engine`].
@@ -78,6 +79,8 @@ struct Config {
     max_concurrency: usize,
     deadlines: call::deadline::Deadlines,
     audit: Option<Arc<dyn AuditHook>>,
+    /// The caller's graceful stops every operation watches (`call/stop.rs`).
+    stops: call::stop::Stops,
 }
 
 /// A [`Moderator`] built from an [`Adapter`]. Cheap to clone; clones share the adapter and the pacer, so
@@ -174,6 +177,19 @@ impl<A: Adapter> Engine<A> {
         Ok(call::deadline::instant_after(deadline))
     }
 
+    /// This engine, also stopping on the request's own signal, if it has one: every flow reads
+    /// the signals from `config.stops` (`call/stop.rs`).
+    fn stopping_on(&self, stop: Option<&StopSignal>) -> Cow<'_, Self> {
+        match stop {
+            None => Cow::Borrowed(self),
+            Some(stop) => {
+                let mut engine = self.clone();
+                engine.config.stops = engine.config.stops.and(stop);
+                Cow::Owned(engine)
+            }
+        }
+    }
+
     /// The adapter inside.
     pub fn adapter(&self) -> &A {
         &self.adapter
@@ -197,7 +213,8 @@ impl<A: Adapter> Moderator for Engine<A> {
     }
 
     async fn disconnect(&self, request: &DisconnectRequest) -> Result<Report, Error> {
-        self.stamped(self.kick_until(request, None).await)
+        let engine = self.stopping_on(request.stop());
+        self.stamped(engine.kick_until(request, None).await)
     }
 
     async fn disconnect_all(
@@ -213,7 +230,8 @@ impl<A: Adapter> Moderator for Engine<A> {
     }
 
     async fn ban(&self, request: &BanRequest) -> Result<BanReport, Error> {
-        self.stamped(self.ban_users(request).await)
+        let engine = self.stopping_on(request.stop());
+        self.stamped(engine.ban_users(request).await)
     }
 
     async fn unban(&self, room: &RoomId, users: &[UserId]) -> Result<UnbanReport, Error> {

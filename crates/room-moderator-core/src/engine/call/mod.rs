@@ -15,10 +15,14 @@
 //!   `call_once` and `next_step` with its batches, splits and concurrency.
 //! - `deadline.rs`: every operation's deadline ([`Operation`](crate::Operation)), which every call
 //!   of the operation is sent under.
+//! - `stop.rs`: the caller's graceful stop ([`StopSignal`](crate::StopSignal)): `call_once` sends
+//!   nothing once it is stopped and counts the calls on the wire; a call already sent still ends
+//!   with its answer (or its timeout, or the deadline).
 
 pub(crate) mod deadline;
 mod retry;
 pub(crate) mod side;
+pub(crate) mod stop;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -53,6 +57,8 @@ pub(crate) enum NotSent {
     Deadline,
     /// A failure concerning the whole request stopped it.
     Stopped,
+    /// The caller stopped it ([`StopSignal`](crate::StopSignal)).
+    Halted,
     /// A pacer could not grant the call (a shared pacer's store failed).
     NoGrant(Error),
 }
@@ -173,8 +179,10 @@ pub(crate) struct Called<T> {
 }
 
 impl<A: Adapter> Engine<A> {
-    /// Waits for the pacers, then sends, all before `deadline` and unless `stop` turns true; feeds
-    /// the answer to the pacers.
+    /// Waits for the pacers, then sends, all before `deadline`, unless `stop` turns true (the
+    /// request failed for all of it) or the caller stops the operation (`config.stops`); feeds the
+    /// answer to the pacers. A call sent is never interrupted by a stop: it is counted in the
+    /// caller's signals while on the wire, and ends with its answer or at `deadline`.
     pub(crate) async fn call_once<T, Fut>(
         &self,
         pacing: &Pacing<'_>,
@@ -192,6 +200,7 @@ impl<A: Adapter> Engine<A> {
             }
             Ok(())
         };
+        let stops = &self.config.stops;
         let turn = async {
             match stop {
                 Some(mut stop) => tokio::select! {
@@ -199,6 +208,14 @@ impl<A: Adapter> Engine<A> {
                     _ = stop.wait_for(|stopped| *stopped) => Err(NotSent::Stopped),
                 },
                 None => turn.await,
+            }
+        };
+        let turn = async {
+            tokio::select! {
+                // A stop asked before the turn came wins over the turn.
+                biased;
+                () = stops.stopped() => Err(NotSent::Halted),
+                granted = turn => granted,
             }
         };
         let granted = tokio::time::timeout_at(deadline, turn)
@@ -211,10 +228,16 @@ impl<A: Adapter> Engine<A> {
         if Instant::now() >= deadline {
             return Sent::NotSent(NotSent::Deadline);
         }
+        // The last moment a stop can keep the call from going out.
+        if stops.is_stopped() {
+            return Sent::NotSent(NotSent::Halted);
+        }
         let sent_at = Instant::now();
+        let on_the_wire = stops.sending();
         let result = tokio::time::timeout_at(deadline, send())
             .await
             .unwrap_or_else(|_| T::cut_off(self.cut_off_error()));
+        drop(on_the_wire);
         if let Some(answer) = result.answer() {
             for pacer in pacing.pacers() {
                 pacer.feedback(sent_at, answer);
@@ -265,6 +288,18 @@ impl<A: Adapter> Engine<A> {
                         calls,
                     };
                 }
+                // Never sent (again): the caller stopped the operation. The provider's last answer,
+                // if one came, is the outcome; otherwise nothing was sent.
+                Sent::NotSent(NotSent::Halted) => {
+                    let error = match last {
+                        Some(last) => persistent(last).noting("not sent again: stopped"),
+                        None => halted_error(""),
+                    };
+                    return Called {
+                        result: Err(error),
+                        calls,
+                    };
+                }
                 // Never sent again: the deadline (or a stop, which single calls do not have) came
                 // while waiting for a turn. The last failure, if any, says more than the deadline.
                 Sent::NotSent(_) => {
@@ -278,7 +313,11 @@ impl<A: Adapter> Engine<A> {
                     debug!(what, %error, "sending again after a temporary failure");
                     tally = next;
                     last = Some(error);
-                    tokio::time::sleep_until(at).await;
+                    // A stop ends the backoff: the next turn is then refused at once.
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at) => {}
+                        () = self.config.stops.stopped() => {}
+                    }
                 }
                 Next::GiveUp => return self.gave_up(what, error, started, calls, throttled),
             }
@@ -324,6 +363,13 @@ impl<A: Adapter> Engine<A> {
         Error::new(ErrorKind::Timeout, format!("the deadline passed {when}"))
             .with_status(RetryStatus::Persistent)
     }
+}
+
+/// The outcome of a user, or the answer of a call, that was not sent because the caller stopped
+/// the operation (`again`: " again" for a call that had been sent before).
+pub(crate) fn halted_error(again: &str) -> Error {
+    Error::new(ErrorKind::Cancelled, format!("not sent{again}: stopped"))
+        .with_status(RetryStatus::Permanent)
 }
 
 /// A temporary error that no retry follows becomes persistent.

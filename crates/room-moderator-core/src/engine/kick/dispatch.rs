@@ -1,5 +1,5 @@
-//! The kick's dispatch loop: batches in flight, retries, splits, fail-fast, deadlines, cancellation,
-//! and exactly one outcome per user. Its state is one struct, `Run`: the outcomes so far
+//! The kick's dispatch loop: batches in flight, retries, splits, fail-fast, deadlines, the
+//! caller's graceful stop, cancellation, and exactly one outcome per user. Its state is one struct, `Run`: the outcomes so far
 //! (`progress.rs`), the jobs to come (`jobs.rs`) and what decides the next step. Each call goes through the one call path (`engine/call/`): the
 //! pacing, the send, the pacer's feedback and the retry decision are the same as every other call's.
 
@@ -108,11 +108,20 @@ impl<A: Adapter> Engine<A> {
     /// delayed jobs released when their time comes, until no job is left.
     async fn drive(&self, shared: &Shared<'_>, run: &mut Run<'_>) {
         let mut in_flight = FuturesUnordered::new();
+        let stops = &self.config.stops;
         loop {
             run.queue.release_due(Instant::now());
             if run.progress.stopped_by.is_some() {
                 for job in run.queue.drain() {
                     run.progress.settle_unsent(&job, NotSent::Stopped);
+                }
+            }
+            // The caller's stop: nothing more is sent (retries and split halves included); the
+            // calls in flight are still awaited below, so that their users get real outcomes.
+            let halted = stops.is_stopped();
+            if halted {
+                for job in run.queue.drain() {
+                    run.progress.settle_unsent(&job, NotSent::Halted);
                 }
             }
             while in_flight.len() < self.config.max_concurrency {
@@ -124,7 +133,10 @@ impl<A: Adapter> Engine<A> {
             if in_flight.is_empty() {
                 match run.queue.next_due() {
                     Some(at) => {
-                        tokio::time::sleep_until(at).await;
+                        tokio::select! {
+                            () = tokio::time::sleep_until(at) => {}
+                            () = stops.stopped() => {}
+                        }
                         continue;
                     }
                     None => return,
@@ -141,6 +153,7 @@ impl<A: Adapter> Engine<A> {
                     }
                 }
                 () = sleep_until_some(wake) => {}
+                () = stops.stopped(), if !halted => {}
             }
         }
     }
@@ -154,6 +167,9 @@ impl<A: Adapter> Engine<A> {
             let users: Vec<UserId> = job.users.iter().map(|&i| shared.users[i].clone()).collect();
             if *shared.stop.borrow() {
                 return (job, JobResult::Stopped);
+            }
+            if self.config.stops.is_stopped() {
+                return (job, JobResult::Halted);
             }
             let (result, calls) = self.presence_of(shared.room, &users, shared.deadline).await;
             return (job, JobResult::Checked { result, calls });
@@ -190,6 +206,7 @@ impl<A: Adapter> Engine<A> {
             Sent::Answered { result } => JobResult::Sent(result),
             Sent::NotSent(Unsent::Deadline) => JobResult::Deadline,
             Sent::NotSent(Unsent::Stopped) => JobResult::Stopped,
+            Sent::NotSent(Unsent::Halted) => JobResult::Halted,
             Sent::NotSent(Unsent::NoGrant(error)) => JobResult::NoGrant(error),
         };
         (job, result)
@@ -230,6 +247,7 @@ impl Run<'_> {
             }
             JobResult::Deadline => self.progress.settle_unsent(&job, NotSent::Deadline),
             JobResult::Stopped => self.progress.settle_unsent(&job, NotSent::Stopped),
+            JobResult::Halted => self.progress.settle_unsent(&job, NotSent::Halted),
             JobResult::NoGrant(error) => self.progress.settle(&job.users, &error),
             JobResult::Checked { result, calls } => {
                 self.progress.calls += calls;

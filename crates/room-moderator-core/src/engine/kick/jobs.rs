@@ -71,6 +71,8 @@ pub(super) enum JobResult {
     Deadline,
     /// Not sent: a failure concerning the whole request stopped it.
     Stopped,
+    /// Not sent: the caller stopped the request ([`StopSignal`](crate::StopSignal)).
+    Halted,
     /// Not sent: the pacer could not grant a call.
     NoGrant(Error),
     /// A presence check ran (`calls` provider calls).

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use tracing::{debug, warn};
 
 use super::jobs::Job;
-use crate::engine::call::persistent;
+use crate::engine::call::{halted_error, persistent};
 use crate::engine::stamp::stamped;
 use crate::{AuditHook, Error, ErrorKind, Outcome, RetryStatus, RoomId, UserId, UserReport};
 
@@ -99,6 +99,12 @@ impl Progress<'_> {
             (NotSent::Stopped, Some(cause), _) => cause.not_sent(&format!(
                 "not sent{again}, because a call of this request failed for all of it"
             )),
+            // The caller stopped the request: a user sent before keeps the provider's answer;
+            // one never sent was not removed.
+            (NotSent::Halted, _, Some(last)) => {
+                persistent(last.clone()).noting("not sent again: stopped")
+            }
+            (NotSent::Halted, _, None) => halted_error(again),
             // Sent before and failed; the retry could not go out: that failure is the outcome.
             (_, _, Some(last)) => last.clone(),
             _ => Error::new(
@@ -160,7 +166,10 @@ impl Drop for Progress<'_> {
 #[derive(Clone, Copy)]
 pub(super) enum NotSent {
     Deadline,
+    /// A failure concerning the whole request stopped it.
     Stopped,
+    /// The caller stopped it ([`StopSignal`](crate::StopSignal)).
+    Halted,
 }
 
 /// The outcome an error means for a user once no retry follows.
