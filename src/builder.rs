@@ -19,7 +19,7 @@ use std::time::Duration;
 use std::future::Future;
 use std::pin::Pin;
 
-use room_moderator_core::{AdapterBuilder, AuditHook, Error, Moderator, RetryPolicy};
+use room_moderator_core::{AdapterBuilder, AuditHook, Error, Moderator, RetryPolicy, StopSignal};
 
 use crate::Provider;
 use crate::provider::WithBuilder;
@@ -43,6 +43,7 @@ pub struct Builder {
     retry: Option<RetryPolicy>,
     deadline: Option<Duration>,
     audit: Option<Arc<dyn AuditHook>>,
+    stop: Option<StopSignal>,
     redis: Option<String>,
     ban_store: Option<String>,
     vars: Option<Vec<(String, String)>>,
@@ -83,6 +84,7 @@ impl Builder {
             retry: None,
             deadline: None,
             audit: None,
+            stop: None,
             redis: None,
             ban_store: None,
             vars: None,
@@ -218,6 +220,16 @@ impl Builder {
         self
     }
 
+    /// Stops every operation of the moderator gracefully once `stop` is stopped: nothing more is
+    /// sent, the calls in flight are answered, and users never sent are reported `cancelled`
+    /// ("not sent: stopped"). See [`StopSignal`] and
+    /// [`EngineBuilder::with_stop`](room_moderator_core::EngineBuilder::with_stop); for one request
+    /// only, [`DisconnectRequest::with_stop`](room_moderator_core::DisconnectRequest::with_stop).
+    pub fn with_stop(mut self, stop: &StopSignal) -> Self {
+        self.stop = Some(stop.clone());
+        self
+    }
+
     /// Reads the provider's configuration and builds the moderator. Fails with
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming what is missing.
     pub async fn build(self) -> Result<Arc<dyn Moderator>, Error> {
@@ -278,6 +290,9 @@ impl Builder {
         }
         if let Some(audit) = self.audit {
             engine = engine.with_audit(audit);
+        }
+        if let Some(stop) = &self.stop {
+            engine = engine.with_stop(stop);
         }
         Ok(Arc::new(engine.build()))
     }

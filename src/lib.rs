@@ -100,7 +100,7 @@ pub use room_moderator_core::{
     DisconnectRequest, DisconnectRequestBuilder, Engine, EngineBuilder, EnvVar, Error, ErrorKind,
     IdRule, JoinCheck, LengthUnit, Member, MemberPage, MemoryBanStore, Moderator, ModeratorExt,
     Operation, Outcome, Plan, Presence, PresencePlan, Reason, ReasonSupport, Report, RetryPolicy,
-    RetryStatus, RoomClear, RoomCleared, RoomId, Summary, Target, TargetReport, Token,
+    RetryStatus, RoomClear, RoomCleared, RoomId, StopSignal, Summary, Target, TargetReport, Token,
     TokenDecision, TokenOptions, UnbanOutcome, UnbanReport, UnbanUserReport, UserId, UserReport,
     disconnect_everywhere,
 };

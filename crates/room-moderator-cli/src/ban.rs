@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use room_moderator::{
-    BanEntry, BanOutcome, BanReport, BanRequest, BanUserReport, RoomId, UnbanOutcome, UnbanReport,
-    UnbanUserReport, UserId,
+    BanEntry, BanOutcome, BanReport, BanRequest, BanUserReport, RoomId, StopSignal, UnbanOutcome,
+    UnbanReport, UnbanUserReport, UserId,
 };
 use serde_json::{Value, json};
 
 use crate::args::{BanArgs, BansArgs, UnbanArgs};
+use crate::interrupt::{self, Ended, Interrupts};
 use crate::{Failure, connect, output, users};
 
 /// Bans the users: one line per user, the warnings once each on stderr; exit 1 if any failed.
@@ -29,10 +30,21 @@ pub async fn ban(args: BanArgs) -> Result<ExitCode, Failure> {
     if let Some(by) = &args.by {
         request = request.with_requested_by(by.as_str());
     }
-    let moderator = connect::build_with_store(&args.target).await?;
+    // The first Ctrl-C (or SIGTERM) stops sending: the calls in flight answer, the users not sent
+    // are reported `cancelled`; a second abandons the ban where it stands.
+    let stop = StopSignal::new();
+    let builder = connect::builder(target.provider, &target.connection).with_stop(&stop);
+    let moderator = connect::with_store(builder, args.target.store.as_deref())?
+        .build()
+        .await
+        .map_err(Failure::Config)?;
+    let (banned, stopped) = match Interrupts::listen(&stop).run(moderator.ban(&request)).await {
+        Ended::Done { value, stopped } => (value, stopped),
+        Ended::Abandoned => return Ok(interrupt::abandoned_exit("or banned their users")),
+    };
     // `Err`: the ban as a whole failed: refused before anything was sent (exit 2), or the provider
     // answered nothing usable within the deadline (exit 1).
-    let report = match moderator.ban(&request).await {
+    let report = match banned {
         Ok(report) => report,
         Err(error) => return connect::failed(error),
     };
@@ -53,6 +65,9 @@ pub async fn ban(args: BanArgs) -> Result<ExitCode, Failure> {
         ban_summary_line(&report)
     };
     let _ = writeln!(stdout, "{summary}");
+    if stopped {
+        return Ok(interrupt::stopped_exit());
+    }
     Ok(exit_for(report.all_banned()))
 }
 

@@ -9,16 +9,14 @@ use std::sync::Arc;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use room_moderator::{
     DisconnectRequest, Error, ErrorKind, Moderator, Outcome, Plan, Provider, Report, RoomId,
-    UserId, UserReport,
+    StopSignal, UserId, UserReport,
 };
 use tokio::task::JoinSet;
 
 use crate::args::{KickArgs, TargetSpec};
 use crate::hook::KickHook;
+use crate::interrupt::{self, Ended, Interrupts};
 use crate::{Failure, connect, output, targets, users};
-
-/// Exit status after Ctrl-C (128 + SIGINT), as shells report it.
-pub const INTERRUPTED: u8 = 130;
 
 /// One room's job: built, validated and planned before anything is sent anywhere.
 struct Job {
@@ -37,9 +35,11 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
     // Several bars share stderr through one MultiProgress; indicatif hides them off a terminal.
     let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
     let mut jobs = Vec::with_capacity(targets.len());
+    // Every moderator stops sending on it: at the first Ctrl-C (or SIGTERM).
+    let stop = StopSignal::new();
     // Every room is configured and validated before anything is sent to any of them.
     for target in &targets {
-        jobs.push(prepare(&args, target, &users, &bars).await?);
+        jobs.push(prepare(&args, target, &users, &bars, &stop).await?);
     }
 
     if args.dry_run {
@@ -61,6 +61,8 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    // From here on the first interrupt stops sending and drains; a second abandons.
+    let mut interrupts = Interrupts::listen(&stop);
     let started = std::time::Instant::now();
     let mut running = JoinSet::new();
     for (index, job) in jobs.iter().enumerate() {
@@ -70,8 +72,8 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
     }
     let mut reports: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
     let mut refused = None;
-    let interrupted = tokio::select! {
-        () = async {
+    let ended = interrupts
+        .run(async {
             while let Some(joined) = running.join_next().await {
                 match joined {
                     Ok((index, Ok(report))) => reports[index] = Some(report),
@@ -81,10 +83,13 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
                     Err(_) => {}
                 }
             }
-        } => false,
-        _ = tokio::signal::ctrl_c() => true,
+        })
+        .await;
+    let (stopped, abandoned) = match ended {
+        Ended::Done { stopped, .. } => (stopped, false),
+        Ended::Abandoned => (true, true),
     };
-    if interrupted {
+    if abandoned {
         // Dropping the jobs' futures makes the engine tell the hooks a `cancelled` outcome for every
         // user not finished; wait until every task is gone so that all of them are heard.
         running.shutdown().await;
@@ -106,11 +111,11 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
         }
         print_report(args.json, job.provider, &job.room, &report);
     }
-    if interrupted {
-        eprintln!(
-            "moderator: interrupted: calls in flight may or may not have removed their users; nothing else was sent"
-        );
-        return Ok(ExitCode::from(INTERRUPTED));
+    if abandoned {
+        return Ok(interrupt::abandoned_exit("their users"));
+    }
+    if stopped {
+        return Ok(interrupt::stopped_exit());
     }
     if let Some(error) = refused {
         eprintln!(
@@ -132,6 +137,7 @@ async fn prepare(
     target: &TargetSpec,
     users: &[String],
     bars: &MultiProgress,
+    stop: &StopSignal,
 ) -> Result<Job, Failure> {
     let mut request =
         DisconnectRequest::new(target.room.as_str(), users.iter().map(String::as_str));
@@ -159,6 +165,7 @@ async fn prepare(
     let hook = Arc::new(KickHook::new(bar));
     let moderator = connect::builder(target.provider, &args.connection)
         .with_audit(hook.clone())
+        .with_stop(stop)
         .build()
         .await
         .map_err(Failure::Config)?;
@@ -173,13 +180,31 @@ async fn prepare(
     })
 }
 
-/// The report of a job that did not finish (Ctrl-C): every user's outcome as the hook heard it, and
-/// `cancelled` (not sent) for any user it heard nothing about (the job was stopped before its kicks
-/// began, during the presence check say), so that every user is still printed once.
+/// The report of a job that did not finish (abandoned at a second Ctrl-C): every user's outcome as
+/// the hook heard it, and `cancelled` (not sent) for any user it heard nothing about (the job was
+/// stopped before its kicks began, during the presence check say), so that every user is still
+/// printed once.
 fn heard_report(job: &Job, elapsed: std::time::Duration) -> Report {
-    let (calls, throttled) = job.hook.calls();
-    let users = distinct(job.request.users());
-    let mut heard = job.hook.outcomes_for(&users).into_iter().peekable();
+    heard(
+        &job.hook,
+        job.provider,
+        &job.room,
+        job.request.users(),
+        elapsed,
+    )
+}
+
+/// What `hook` heard of a kick of `requested` from `room` that was abandoned: see [`heard_report`].
+pub fn heard(
+    hook: &KickHook,
+    provider: Provider,
+    room: &str,
+    requested: &[UserId],
+    elapsed: std::time::Duration,
+) -> Report {
+    let (calls, throttled) = hook.calls();
+    let users = distinct(requested);
+    let mut heard = hook.outcomes_for(&users).into_iter().peekable();
     let users = users
         .into_iter()
         .map(|user| match heard.next_if(|entry| entry.user == user) {
@@ -191,13 +216,13 @@ fn heard_report(job: &Job, elapsed: std::time::Duration) -> Report {
                         ErrorKind::Cancelled,
                         "not sent: the request was cancelled first",
                     )
-                    .with_provider(job.provider.name()),
+                    .with_provider(provider.name()),
                 ),
                 attempts: 0,
             },
         })
         .collect();
-    Report::new(RoomId::new(job.room.as_str()), users, calls, false)
+    Report::new(RoomId::new(room), users, calls, false)
         .with_throttled(throttled)
         .with_elapsed(elapsed)
 }

@@ -3,11 +3,14 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use room_moderator::{DisconnectRequest, Provider, Reason, RoomClear, RoomId};
+use room_moderator::{DisconnectRequest, Provider, Reason, RoomClear, RoomId, StopSignal};
 
 use crate::args::KickAllArgs;
-use crate::kick::print_report;
+use crate::hook::KickHook;
+use crate::interrupt::{self, Ended, Interrupts};
+use crate::kick::{self, print_report};
 use crate::{Failure, connect, output};
 
 /// Removes everyone, after confirmation.
@@ -27,7 +30,16 @@ pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
             "kick-all removes everyone: confirm interactively or pass --yes".to_owned(),
         ));
     }
-    let moderator = connect::build(&args.target).await?;
+    // The moderator stops sending on it, at the first Ctrl-C (or SIGTERM) once the job runs; the
+    // hook keeps every outcome, for a job abandoned at a second one.
+    let stop = StopSignal::new();
+    let hook = Arc::new(KickHook::new(None));
+    let moderator = connect::builder(provider, &args.target.connection)
+        .with_audit(hook.clone())
+        .with_stop(&stop)
+        .build()
+        .await
+        .map_err(Failure::Config)?;
     let reason = args.reason.as_deref().map(Reason::new);
     // The room and reason are checked first, exactly as a kick would check them (a one-user plan),
     // so that a bad room is a usage error (exit 2) with nothing sent.
@@ -43,17 +55,37 @@ pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
         if !args.yes {
             confirm(provider, &args.target.room, None)?;
         }
-        return match moderator.disconnect_all(&room, reason.as_ref()).await {
+        let mut interrupts = Interrupts::listen(&stop);
+        let (cleared, stopped) = match interrupts
+            .run(moderator.disconnect_all(&room, reason.as_ref()))
+            .await
+        {
+            Ended::Done { value, stopped } => (value, stopped),
+            Ended::Abandoned => return Ok(interrupt::abandoned_exit("everyone")),
+        };
+        let code = match cleared {
             Ok(room_moderator::RoomCleared::Native) => {
                 println!("removed everyone from {shown} on {provider}");
-                Ok(ExitCode::SUCCESS)
+                ExitCode::SUCCESS
             }
             Ok(room_moderator::RoomCleared::ListedAndKicked(report)) => {
                 print_report(args.json, provider, &args.target.room, &report);
-                Ok(exit_for(report.all_gone()))
+                exit_for(report.all_gone())
             }
-            Err(error) => connect::failed(error),
+            Err(error) if !stopped => return connect::failed(error),
+            Err(error) => {
+                eprintln!(
+                    "moderator: error: {}",
+                    output::terminal_safe(&error.to_string())
+                );
+                ExitCode::from(1)
+            }
         };
+        return Ok(if stopped {
+            interrupt::stopped_exit()
+        } else {
+            code
+        });
     }
 
     // List and kick: the operator sees how many before confirming, and exactly those are removed.
@@ -86,9 +118,30 @@ pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
     if let Some(reason) = reason {
         request = request.with_reason(reason);
     }
-    match moderator.disconnect(&request).await {
+    let started = std::time::Instant::now();
+    let mut interrupts = Interrupts::listen(&stop);
+    let (kicked, stopped) = match interrupts.run(moderator.disconnect(&request)).await {
+        Ended::Done { value, stopped } => (value, stopped),
+        Ended::Abandoned => {
+            // Every user as the hook heard them: the engine told it a `cancelled` outcome for
+            // each user not finished when the job's future was dropped.
+            let report = kick::heard(
+                &hook,
+                provider,
+                &args.target.room,
+                request.users(),
+                started.elapsed(),
+            );
+            print_report(args.json, provider, &args.target.room, &report);
+            return Ok(interrupt::abandoned_exit("their users"));
+        }
+    };
+    match kicked {
         Ok(report) => {
             print_report(args.json, provider, &args.target.room, &report);
+            if stopped {
+                return Ok(interrupt::stopped_exit());
+            }
             Ok(exit_for(report.all_gone()))
         }
         Err(error) => Err(Failure::Config(error)),

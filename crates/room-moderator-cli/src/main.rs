@@ -18,6 +18,7 @@ mod emulate;
 #[cfg(feature = "emulators")]
 mod emulated;
 mod hook;
+mod interrupt;
 mod kick;
 mod kick_all;
 mod members;
