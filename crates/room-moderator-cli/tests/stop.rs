@@ -67,7 +67,11 @@ async fn started(emulator: &Emulator, name: &str) -> (Child, mpsc::Receiver<Stri
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += 1;
         let now = zim.controls().counters().requests;
-        still = if now > 0 && now == calls { still + 1 } else { 0 };
+        still = if now > 0 && now == calls {
+            still + 1
+        } else {
+            0
+        };
         calls = now;
     }
     let _ = std::fs::remove_file(&file);
@@ -141,7 +145,11 @@ async fn a_first_ctrl_c_waits_for_the_calls_in_flight_and_reports_their_real_out
         .filter_map(|l| l["user"].as_str())
         .collect();
     let not_sent = with_message(users, "not sent: stopped");
-    assert_eq!(removed.len() as u64, 50 * calls, "the calls in flight answered");
+    assert_eq!(
+        removed.len() as u64,
+        50 * calls,
+        "the calls in flight answered"
+    );
     assert_eq!(removed.len() + not_sent.len(), USERS);
     assert!(with_message(users, "may or may not").is_empty());
     for line in users {
@@ -153,10 +161,22 @@ async fn a_first_ctrl_c_waits_for_the_calls_in_flight_and_reports_their_real_out
     // The room agrees with the report.
     let members = zim.members("lobby").expect("the room");
     assert_eq!(members.len(), not_sent.len());
-    assert!(removed.iter().all(|user| !members.iter().any(|m| m == user)));
-    assert!(not_sent.iter().all(|user| members.iter().any(|m| m == user)));
+    assert!(
+        removed
+            .iter()
+            .all(|user| !members.iter().any(|m| m == user))
+    );
+    assert!(
+        not_sent
+            .iter()
+            .all(|user| members.iter().any(|m| m == user))
+    );
     let summary = &lines[USERS]["summary"];
-    assert_eq!(summary["disconnected"].as_u64(), Some(50 * calls), "{summary}");
+    assert_eq!(
+        summary["disconnected"].as_u64(),
+        Some(50 * calls),
+        "{summary}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -182,11 +202,19 @@ async fn a_second_ctrl_c_abandons_the_calls_in_flight() {
     assert_eq!(zim.controls().counters().requests, calls);
     let in_flight = with_message(users, "may or may not");
     let not_sent = with_message(users, "not sent");
-    assert_eq!(in_flight.len() as u64, 50 * calls, "abandoned before answering");
+    assert_eq!(
+        in_flight.len() as u64,
+        50 * calls,
+        "abandoned before answering"
+    );
     assert_eq!(in_flight.len() + not_sent.len(), USERS);
     assert!(users.iter().all(|l| l["error"]["kind"] == "cancelled"));
     // The users not sent are all still in the room; those abandoned in flight may or may not be.
     let members = zim.members("lobby").expect("the room");
-    assert!(not_sent.iter().all(|user| members.iter().any(|m| m == user)));
+    assert!(
+        not_sent
+            .iter()
+            .all(|user| members.iter().any(|m| m == user))
+    );
     assert!(members.len() >= not_sent.len());
 }
