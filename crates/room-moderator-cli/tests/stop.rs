@@ -32,9 +32,17 @@ fn users_file(name: &str) -> std::path::PathBuf {
     file
 }
 
-/// A ZIM kick of every user with the emulator holding each answer for [`LATENCY`], started; the
-/// stderr lines as they come.
-async fn started(emulator: &Emulator, name: &str) -> (Child, mpsc::Receiver<String>, u64) {
+/// The running binary: its stderr lines as they come, its stdout read as it comes (so that a full
+/// pipe never blocks it), and the calls in flight when its first wave had arrived.
+struct Running {
+    child: Child,
+    heard: mpsc::Receiver<String>,
+    stdout: std::thread::JoinHandle<Vec<u8>>,
+    calls: u64,
+}
+
+/// A ZIM kick of every user with the emulator holding each answer for [`LATENCY`], started.
+async fn started(emulator: &Emulator, name: &str) -> Running {
     let zim = emulator.zego().zim();
     zim.seed_room("lobby", (0..USERS).map(|i| format!("user-{i}")));
     zim.controls().set_latency(LATENCY);
@@ -49,6 +57,12 @@ async fn started(emulator: &Emulator, name: &str) -> (Child, mpsc::Receiver<Stri
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("binary starts");
     let stderr = child.stderr.take().expect("stderr piped");
+    let mut out = child.stdout.take().expect("stdout piped");
+    let stdout = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut out, &mut bytes);
+        bytes
+    });
     let (lines, heard) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -76,7 +90,13 @@ async fn started(emulator: &Emulator, name: &str) -> (Child, mpsc::Receiver<Stri
     }
     let _ = std::fs::remove_file(&file);
     assert!(calls > 0, "the job started");
-    (child, heard, calls)
+    eprintln!("{calls} calls in flight after {} ms", waited * 50);
+    Running {
+        child,
+        heard,
+        stdout,
+        calls,
+    }
 }
 
 fn interrupt(child: &Child) {
@@ -88,20 +108,24 @@ fn interrupt(child: &Child) {
 
 /// Waits for a stderr line containing `text`, and returns it.
 fn line_with(heard: &mpsc::Receiver<String>, text: &str) -> String {
+    let mut before = Vec::new();
     loop {
         match heard.recv_timeout(Duration::from_secs(60)) {
             Ok(line) if line.contains(text) => return line,
-            Ok(_) => {}
-            Err(error) => panic!("no stderr line with {text:?}: {error}"),
+            Ok(line) => before.push(line),
+            Err(error) => panic!("no stderr line with {text:?} ({error}), only {before:?}"),
         }
     }
 }
 
-async fn finished(child: Child) -> Output {
-    tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .expect("join")
-        .expect("the binary ends")
+async fn finished(child: Child, stdout: std::thread::JoinHandle<Vec<u8>>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut output = child.wait_with_output().expect("the binary ends");
+        output.stdout = stdout.join().expect("stdout read");
+        output
+    })
+    .await
+    .expect("join")
 }
 
 /// The users whose outcome line's error message contains `text`.
@@ -121,14 +145,19 @@ fn with_message<'a>(lines: &'a [serde_json::Value], text: &str) -> Vec<&'a str> 
 async fn a_first_ctrl_c_waits_for_the_calls_in_flight_and_reports_their_real_outcome() {
     let emulator = Emulator::start().await.expect("emulators start");
     let zim = emulator.zego().zim();
-    let (child, heard, calls) = started(&emulator, "drain").await;
+    let Running {
+        child,
+        heard,
+        stdout,
+        calls,
+    } = started(&emulator, "drain").await;
     interrupt(&child);
     let stopping = line_with(&heard, "stopping:");
     assert!(
         stopping.contains(&format!("waiting for {calls} calls in flight")),
         "{stopping}"
     );
-    let output = finished(child).await;
+    let output = finished(child, stdout).await;
     assert_eq!(output.status.code(), Some(130));
     assert!(
         heard.iter().any(|line| line.contains("moderator: stopped")),
@@ -183,12 +212,17 @@ async fn a_first_ctrl_c_waits_for_the_calls_in_flight_and_reports_their_real_out
 async fn a_second_ctrl_c_abandons_the_calls_in_flight() {
     let emulator = Emulator::start().await.expect("emulators start");
     let zim = emulator.zego().zim();
-    let (child, heard, calls) = started(&emulator, "abandon").await;
+    let Running {
+        child,
+        heard,
+        stdout,
+        calls,
+    } = started(&emulator, "abandon").await;
     interrupt(&child);
     // The second only once the first was heard (two at once would be one to the process).
     line_with(&heard, "stopping:");
     interrupt(&child);
-    let output = finished(child).await;
+    let output = finished(child, stdout).await;
     assert_eq!(output.status.code(), Some(130));
     assert!(
         heard

@@ -249,6 +249,15 @@ impl Error {
         error
     }
 
+    /// The outcome of a user (or the answer of a call) not sent again because the caller stopped
+    /// the operation ([`StopSignal`](crate::StopSignal)) after this failure: `Cancelled`, saying
+    /// so and what the last call got, with its code and request id.
+    pub(crate) fn stopped_after(&self) -> Error {
+        let mut error = self.not_sent("not sent again: stopped; the last call failed");
+        error.0.kind = ErrorKind::Cancelled;
+        error
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind

@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 /// - every user whose call went out has the provider's real outcome;
 /// - every user never sent is `Failed` with [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)
 ///   and a message starting "not sent" ("not sent: stopped"); a user whose earlier call failed
-///   and whose retry was not sent keeps that failure.
+///   (throttled, say) and whose retry was not sent is `Cancelled` too, "not sent again: stopped",
+///   the message quoting that failure.
 ///
 /// Dropping the request's future instead is a hard cancel, as before: calls in flight are
 /// abandoned and their users' outcomes say the provider may or may not have acted.

@@ -134,8 +134,8 @@ async fn paced_calls_waiting_for_their_slot_are_not_sent_after_a_stop() {
     assert_eq!(unsent, 7);
 }
 
-/// A retry waiting for its backoff is not sent after a stop: the user keeps the provider's real
-/// answer (throttled), marked not sent again, and the report does not wait out the backoff.
+/// A retry waiting for its backoff is not sent after a stop: the user is `cancelled`, not sent
+/// again, quoting the provider's answer (throttled), and the report does not wait out the backoff.
 #[tokio::test(start_paused = true)]
 async fn a_retry_waiting_out_its_backoff_is_not_sent_after_a_stop() {
     let mock = MockAdapter::with_capabilities(Capabilities::new(10));
@@ -157,9 +157,10 @@ async fn a_retry_waiting_out_its_backoff_is_not_sent_after_a_stop() {
     assert_eq!(done - started, Duration::from_secs(1));
     for entry in report.users() {
         let error = entry.outcome.error().expect("a failure");
-        assert_eq!(error.kind(), ErrorKind::Throttled, "the provider's answer");
+        assert_eq!(error.kind(), ErrorKind::Cancelled);
         assert!(
-            error.message().contains("not sent again: stopped"),
+            error.message().contains("not sent again: stopped")
+                && error.message().contains("slow down"),
             "{error}"
         );
         assert!(!error.is_temporary());
@@ -316,8 +317,8 @@ async fn an_engine_wide_stop_holds_back_one_call_operations() {
     assert!(mock.calls().is_empty());
 }
 
-/// A side call's retry backoff ends at the stop: the member listing fails at once with the
-/// provider's last answer, not sent again.
+/// A side call's retry backoff ends at the stop: the member listing fails at once, `cancelled`,
+/// quoting the provider's last answer.
 #[tokio::test(start_paused = true)]
 async fn a_side_call_waiting_to_retry_ends_at_the_stop() {
     let mock = MockAdapter::new();
@@ -336,9 +337,9 @@ async fn a_side_call_waiting_to_retry_ends_at_the_stop() {
     );
     let error = listed.unwrap_err();
     assert_eq!(done - started, Duration::from_secs(1));
-    assert_eq!(error.kind(), ErrorKind::Unavailable);
+    assert_eq!(error.kind(), ErrorKind::Cancelled);
     assert!(
-        error.message().contains("not sent again: stopped"),
+        error.message().contains("not sent again: stopped") && error.message().contains("busy"),
         "{error}"
     );
     assert_eq!(mock.side_calls().len(), 1);

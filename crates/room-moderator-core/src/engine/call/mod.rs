@@ -288,11 +288,11 @@ impl<A: Adapter> Engine<A> {
                         calls,
                     };
                 }
-                // Never sent (again): the caller stopped the operation. The provider's last answer,
-                // if one came, is the outcome; otherwise nothing was sent.
+                // Never sent (again): the caller stopped the operation; the provider's last
+                // answer, if one came, is in the message.
                 Sent::NotSent(NotSent::Halted) => {
                     let error = match last {
-                        Some(last) => persistent(last).noting("not sent again: stopped"),
+                        Some(last) => last.stopped_after(),
                         None => halted_error(""),
                     };
                     return Called {

@@ -99,11 +99,9 @@ impl Progress<'_> {
             (NotSent::Stopped, Some(cause), _) => cause.not_sent(&format!(
                 "not sent{again}, because a call of this request failed for all of it"
             )),
-            // The caller stopped the request: a user sent before keeps the provider's answer;
-            // one never sent was not removed.
-            (NotSent::Halted, _, Some(last)) => {
-                persistent(last.clone()).noting("not sent again: stopped")
-            }
+            // The caller stopped the request: not sent (again), so not removed by this request,
+            // except what the last call, if any, may have done (its answer is in the message).
+            (NotSent::Halted, _, Some(last)) => last.stopped_after(),
             (NotSent::Halted, _, None) => halted_error(again),
             // Sent before and failed; the retry could not go out: that failure is the outcome.
             (_, _, Some(last)) => last.clone(),
