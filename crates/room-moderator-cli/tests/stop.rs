@@ -1,6 +1,6 @@
-//! Ctrl-C during a kick, through the binary against the ZIM emulator: the first interrupt stops
-//! sending and waits for the calls in flight (their users get the provider's real outcome, the rest
-//! "not sent: stopped"); a second abandons the calls in flight.
+//! Ctrl-C during a kick and a ban, through the binary against the ZIM emulator: the first
+//! interrupt stops sending and waits for the calls in flight (their users get the provider's real
+//! outcome, the rest "not sent: stopped"); a second abandons the calls in flight.
 //!
 //! The emulator's latency keeps the first wave of calls in flight for seconds, so the interrupt
 //! lands while they are on the wire whatever the machine's load: the test waits for the calls to
@@ -14,7 +14,7 @@ use std::time::Duration;
 use room_moderator_emulator::Emulator;
 
 mod common;
-use common::{json_lines, zim_kick};
+use common::{TempDir, configured, json_lines, run, zim_kick};
 
 /// Users in the job: 20 calls of 50 at ZIM's batch size, far more than are in flight at once.
 const USERS: usize = 1_000;
@@ -41,17 +41,16 @@ struct Running {
     calls: u64,
 }
 
-/// A ZIM kick of every user with the emulator holding each answer for [`LATENCY`], started.
-async fn started(emulator: &Emulator, name: &str) -> Running {
-    let zim = emulator.zego().zim();
-    zim.seed_room("lobby", (0..USERS).map(|i| format!("user-{i}")));
-    zim.controls().set_latency(LATENCY);
-    let file = users_file(name);
-    let mut command: Command = zim_kick(emulator);
+/// `command` started with its stderr lines sent as they come and its stdout read as it comes (so
+/// that a full pipe never blocks it).
+fn spawned(
+    mut command: Command,
+) -> (
+    Child,
+    mpsc::Receiver<String>,
+    std::thread::JoinHandle<Vec<u8>>,
+) {
     command
-        .arg("--users-file")
-        .arg(&file)
-        .args(["--json", "--no-presence-check"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -71,6 +70,21 @@ async fn started(emulator: &Emulator, name: &str) -> Running {
             }
         }
     });
+    (child, heard, stdout)
+}
+
+/// A ZIM kick of every user with the emulator holding each answer for [`LATENCY`], started.
+async fn started(emulator: &Emulator, name: &str) -> Running {
+    let zim = emulator.zego().zim();
+    zim.seed_room("lobby", (0..USERS).map(|i| format!("user-{i}")));
+    zim.controls().set_latency(LATENCY);
+    let file = users_file(name);
+    let mut command: Command = zim_kick(emulator);
+    command
+        .arg("--users-file")
+        .arg(&file)
+        .args(["--json", "--no-presence-check"]);
+    let (child, heard, stdout) = spawned(command);
     // The first wave is in flight once its calls arrived (paced at 20 a second, so within half a
     // second of the first); the next can only follow their answers, LATENCY later, so the count
     // then holds still. Taken once it held for a second.
@@ -251,4 +265,88 @@ async fn a_second_ctrl_c_abandons_the_calls_in_flight() {
             .all(|user| members.iter().any(|m| m == user))
     );
     assert!(members.len() >= not_sent.len());
+}
+
+/// A ban stopped while its kick's presence check is on the wire: the check answers, no kick is
+/// sent, every user is reported `cancelled` "not sent: stopped" with the ban recorded, and the
+/// join gate keeps them out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_ctrl_c_stops_a_ban_after_the_calls_in_flight() {
+    let emulator = Emulator::start().await.expect("emulators start");
+    let zim = emulator.zego().zim();
+    let home = TempDir::new("stop-ban");
+    let store = format!("sqlite://{}", home.path().join("bans.sqlite3").display());
+    let users: Vec<String> = (0..20).map(|i| format!("raider-{i}")).collect();
+    zim.seed_room("lobby", users.clone());
+    zim.controls().set_latency(LATENCY);
+    let mut command = configured(
+        &emulator,
+        home.path(),
+        &[
+            "ban",
+            "--provider",
+            "zego-zim",
+            "--room",
+            "lobby",
+            "--json",
+            "--store",
+            &store,
+        ],
+    );
+    for user in &users {
+        command.args(["--user", user]);
+    }
+    let (child, heard, stdout) = spawned(command);
+    // The presence check lists the room (one page): held by the emulator for LATENCY.
+    let mut waited = 0;
+    while zim.controls().counters().requests < 1 && waited < 1_200 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    interrupt(&child);
+    let stopping = line_with(&heard, "stopping:");
+    assert!(
+        stopping.contains("waiting for 1 call in flight"),
+        "{stopping}"
+    );
+    let output = finished(child, stdout).await;
+    assert_eq!(output.status.code(), Some(130));
+    let lines = json_lines(&output);
+    assert_eq!(
+        lines.len(),
+        users.len() + 1,
+        "every user once, then the summary"
+    );
+    for line in &lines[..users.len()] {
+        assert_eq!(line["outcome"], "failed", "{line}");
+        assert_eq!(line["recorded"], true, "{line}");
+        assert_eq!(line["error"]["kind"], "cancelled", "{line}");
+        assert!(
+            line["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("not sent: stopped")),
+            "{line}"
+        );
+    }
+    assert_eq!(zim.controls().counters().requests, 1, "no kick was sent");
+    assert!(zim.kicks().is_empty());
+    assert_eq!(zim.members("lobby").map(|m| m.len()), Some(users.len()));
+    // The ban holds all the same.
+    zim.controls().set_latency(Duration::ZERO);
+    let bans = configured(
+        &emulator,
+        home.path(),
+        &[
+            "bans",
+            "--provider",
+            "zego-zim",
+            "--room",
+            "lobby",
+            "--json",
+            "--store",
+            &store,
+        ],
+    );
+    let listed = json_lines(&run(bans).await);
+    assert_eq!(listed.len(), users.len() + 1, "{listed:?}");
 }
