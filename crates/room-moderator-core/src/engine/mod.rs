@@ -29,6 +29,11 @@
 //!   `call/retry.rs`, `next_step`) what next. Kick batches go through it from the dispatch loop;
 //!   every other call through `Engine::call`, by way of `call/side.rs`, which picks the pacers of
 //!   each side API. Deadlines (`call/deadline.rs`): every operation has one ([`Operation`]).
+//! - **The caller's graceful stop** (`call/stop.rs`, [`StopSignal`]): the engine's signals
+//!   (`EngineBuilder::with_stop`) and the request's own (`DisconnectRequest::with_stop`,
+//!   `BanRequest::with_stop`: the entry below makes an engine that watches it too) are read by the
+//!   one call path, so every flow stops alike: no call sent once stopped, the calls on the wire
+//!   answered, the kick's unsent users `Cancelled` (`kick/dispatch.rs`, `kick/progress.rs`).
 //! - **Pacing** (`pace/`): the documented rate as "at most N in any sliding second"
 //!   (`pace/pacer.rs`, `pace/window.rs`), the adaptive layer that treats throttling as backpressure
 //!   (`pace/adaptive.rs`: cubic growth, slow-start probing after a throttled start), and one
