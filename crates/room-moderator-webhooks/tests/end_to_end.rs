@@ -31,25 +31,31 @@ impl AuditHook for Heard {
     }
 }
 
-/// The receiver on a loopback port, recording when each callback arrived; its base URL.
+/// The receiver on a loopback port, recording when each callback arrived and its body; its base
+/// URL.
 struct Receiver {
     url: url::Url,
     arrivals: Arc<Mutex<Vec<(String, Instant)>>>,
+    bodies: Arc<Mutex<Vec<Vec<u8>>>>,
     webhooks: room_moderator_webhooks::Webhooks,
 }
 
 async fn receiver(webhooks: room_moderator_webhooks::Webhooks) -> Receiver {
     let arrivals: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
-    let seen = arrivals.clone();
+    let bodies: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let (seen, kept) = (arrivals.clone(), bodies.clone());
     let app = webhooks
         .router()
         .layer(middleware::from_fn(move |request: Request, next: Next| {
-            let seen = seen.clone();
+            let (seen, kept) = (seen.clone(), kept.clone());
             async move {
                 seen.lock()
                     .expect("lock")
                     .push((request.uri().path().to_owned(), Instant::now()));
-                next.run(request).await
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, 1 << 20).await.expect("body");
+                kept.lock().expect("lock").push(body.to_vec());
+                next.run(Request::from_parts(parts, body.into())).await
             }
         }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -62,6 +68,7 @@ async fn receiver(webhooks: room_moderator_webhooks::Webhooks) -> Receiver {
     Receiver {
         url,
         arrivals,
+        bodies,
         webhooks,
     }
 }
@@ -266,4 +273,142 @@ async fn agora_rtc_banned_user_rejoins_and_is_removed() {
     rtc.join("news", 42).expect("rejoins");
     assert_rekicked_within_a_second(&receiver, Route::AgoraRtc, &mut outcomes, "42").await;
     assert_eq!(rtc.online("news"), vec![7]);
+}
+
+/// Agora Chat's block list refuses a blocked user's rejoin by itself, but it takes members only: a
+/// user banned while away from the room is held by the ban store alone, and the store is all that
+/// stands between them and the room. The join callback is what removes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_chat_user_banned_while_away_joins_and_is_removed() {
+    let emu = emulator().await;
+    let chat = emu.agora().chat();
+    let mut vars = emu.vars("agora-chat");
+    vars.extend(emu.agora().callback_vars());
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, mut outcomes, _) =
+        moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store).await;
+    chat.seed_room("lounge", Some("owner"), ["guest"]);
+    let report = moderator
+        .ban(&BanRequest::new("lounge", ["troll"]).with_reason("raiding"))
+        .await
+        .expect("ban");
+    assert!(
+        matches!(
+            report.users[0].outcome,
+            room_moderator_core::BanOutcome::NotInRoom { native: false, .. }
+        ),
+        "banned by the store alone: {:?}",
+        report.users[0].outcome
+    );
+    assert!(
+        chat.blocked("lounge").is_empty(),
+        "the block list took no one"
+    );
+    assert!(outcomes.recv().await.is_some(), "the ban's own kick");
+    let webhooks = WebhooksBuilder::new()
+        .agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator)
+        .build()
+        .expect("webhooks");
+    let receiver = receiver(webhooks).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    chat.join("lounge", "troll")
+        .expect("no block: the chat room lets the user in");
+    assert_rekicked_within_a_second(&receiver, Route::AgoraChat, &mut outcomes, "troll").await;
+    assert_eq!(
+        chat.members("lounge"),
+        Some(vec!["guest".to_owned(), "owner".to_owned()])
+    );
+    assert_eq!(chat.callbacks().stats().delivered, 1);
+}
+
+/// The emulator's genuine Agora Chat callback, altered or forged, re-kicks nobody: `security` signs
+/// `callId` and `timestamp` only, so the same signature over another member list is a replay of a
+/// `callId` already seen (acknowledged, nothing done); a new `callId` or `timestamp` breaks it, and
+/// so does another secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_chat_altered_or_forged_callbacks_kick_nobody() {
+    let emu = emulator().await;
+    let chat = emu.agora().chat();
+    let mut vars = emu.vars("agora-chat");
+    vars.extend(emu.agora().callback_vars());
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, mut outcomes, account) =
+        moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store.clone()).await;
+    // The troll is in the room, banned in the store: any join callback naming them that the
+    // receiver took would remove them.
+    chat.seed_room("lounge", Some("owner"), ["troll"]);
+    let scope = BanScope::new("agora-chat", account, "lounge");
+    store
+        .put(&scope, &[BanEntry::new("troll", SystemTime::now())])
+        .await
+        .expect("ban stored");
+    let webhooks = WebhooksBuilder::new()
+        .agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator)
+        .build()
+        .expect("webhooks");
+    let receiver = receiver(webhooks).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    chat.join("lounge", "visitor").expect("joins");
+    let genuine = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(body) = receiver.bodies.lock().expect("lock").first().cloned() {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the emulator's callback arrived");
+    let genuine: serde_json::Value = serde_json::from_slice(&genuine).expect("JSON");
+    assert_eq!(genuine["payload"]["member"], serde_json::json!(["visitor"]));
+    let url = receiver.url.join(Route::AgoraChat.path()).expect("url");
+    let client = reqwest::Client::new();
+    let post = |body: serde_json::Value| {
+        let request = client.post(url.clone()).json(&body);
+        async move { request.send().await.expect("answer").status().as_u16() }
+    };
+    let mut swapped = genuine.clone();
+    swapped["payload"]["member"] = serde_json::json!(["troll"]);
+    swapped["operator"] = serde_json::json!("troll");
+    assert_eq!(
+        post(swapped.clone()).await,
+        200,
+        "the same callId: a replay, acknowledged and ignored"
+    );
+    let mut new_call = swapped.clone();
+    new_call["callId"] = serde_json::json!(format!("{}-2", genuine["callId"].as_str().unwrap()));
+    assert_eq!(post(new_call).await, 401, "another callId");
+    let mut new_time = swapped;
+    new_time["timestamp"] = serde_json::json!(genuine["timestamp"].as_u64().unwrap() + 1);
+    assert_eq!(post(new_time).await, 401, "another timestamp");
+    let forged = room_moderator_webhooks::sign::event(
+        Route::AgoraChat,
+        true,
+        ("", "a-guessed-secret"),
+        ("lounge", "troll"),
+        "61000000#moderator_forged",
+        SystemTime::now(),
+    );
+    let forged: serde_json::Value = serde_json::from_slice(&forged.body).expect("JSON");
+    assert_eq!(post(forged).await, 401, "signed with another secret");
+    receiver.webhooks.shutdown().await;
+    assert!(outcomes.try_recv().is_err(), "nobody was re-kicked");
+    assert_eq!(
+        chat.members("lounge"),
+        Some(vec![
+            "owner".to_owned(),
+            "troll".to_owned(),
+            "visitor".to_owned()
+        ])
+    );
+    let text = receiver.webhooks.metrics().text();
+    for line in [
+        "moderator_webhook_refused_total{provider=\"agora-chat\",reason=\"signature\"} 3",
+        "moderator_webhook_refused_total{provider=\"agora-chat\",reason=\"replay\"} 1",
+        "moderator_webhook_joins_total{provider=\"agora-chat\",outcome=\"not_banned\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
 }
