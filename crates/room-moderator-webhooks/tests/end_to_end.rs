@@ -12,7 +12,7 @@ use axum::middleware::{self, Next};
 use room_moderator_core::toolkit::AdapterBuilder;
 use room_moderator_core::{
     AuditHook, BanEntry, BanRequest, BanScope, BanStore, Engine, MemoryBanStore, Moderator,
-    Outcome, RoomId, TokenOptions, UserReport,
+    Outcome, RoomId, TokenDecision, TokenOptions, UserReport,
 };
 use room_moderator_emulator::{Emulator, EmulatorConfig};
 use room_moderator_webhooks::{Route, WebhooksBuilder};
@@ -95,6 +95,30 @@ where
     (Arc::new(engine), rx, account)
 }
 
+/// A join token the token gate issues to `user` for `room`.
+async fn issued(moderator: &dyn Moderator, room: &str, user: &str) -> String {
+    match moderator
+        .issue_token(&room.into(), &user.into(), &TokenOptions::new())
+        .await
+        .expect("token gate")
+    {
+        TokenDecision::Issued(token) => token.secret().to_owned(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The token gate refuses `user` a new token for `room`, with the ban's reason.
+async fn assert_gate_refuses(moderator: &dyn Moderator, room: &str, user: &str) {
+    let decision = moderator
+        .issue_token(&room.into(), &user.into(), &TokenOptions::new())
+        .await
+        .expect("token gate");
+    assert!(
+        matches!(&decision, TokenDecision::Refused { reason: Some(r), .. } if r == "raiding"),
+        "a banned user gets no new token: {decision:?}"
+    );
+}
+
 fn secret(vars: &[(&'static str, String)], name: &str) -> String {
     vars.iter()
         .find(|(k, _)| *k == name)
@@ -145,19 +169,23 @@ async fn emulator() -> Emulator {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zim_banned_user_rejoins_and_is_removed() {
+async fn zim_banned_user_rejoins_with_the_old_token_and_is_removed() {
     let emu = emulator().await;
     let zim = emu.zego().zim();
     let vars = emu.vars("zego-zim");
     let store = Arc::new(MemoryBanStore::default());
     let (moderator, mut outcomes, _) =
         moderator::<room_moderator_zego::ZegoZimBuilder>(vars.clone(), store).await;
-    zim.seed_room("lobby", ["troll", "guest"]);
+    zim.seed_room("lobby", ["guest"]);
+    let token = issued(moderator.as_ref(), "lobby", "troll").await;
+    zim.login_with_token("lobby", "troll", &token)
+        .expect("joins with its login token");
     moderator
         .ban(&BanRequest::new("lobby", ["troll"]).with_reason("raiding"))
         .await
         .expect("ban");
     assert!(outcomes.recv().await.is_some(), "the ban's own kick");
+    assert_gate_refuses(moderator.as_ref(), "lobby", "troll").await;
     let webhooks = WebhooksBuilder::new()
         .zego_zim([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator)
         .build()
@@ -165,8 +193,9 @@ async fn zim_banned_user_rejoins_and_is_removed() {
     let receiver = receiver(webhooks).await;
     emu.set_callbacks(Some(receiver.url.clone()))
         .expect("callbacks");
-    // ZIM has no native ban: the session the user holds logs in again.
-    zim.login("lobby", "troll").expect("rejoins");
+    // ZIM has no native ban: the token the user held before the ban logs in again.
+    zim.login_with_token("lobby", "troll", &token)
+        .expect("the old token rejoins");
     assert_rekicked_within_a_second(&receiver, Route::ZegoZim, &mut outcomes, "troll").await;
     assert_eq!(zim.members("lobby"), Some(vec!["guest".to_owned()]));
     assert_eq!(
@@ -176,18 +205,21 @@ async fn zim_banned_user_rejoins_and_is_removed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zego_rtc_banned_user_rejoins_and_is_removed() {
+async fn zego_rtc_banned_user_rejoins_with_the_old_token_and_is_removed() {
     let emu = emulator().await;
     let rtc = emu.zego().rtc();
     let vars = emu.vars("zego-rtc");
     let store = Arc::new(MemoryBanStore::default());
     let (moderator, mut outcomes, account) =
         moderator::<room_moderator_zego::ZegoRtcBuilder>(vars.clone(), store.clone()).await;
+    let token = issued(moderator.as_ref(), "stage", "troll").await;
+    let guest = issued(moderator.as_ref(), "stage", "guest").await;
     // A ban whose native login rule has lapsed (ZEGO rules last at most a day) while the store still
-    // holds it: only the callback can stop the rejoin.
+    // holds it: only the callback can stop the rejoin with the token held from before the ban.
     let scope = BanScope::new("zego-rtc", account, "stage");
     let entry = BanEntry::new("troll", SystemTime::now()).with_reason(Some("raiding".to_owned()));
     store.put(&scope, &[entry]).await.expect("ban stored");
+    assert_gate_refuses(moderator.as_ref(), "stage", "troll").await;
     let webhooks = WebhooksBuilder::new()
         .zego_rtc([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator)
         .build()
@@ -195,8 +227,10 @@ async fn zego_rtc_banned_user_rejoins_and_is_removed() {
     let receiver = receiver(webhooks).await;
     emu.set_callbacks(Some(receiver.url.clone()))
         .expect("callbacks");
-    rtc.login("stage", "guest").expect("joins");
-    rtc.login("stage", "troll").expect("rejoins");
+    rtc.login_with_token("stage", "guest", &guest)
+        .expect("joins");
+    rtc.login_with_token("stage", "troll", &token)
+        .expect("the old token rejoins");
     assert_rekicked_within_a_second(&receiver, Route::ZegoRtc, &mut outcomes, "troll").await;
     assert_eq!(rtc.members("stage"), Some(vec!["guest".to_owned()]));
 }
@@ -210,20 +244,14 @@ async fn livekit_banned_user_rejoins_with_the_old_token_and_is_removed() {
     let (moderator, mut outcomes, _) =
         moderator::<room_moderator_livekit::LiveKitBuilder>(vars.clone(), store).await;
     livekit.seed_room("standup", ["guest"]);
-    let token = match moderator
-        .issue_token(&"standup".into(), &"troll".into(), &TokenOptions::new())
-        .await
-        .expect("token")
-    {
-        room_moderator_core::TokenDecision::Issued(token) => token,
-        other => panic!("{other:?}"),
-    };
-    livekit.join_with_token(token.secret()).expect("joins");
+    let token = issued(moderator.as_ref(), "standup", "troll").await;
+    livekit.join_with_token(&token).expect("joins");
     moderator
         .ban(&BanRequest::new("standup", ["troll"]).with_reason("raiding"))
         .await
         .expect("ban");
     assert!(outcomes.recv().await.is_some(), "the ban's own kick");
+    assert_gate_refuses(moderator.as_ref(), "standup", "troll").await;
     let webhooks = WebhooksBuilder::new()
         .livekit(
             [(
@@ -238,7 +266,7 @@ async fn livekit_banned_user_rejoins_with_the_old_token_and_is_removed() {
     emu.set_callbacks(Some(receiver.url.clone()))
         .expect("callbacks");
     livekit
-        .join_with_token(token.secret())
+        .join_with_token(&token)
         .expect("the old token joins again (self-hosted)");
     assert_rekicked_within_a_second(&receiver, Route::LiveKit, &mut outcomes, "troll").await;
     assert_eq!(livekit.members("standup"), Some(vec!["guest".to_owned()]));
