@@ -303,6 +303,13 @@ async fn agora_rtc_banned_user_rejoins_and_is_removed() {
     assert_eq!(rtc.online("news"), vec![7]);
 }
 
+/// The Agora Chat adapter's variables, and the secrets of Agora's callbacks.
+fn agora_chat_vars(emu: &Emulator) -> Vec<(&'static str, String)> {
+    let mut vars = emu.vars("agora-chat");
+    vars.extend(emu.agora().callback_vars());
+    vars
+}
+
 /// Agora Chat's block list refuses a blocked user's rejoin by itself, but it takes members only: a
 /// user banned while away from the room is held by the ban store alone, and the store is all that
 /// stands between them and the room. The join callback is what removes them.
@@ -310,8 +317,7 @@ async fn agora_rtc_banned_user_rejoins_and_is_removed() {
 async fn agora_chat_user_banned_while_away_joins_and_is_removed() {
     let emu = emulator().await;
     let chat = emu.agora().chat();
-    let mut vars = emu.vars("agora-chat");
-    vars.extend(emu.agora().callback_vars());
+    let vars = agora_chat_vars(&emu);
     let store = Arc::new(MemoryBanStore::default());
     let (moderator, mut outcomes, _) =
         moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store).await;
@@ -358,8 +364,7 @@ async fn agora_chat_user_banned_while_away_joins_and_is_removed() {
 async fn agora_chat_altered_or_forged_callbacks_kick_nobody() {
     let emu = emulator().await;
     let chat = emu.agora().chat();
-    let mut vars = emu.vars("agora-chat");
-    vars.extend(emu.agora().callback_vars());
+    let vars = agora_chat_vars(&emu);
     let store = Arc::new(MemoryBanStore::default());
     let (moderator, mut outcomes, account) =
         moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store.clone()).await;

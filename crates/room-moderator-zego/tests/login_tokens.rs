@@ -7,11 +7,11 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{emulator, rtc, zim};
+use common::{emulator, refusal, rtc, zim};
 use room_moderator_core::{
     Adapter, BanRequest, Engine, MemoryBanStore, Moderator, TokenDecision, TokenOptions,
 };
-use room_moderator_emulator::zego::{TokenLoginError, TokenRefusal, ZegoConfig};
+use room_moderator_emulator::zego::{TokenRefusal, ZegoConfig};
 
 /// The adapter behind an engine with a ban store (the token gate asks it).
 fn moderator(adapter: impl Adapter) -> Arc<dyn Moderator> {
@@ -30,13 +30,6 @@ async fn token(moderator: &dyn Moderator, room: &str, user: &str) -> String {
     {
         TokenDecision::Issued(token) => token.secret().to_owned(),
         other => panic!("{other:?}"),
-    }
-}
-
-fn refusal(result: Result<(), TokenLoginError>) -> TokenRefusal {
-    match result {
-        Err(TokenLoginError::Token(refusal)) => refusal,
-        other => panic!("a token refusal, not {other:?}"),
     }
 }
 

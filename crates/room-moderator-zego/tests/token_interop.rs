@@ -17,9 +17,9 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::emulator;
+use common::{emulator, refusal};
 use room_moderator_emulator::zego::{
-    DEFAULT_APP_ID, DEFAULT_SERVER_SECRET, TokenLoginError, TokenRefusal, ZegoConfig,
+    DEFAULT_APP_ID, DEFAULT_SERVER_SECRET, TokenRefusal, ZegoConfig,
 };
 use room_moderator_node_interop::NodeProject;
 
@@ -39,13 +39,6 @@ async fn official(secret: &str, room: &str, user: &str, seconds: u64) -> String 
         .output(&["kit_token.js", &app, secret, room, user, &seconds])
         .await
         .expect("the official UIKit builds a token")
-}
-
-fn refusal(result: Result<(), TokenLoginError>) -> TokenRefusal {
-    match result {
-        Err(TokenLoginError::Token(refusal)) => refusal,
-        other => panic!("a token refusal, not {other:?}"),
-    }
 }
 
 #[tokio::test]
