@@ -356,6 +356,41 @@ async fn agora_chat_user_banned_while_away_joins_and_is_removed() {
     assert_eq!(chat.callbacks().stats().delivered, 1);
 }
 
+/// A ban the block list did hold, until an operator lifted the block in Agora Console: the user
+/// rejoins, and the re-kick must really remove them (the adapter once reported it done on the
+/// strength of the block it remembered setting, and the user stayed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_chat_user_whose_block_was_lifted_rejoins_and_is_removed() {
+    let emu = emulator().await;
+    let chat = emu.agora().chat();
+    let vars = agora_chat_vars(&emu);
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, mut outcomes, _) =
+        moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store).await;
+    chat.seed_room("lounge", Some("owner"), ["guest", "troll"]);
+    moderator
+        .ban(&BanRequest::new("lounge", ["troll"]).with_reason("raiding"))
+        .await
+        .expect("ban");
+    assert!(outcomes.recv().await.is_some(), "the ban's own kick");
+    assert_eq!(chat.blocked("lounge"), ["troll"]);
+    assert!(chat.join("lounge", "troll").is_err(), "the block holds");
+    assert!(chat.unblock("lounge", "troll"), "lifted in the console");
+    let webhooks = WebhooksBuilder::new()
+        .agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator)
+        .build()
+        .expect("webhooks");
+    let receiver = receiver(webhooks).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    chat.join("lounge", "troll").expect("rejoins");
+    assert_rekicked_within_a_second(&receiver, Route::AgoraChat, &mut outcomes, "troll").await;
+    assert_eq!(
+        chat.members("lounge"),
+        Some(vec!["guest".to_owned(), "owner".to_owned()])
+    );
+}
+
 /// The emulator's genuine Agora Chat callback, altered or forged, re-kicks nobody: `security` signs
 /// `callId` and `timestamp` only, so the same signature over another member list is a replay of a
 /// `callId` already seen (acknowledged, nothing done); a new `callId` or `timestamp` breaks it, and
