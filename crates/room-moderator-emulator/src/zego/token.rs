@@ -355,6 +355,29 @@ mod tests {
     }
 
     #[test]
+    fn garbage_and_truncations_are_refused_without_a_panic() {
+        let genuine = base64::engine::general_purpose::STANDARD
+            .decode(&gcm(SECRET, "u", NOW as i64 + 60, "")[2..])
+            .unwrap();
+        for cut in 0..genuine.len() {
+            let token = format!(
+                "04{}",
+                base64::engine::general_purpose::STANDARD.encode(&genuine[..cut])
+            );
+            assert!(check_now(&token, "r", "u").is_err(), "cut at {cut}");
+        }
+        for _ in 0..2000 {
+            let len = rand::random::<u8>() as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rand::random()).collect();
+            let token = format!(
+                "04{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            );
+            assert!(check_now(&token, "r", "u").is_err());
+        }
+    }
+
+    #[test]
     fn an_rtc_payload_binds_the_room_and_its_login_privilege() {
         let later = NOW as i64 + 60;
         let room = r#"{"room_id":"stage","privilege":{"1":1,"2":0},"stream_id_list":null}"#;
