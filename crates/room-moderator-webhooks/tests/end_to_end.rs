@@ -73,6 +73,14 @@ async fn receiver(webhooks: room_moderator_webhooks::Webhooks) -> Receiver {
     }
 }
 
+/// The receiver `builder` makes, listening, and the emulator's callbacks pointed at it.
+async fn listening(emu: &Emulator, builder: WebhooksBuilder) -> Receiver {
+    let receiver = receiver(builder.build().expect("webhooks")).await;
+    emu.set_callbacks(Some(receiver.url.clone()))
+        .expect("callbacks");
+    receiver
+}
+
 /// An engine over `B` built from `vars`, with `store` and an audit hook; its outcomes.
 async fn moderator<B: AdapterBuilder>(
     vars: Vec<(&'static str, String)>,
@@ -186,13 +194,11 @@ async fn zim_banned_user_rejoins_with_the_old_token_and_is_removed() {
         .expect("ban");
     assert!(outcomes.recv().await.is_some(), "the ban's own kick");
     assert_gate_refuses(moderator.as_ref(), "lobby", "troll").await;
-    let webhooks = WebhooksBuilder::new()
-        .zego_zim([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator)
-        .build()
-        .expect("webhooks");
-    let receiver = receiver(webhooks).await;
-    emu.set_callbacks(Some(receiver.url.clone()))
-        .expect("callbacks");
+    let receiver = listening(
+        &emu,
+        WebhooksBuilder::new().zego_zim([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator),
+    )
+    .await;
     // ZIM has no native ban: the token the user held before the ban logs in again.
     zim.login_with_token("lobby", "troll", &token)
         .expect("the old token rejoins");
@@ -220,13 +226,11 @@ async fn zego_rtc_banned_user_rejoins_with_the_old_token_and_is_removed() {
     let entry = BanEntry::new("troll", SystemTime::now()).with_reason(Some("raiding".to_owned()));
     store.put(&scope, &[entry]).await.expect("ban stored");
     assert_gate_refuses(moderator.as_ref(), "stage", "troll").await;
-    let webhooks = WebhooksBuilder::new()
-        .zego_rtc([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator)
-        .build()
-        .expect("webhooks");
-    let receiver = receiver(webhooks).await;
-    emu.set_callbacks(Some(receiver.url.clone()))
-        .expect("callbacks");
+    let receiver = listening(
+        &emu,
+        WebhooksBuilder::new().zego_rtc([secret(&vars, "ZEGO_CALLBACK_SECRET")], moderator),
+    )
+    .await;
     rtc.login_with_token("stage", "guest", &guest)
         .expect("joins");
     rtc.login_with_token("stage", "troll", &token)
@@ -252,19 +256,17 @@ async fn livekit_banned_user_rejoins_with_the_old_token_and_is_removed() {
         .expect("ban");
     assert!(outcomes.recv().await.is_some(), "the ban's own kick");
     assert_gate_refuses(moderator.as_ref(), "standup", "troll").await;
-    let webhooks = WebhooksBuilder::new()
-        .livekit(
+    let receiver = listening(
+        &emu,
+        WebhooksBuilder::new().livekit(
             [(
                 secret(&vars, "LIVEKIT_API_KEY"),
                 secret(&vars, "LIVEKIT_API_SECRET"),
             )],
             moderator,
-        )
-        .build()
-        .expect("webhooks");
-    let receiver = receiver(webhooks).await;
-    emu.set_callbacks(Some(receiver.url.clone()))
-        .expect("callbacks");
+        ),
+    )
+    .await;
     livekit
         .join_with_token(&token)
         .expect("the old token joins again (self-hosted)");
@@ -290,24 +292,43 @@ async fn agora_rtc_banned_user_rejoins_and_is_removed() {
     let scope = BanScope::new("agora-rtc", account, "news");
     let entry = BanEntry::new("42", SystemTime::now()).with_reason(Some("raiding".to_owned()));
     store.put(&scope, &[entry]).await.expect("ban stored");
-    let webhooks = WebhooksBuilder::new()
-        .agora_rtc(secret(&vars, "AGORA_NCS_SECRET"), false, moderator)
-        .build()
-        .expect("webhooks");
-    let receiver = receiver(webhooks).await;
-    emu.set_callbacks(Some(receiver.url.clone()))
-        .expect("callbacks");
+    let receiver = listening(
+        &emu,
+        WebhooksBuilder::new().agora_rtc(secret(&vars, "AGORA_NCS_SECRET"), false, moderator),
+    )
+    .await;
     rtc.join("news", 7).expect("joins");
     rtc.join("news", 42).expect("rejoins");
     assert_rekicked_within_a_second(&receiver, Route::AgoraRtc, &mut outcomes, "42").await;
     assert_eq!(rtc.online("news"), vec![7]);
 }
 
-/// The Agora Chat adapter's variables, and the secrets of Agora's callbacks.
-fn agora_chat_vars(emu: &Emulator) -> Vec<(&'static str, String)> {
+/// One Agora Chat test's setup: the emulators, the Chat adapter's variables with the receiver's
+/// secrets, a ban store, the moderator over both, its kick outcomes and its account.
+struct ChatLoop {
+    emu: Emulator,
+    vars: Vec<(&'static str, String)>,
+    store: Arc<MemoryBanStore>,
+    moderator: Arc<dyn Moderator>,
+    outcomes: mpsc::Receiver<(String, bool, Instant)>,
+    account: String,
+}
+
+async fn agora_chat_loop() -> ChatLoop {
+    let emu = emulator().await;
     let mut vars = emu.vars("agora-chat");
     vars.extend(emu.agora().callback_vars());
-    vars
+    let store = Arc::new(MemoryBanStore::default());
+    let (moderator, outcomes, account) =
+        moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store.clone()).await;
+    ChatLoop {
+        emu,
+        vars,
+        store,
+        moderator,
+        outcomes,
+        account,
+    }
 }
 
 /// Agora Chat's block list refuses a blocked user's rejoin by itself, but it takes members only: a
@@ -315,12 +336,14 @@ fn agora_chat_vars(emu: &Emulator) -> Vec<(&'static str, String)> {
 /// stands between them and the room. The join callback is what removes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agora_chat_user_banned_while_away_joins_and_is_removed() {
-    let emu = emulator().await;
+    let ChatLoop {
+        emu,
+        vars,
+        moderator,
+        mut outcomes,
+        ..
+    } = agora_chat_loop().await;
     let chat = emu.agora().chat();
-    let vars = agora_chat_vars(&emu);
-    let store = Arc::new(MemoryBanStore::default());
-    let (moderator, mut outcomes, _) =
-        moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store).await;
     chat.seed_room("lounge", Some("owner"), ["guest"]);
     let report = moderator
         .ban(&BanRequest::new("lounge", ["troll"]).with_reason("raiding"))
@@ -339,13 +362,11 @@ async fn agora_chat_user_banned_while_away_joins_and_is_removed() {
         "the block list took no one"
     );
     assert!(outcomes.recv().await.is_some(), "the ban's own kick");
-    let webhooks = WebhooksBuilder::new()
-        .agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator)
-        .build()
-        .expect("webhooks");
-    let receiver = receiver(webhooks).await;
-    emu.set_callbacks(Some(receiver.url.clone()))
-        .expect("callbacks");
+    let receiver = listening(
+        &emu,
+        WebhooksBuilder::new().agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator),
+    )
+    .await;
     chat.join("lounge", "troll")
         .expect("no block: the chat room lets the user in");
     assert_rekicked_within_a_second(&receiver, Route::AgoraChat, &mut outcomes, "troll").await;
@@ -361,12 +382,14 @@ async fn agora_chat_user_banned_while_away_joins_and_is_removed() {
 /// strength of the block it remembered setting, and the user stayed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agora_chat_user_whose_block_was_lifted_rejoins_and_is_removed() {
-    let emu = emulator().await;
+    let ChatLoop {
+        emu,
+        vars,
+        moderator,
+        mut outcomes,
+        ..
+    } = agora_chat_loop().await;
     let chat = emu.agora().chat();
-    let vars = agora_chat_vars(&emu);
-    let store = Arc::new(MemoryBanStore::default());
-    let (moderator, mut outcomes, _) =
-        moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store).await;
     chat.seed_room("lounge", Some("owner"), ["guest", "troll"]);
     moderator
         .ban(&BanRequest::new("lounge", ["troll"]).with_reason("raiding"))
@@ -376,13 +399,11 @@ async fn agora_chat_user_whose_block_was_lifted_rejoins_and_is_removed() {
     assert_eq!(chat.blocked("lounge"), ["troll"]);
     assert!(chat.join("lounge", "troll").is_err(), "the block holds");
     assert!(chat.unblock("lounge", "troll"), "lifted in the console");
-    let webhooks = WebhooksBuilder::new()
-        .agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator)
-        .build()
-        .expect("webhooks");
-    let receiver = receiver(webhooks).await;
-    emu.set_callbacks(Some(receiver.url.clone()))
-        .expect("callbacks");
+    let receiver = listening(
+        &emu,
+        WebhooksBuilder::new().agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator),
+    )
+    .await;
     chat.join("lounge", "troll").expect("rejoins");
     assert_rekicked_within_a_second(&receiver, Route::AgoraChat, &mut outcomes, "troll").await;
     assert_eq!(
@@ -397,12 +418,15 @@ async fn agora_chat_user_whose_block_was_lifted_rejoins_and_is_removed() {
 /// so does another secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agora_chat_altered_or_forged_callbacks_kick_nobody() {
-    let emu = emulator().await;
+    let ChatLoop {
+        emu,
+        vars,
+        store,
+        moderator,
+        mut outcomes,
+        account,
+    } = agora_chat_loop().await;
     let chat = emu.agora().chat();
-    let vars = agora_chat_vars(&emu);
-    let store = Arc::new(MemoryBanStore::default());
-    let (moderator, mut outcomes, account) =
-        moderator::<room_moderator_agora::AgoraChatBuilder>(vars.clone(), store.clone()).await;
     // The troll is in the room, banned in the store: any join callback naming them that the
     // receiver took would remove them.
     chat.seed_room("lounge", Some("owner"), ["troll"]);
@@ -411,13 +435,11 @@ async fn agora_chat_altered_or_forged_callbacks_kick_nobody() {
         .put(&scope, &[BanEntry::new("troll", SystemTime::now())])
         .await
         .expect("ban stored");
-    let webhooks = WebhooksBuilder::new()
-        .agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator)
-        .build()
-        .expect("webhooks");
-    let receiver = receiver(webhooks).await;
-    emu.set_callbacks(Some(receiver.url.clone()))
-        .expect("callbacks");
+    let receiver = listening(
+        &emu,
+        WebhooksBuilder::new().agora_chat(secret(&vars, "AGORA_CHAT_CALLBACK_SECRET"), moderator),
+    )
+    .await;
     chat.join("lounge", "visitor").expect("joins");
     let genuine = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
