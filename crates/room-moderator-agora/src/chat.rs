@@ -95,6 +95,12 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// Whether a removal by a block at `at` is recent enough at `now` to be its ban's kick's to report.
+fn within(at: SystemTime, now: SystemTime) -> bool {
+    now.duration_since(at)
+        .is_ok_and(|age| age <= BLOCK_REMOVAL_REPORTED_WITHIN)
+}
+
 /// The Chat error codes this adapter maps (status and `error`; the description is quoted only).
 fn codes(status: u16, code: &str) -> Option<CodeMeaning> {
     use ErrorKind::*;
@@ -203,6 +209,9 @@ pub(crate) fn decode_members(
 ///   a block another process set by the next `ban`, `bans`, `check` or `unban` of any process
 ///   sharing the ban store (the store records the block as outliving the ban). Blocks lapsing while
 ///   no process touches the room stay until then (the join gate already lets the user in).
+/// - The ban's own kick reports a user its block just removed as [`Outcome::Disconnected`] without a
+///   call; any later kick calls the API, so a user whose block was lifted elsewhere (Agora Console)
+///   and who rejoined is really removed (a webhook receiver's re-kick).
 pub struct AgoraChat {
     http: HttpClient,
     org: String,
@@ -210,7 +219,15 @@ pub struct AgoraChat {
     credentials: AppCredentials,
     token: Mutex<Option<(String, SystemTime)>>,
     blocks: Mutex<HashMap<(RoomId, UserId), SystemTime>>,
+    /// Users a block of this adapter removed, whose removal the ban's own kick has not reported yet
+    /// (with when): that kick reports them removed without a call. Only that kick: once the block is
+    /// lifted elsewhere (Agora Console) and the user rejoins, a kick must really remove them.
+    removed_by_block: Mutex<HashMap<(RoomId, UserId), SystemTime>>,
 }
+
+/// How long a block's removal waits for its ban's kick to report it (far beyond any ban's deadline);
+/// older entries are forgotten, so a kick then calls the API.
+const BLOCK_REMOVAL_REPORTED_WITHIN: Duration = Duration::from_secs(10 * 60);
 
 impl AgoraChat {
     /// A builder.
@@ -322,12 +339,33 @@ impl AgoraChat {
         }
     }
 
-    fn blocked_by_us(&self, room: &RoomId, user: &UserId) -> bool {
-        self.blocks
+    /// Whether a block this adapter set just removed `user`, its removal not yet reported.
+    fn removed_by_block(&self, room: &RoomId, user: &UserId) -> bool {
+        let now = wall_clock_now();
+        self.removed_by_block
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&(room.clone(), user.clone()))
-            .is_some_and(|until| *until > wall_clock_now())
+            .is_some_and(|at| within(*at, now))
+    }
+
+    /// Records that a block just removed `user`; forgets removals too old to be reported.
+    fn record_removal_by_block(&self, room: &RoomId, user: &UserId) {
+        let now = wall_clock_now();
+        let mut removed = self
+            .removed_by_block
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        removed.retain(|_, at| within(*at, now));
+        removed.insert((room.clone(), user.clone()), now);
+    }
+
+    /// Reports `user`'s removal by a block as done (the ban's kick answered for them).
+    fn reported_removal_by_block(&self, room: &RoomId, user: &UserId) {
+        self.removed_by_block
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(room.clone(), user.clone()));
     }
 
     /// Whether `user` is on the room's block list (after a block POST whose effect is unknown).
@@ -371,11 +409,16 @@ impl Adapter for AgoraChat {
 
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {
         self.lift_lapsed(batch.room).await;
-        // Users this adapter just blocked were removed by the block.
+        // Users a block of this adapter just removed (the ban's own kick): no call for them.
+        let by_block: Vec<&UserId> = batch
+            .users
+            .iter()
+            .filter(|u| self.removed_by_block(batch.room, u))
+            .collect();
         let to_remove: Vec<&UserId> = batch
             .users
             .iter()
-            .filter(|u| !self.blocked_by_us(batch.room, u))
+            .filter(|u| !by_block.contains(u))
             .collect();
         let mut results: HashMap<&str, Outcome> = HashMap::new();
         if !to_remove.is_empty() {
@@ -420,7 +463,8 @@ impl Adapter for AgoraChat {
                 .users
                 .iter()
                 .map(|user| {
-                    if self.blocked_by_us(batch.room, user) {
+                    if by_block.contains(&user) {
+                        self.reported_removal_by_block(batch.room, user);
                         return Outcome::Disconnected;
                     }
                     results.remove(user.as_str()).unwrap_or_else(|| {
@@ -482,6 +526,7 @@ impl Adapter for AgoraChat {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert((room.clone(), user.clone()), until);
+        self.record_removal_by_block(room, user);
         // The block itself never lapses: it is reported as lasting the longest ban, so the store
         // records a rule outliving the ban, and whichever process next touches the room once the ban
         // lapsed lifts it (the engine's lapsed-rule sweep); this process also lifts it itself.
@@ -499,6 +544,7 @@ impl Adapter for AgoraChat {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(room.clone(), user.clone()));
+        self.reported_removal_by_block(room, user);
         Ok(())
     }
 
@@ -612,6 +658,7 @@ impl AgoraChatBuilder {
             credentials,
             token: Mutex::new(None),
             blocks: Mutex::new(HashMap::new()),
+            removed_by_block: Mutex::new(HashMap::new()),
         })
     }
 }

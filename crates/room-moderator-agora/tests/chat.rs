@@ -251,6 +251,41 @@ async fn a_block_set_by_another_process_is_lifted_once_its_ban_lapsed() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A block lifted out of band (by an operator in Agora Console) while the ban holds: the user
+/// rejoins, and a kick of them (a webhook receiver's re-kick) removes them for real rather than
+/// being reported done on the strength of the block this adapter remembers setting.
+#[tokio::test]
+async fn a_kick_after_the_block_was_lifted_elsewhere_removes_the_user() {
+    let emu = emulator().await;
+    emu.chat().seed_room("r", Some("host"), ["troll"]);
+    let moderator = engine(chat(&emu).build().unwrap());
+    let report = moderator
+        .ban(&BanRequest::new("r", ["troll"]))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            report.users[0].outcome,
+            BanOutcome::Banned { native: true, .. }
+        ),
+        "{report:?}"
+    );
+    assert!(emu.chat().unblock("r", "troll"));
+    emu.chat().join("r", "troll").unwrap();
+    let kick = moderator
+        .disconnect(&DisconnectRequest::new("r", ["troll"]))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            kick.outcome(&UserId::new("troll")),
+            Some(Outcome::Disconnected)
+        ),
+        "{kick:?}"
+    );
+    assert_eq!(emu.chat().members("r"), Some(vec!["host".to_owned()]));
+}
+
 #[tokio::test]
 async fn unban_lifts_the_block() {
     let emu = emulator().await;

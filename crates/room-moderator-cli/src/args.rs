@@ -71,7 +71,7 @@ pub enum Command {
     /// List a room's active bans.
     #[command(after_help = credentials_help())]
     Bans(BansArgs),
-    /// Issue a join token (IVS Chat, IVS stages, EnableX), refused to banned users.
+    /// Issue a join token (IVS Chat and stages, EnableX, LiveKit, ZEGO), refused to banned users.
     #[command(after_help = credentials_help())]
     Token(TokenArgs),
     /// Receive provider "user joined" callbacks, verify them and re-kick banned users.
@@ -332,7 +332,8 @@ pub struct TokenArgs {
     #[arg(long = "capability", value_name = "C")]
     pub capabilities: Vec<String>,
     /// How long the session may last (IVS Chat: 1 to 180 minutes; IVS stages: the token's duration,
-    /// 1 to 20,160 minutes; LiveKit: the token's TTL).
+    /// 1 to 20,160 minutes; LiveKit: the token's TTL; ZEGO: the login token's lifetime, up to 24 h,
+    /// 1 h by default).
     #[arg(long, value_name = "DURATION")]
     pub session_duration: Option<humantime::Duration>,
     /// Display name (EnableX, LiveKit).

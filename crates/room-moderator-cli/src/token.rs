@@ -1,5 +1,5 @@
 //! `moderator token`: a join token issued through the provider (IVS Chat, EnableX; minted locally
-//! for LiveKit), refused to a banned user before the provider is asked anything.
+//! for LiveKit and ZEGO), refused to a banned user before the provider is asked anything.
 //!
 //! The token is a secret: it goes to standard output, as the command's output, and nowhere else.
 
@@ -24,7 +24,7 @@ pub async fn token(args: TokenArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::Config(
             Error::new(
                 ErrorKind::Unsupported,
-                "this provider's tokens are not issued server-side by moderator (tokens: ivschat, enablex, livekit)",
+                "this provider's tokens are not issued server-side by moderator (tokens: ivschat, ivs-stages, enablex, livekit, zego-zim, zego-rtc)",
             )
             .with_provider(provider.name()),
         ));

@@ -288,8 +288,8 @@ async fn bad_ban_and_token_requests_exit_two_before_sending() {
             &["--duration", "soon"],
         ),
         room_args("unban", "zego-rtc", "stage", &[], &[]),
-        // ZEGO issues no tokens through moderator.
-        room_args("token", "zego-rtc", "stage", &["troll"], &[]),
+        // Agora's join tokens are the application's, not moderator's.
+        room_args("token", "agora-rtc", "stage", &["42"], &[]),
         room_args("token", "ivschat", "stage", &[], &[]),
     ] {
         let output = run_with_store(&emulator, &dir, &args, 2).await;

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use room_moderator_core::toolkit::http::HttpClient;
 use room_moderator_core::{
     Adapter, ApiLimits, BanRule, BanSupport, Batch, BatchResult, Capabilities, Error, ErrorKind,
-    MemberPage, Outcome, Presence, QuotaKey, RoomId, UserId, wall_clock_now,
+    MemberPage, Outcome, Presence, QuotaKey, RoomId, Token, TokenOptions, UserId, wall_clock_now,
 };
 use tracing::debug;
 use url::Url;
@@ -20,7 +20,7 @@ use crate::product::{Product, ProductOptions, Rtc, Service, Zim};
 use crate::request::{kick_params, kick_url, signed_query};
 use crate::response::{Answer, Decoded, decode_api};
 use crate::signer::Signer;
-use crate::{rooms, rules};
+use crate::{rooms, rules, token};
 
 /// A ZEGO kick adapter for one product; use the aliases [`ZegoZim`] and [`ZegoRtc`].
 ///
@@ -251,6 +251,25 @@ impl<P: Product> Adapter for ZegoAdapter<P> {
             )
             .await?;
         rules::room_rules(decoded, room, wall_clock_now())
+    }
+
+    /// A login token ("token04", built locally: no provider call) for `user`: ZIM `login` or, bound
+    /// to `room`, Express `loginRoom` (see the crate's `token` module docs and
+    /// docs/providers/zego.md).
+    async fn issue_token(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+        options: &TokenOptions,
+    ) -> Result<Token, Error> {
+        token::login_token(
+            P::SERVICE,
+            (self.app_id(), self.signer.secret()),
+            room,
+            user,
+            options,
+            self.signer.now(),
+        )
     }
 
     async fn send_batch(&self, batch: Batch<'_>) -> BatchResult {

@@ -41,6 +41,7 @@ mod response;
 mod rooms;
 mod rules;
 mod signer;
+mod token;
 
 pub use adapter::{ZegoAdapter, ZegoRtc, ZegoZim};
 pub use builder::{
@@ -53,8 +54,9 @@ pub use codes::{
     is_ban_rules_not_enabled,
 };
 pub use product::{
-    Product, ProductOptions, RTC_BANS, RTC_CAPABILITIES, RTC_MAX_RULE_DURATION, RTC_MEMBERS, Rtc,
-    RtcOptions, Service, ZIM_CAPABILITIES, ZIM_ID_CHARSET, ZIM_MEMBERS, ZIM_PRESENCE, Zim,
-    ZimOptions,
+    LOGIN_TOKENS, Product, ProductOptions, RTC_BANS, RTC_CAPABILITIES, RTC_MAX_RULE_DURATION,
+    RTC_MEMBERS, Rtc, RtcOptions, Service, ZIM_CAPABILITIES, ZIM_ID_CHARSET, ZIM_MEMBERS,
+    ZIM_PRESENCE, Zim, ZimOptions,
 };
 pub use signer::sign;
+pub use token::{DEFAULT_LOGIN_TOKEN_TTL, MAX_LOGIN_TOKEN_TTL};

@@ -55,11 +55,14 @@ pub const RTC_BANS: BanSupport = BanSupport::Native {
     list_requests_per_second: NonZeroU32::new(1),
 };
 
+/// Login tokens (token04) are built locally: no provider call, no rate.
+pub const LOGIN_TOKENS: ApiLimits = ApiLimits::new(1);
+
 /// ZIM `KickoutRoomUser`: 50 users per call, 20 requests/s per AppID, `CustomReason` up to 32 bytes,
 /// `RoomId` up to 32 characters and `UserId` up to 32 bytes from [`ZIM_ID_CHARSET`]. Members listed
 /// by [`ZIM_MEMBERS`], presence asked by [`ZIM_PRESENCE`]; a kick naming an absent user fails the
 /// whole call (660300002), so the engine checks presence first. No ban rules: the ban store keeps
-/// banned users out (docs/providers/bans.md §1.1).
+/// banned users out (docs/providers/bans.md §1.1). Login tokens per [`LOGIN_TOKENS`].
 ///
 /// The page says the reason is "recommended not to exceed 32 bytes" and lists "<= 32 characters";
 /// counting bytes is the stricter reading and never sends something ZEGO may reject.
@@ -73,14 +76,15 @@ pub const ZIM_CAPABILITIES: Capabilities = Capabilities::new(50)
     .with_user_id(IdRule::max_bytes(32).with_charset(ZIM_ID_CHARSET))
     .with_members(ZIM_MEMBERS)
     .with_presence(ZIM_PRESENCE)
-    .with_absent_users(AbsentUsers::FailTheCall);
+    .with_absent_users(AbsentUsers::FailTheCall)
+    .with_tokens(LOGIN_TOKENS);
 
 /// Express RTC `KickoutUser`: 5 users per call, 50 requests/s per AppID (all rooms together),
 /// `CustomReason` up to 256 bytes. The RTC page documents no id length or character rules; the request
 /// builder percent-encodes whatever is given.
 ///
 /// Members listed by [`RTC_MEMBERS`]; no presence query is needed (`KickoutUser` answers success for
-/// absent users); native ban rules per [`RTC_BANS`].
+/// absent users); native ban rules per [`RTC_BANS`]; login tokens per [`LOGIN_TOKENS`].
 pub const RTC_CAPABILITIES: Capabilities = Capabilities::new(5)
     .with_rate_per_second(50)
     .with_reason(ReasonSupport::Limited {
@@ -88,7 +92,8 @@ pub const RTC_CAPABILITIES: Capabilities = Capabilities::new(5)
         unit: LengthUnit::Bytes,
     })
     .with_members(RTC_MEMBERS)
-    .with_bans(RTC_BANS);
+    .with_bans(RTC_BANS)
+    .with_tokens(LOGIN_TOKENS);
 
 /// One of ZEGO's products with a kick API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -96,6 +96,16 @@ impl Signer {
         self.app_id
     }
 
+    /// The ServerSecret, for the login tokens it also keys.
+    pub(crate) fn secret(&self) -> &str {
+        &self.secret.0
+    }
+
+    /// The signer's clock.
+    pub(crate) fn now(&self) -> SystemTime {
+        (self.clock)()
+    }
+
     /// A fresh nonce, the current time and their signature; call once per request sent.
     pub(crate) fn sign_now(&self) -> Signed {
         let nonce = hex::encode((self.nonce)());

@@ -680,6 +680,15 @@ impl ChatEmulator {
             .unwrap_or_default()
     }
 
+    /// Takes `user` off `room`'s block list without an API call, as an operator in Agora Console
+    /// would; `true` if they were on it.
+    pub fn unblock(&self, room: &str, user: &str) -> bool {
+        self.shared
+            .rooms()
+            .get_mut(room)
+            .is_some_and(|chat_room| chat_room.blocked.remove(user))
+    }
+
     /// `user` joining `room`: refused while on its block list.
     pub fn join(&self, room: &str, user: &str) -> Result<(), String> {
         join(&self.shared, room, user)

@@ -113,6 +113,11 @@ impl Rules {
         self.map().clear();
     }
 
+    /// Now, in Unix seconds, on the emulator's clock (the one rules lapse on).
+    pub(super) fn unix_now(&self) -> u64 {
+        self.clock.unix_secs(Instant::now())
+    }
+
     /// Every rule still held (active or lately lapsed), in key order.
     pub(super) fn all(&self) -> Vec<ForbidRule> {
         self.map()

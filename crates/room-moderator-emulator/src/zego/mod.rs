@@ -8,7 +8,9 @@
 //! timestamp window, the documented limits, and the per-AppID rate limit, answering the documented
 //! codes. Rooms are seeded through [`ZegoService::seed_room`] or the admin API
 //! (`PUT /_emulator/rooms/{room}` on either listener); a client joining goes through
-//! [`ZegoService::login`] (`POST /_emulator/rooms/{room}/login`), which RTC ban rules can refuse.
+//! [`ZegoService::login`] (`POST /_emulator/rooms/{room}/login`), which RTC ban rules can refuse, or,
+//! presenting the login token ("token04") a real client logs in with, through
+//! [`ZegoService::login_with_token`] (the same route with `"token"`), which also checks the token.
 //!
 //! Beyond the kick's per-AppID quota, each API's documented limit is enforced with its own code:
 //! `QueryRoomMembers` 5/s per room (660300006), `DescribeUserList` 1/s per room (207) and 200/s per
@@ -39,6 +41,7 @@ mod limits;
 mod listing;
 mod rtc;
 mod service;
+mod token;
 mod wire;
 mod zim;
 
@@ -51,7 +54,8 @@ use serde::{Deserialize, Serialize};
 
 pub use callback::ZegoCallbackStyle;
 pub use forbid::{ForbidRule, Login, LoginRefused};
-pub use service::ZegoService;
+pub use service::{TokenLoginError, ZegoService};
+pub use token::TokenRefusal;
 
 use service::Product;
 

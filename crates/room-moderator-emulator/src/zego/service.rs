@@ -19,6 +19,7 @@ use super::auth::{self, SeenNonces};
 use super::callback::{self, ZegoCallbackStyle};
 use super::forbid::{self, ForbidRule, Login, LoginRefused, Rules};
 use super::limits::{ApiLimits, Limit};
+use super::token::{self, TokenRefusal};
 use super::wire::{Params, Reply};
 use super::{EndMarker, Kick, MembersSpelling, ZegoConfig, listing, rtc, zim};
 use crate::{Admission, Api, Controls, MemberRooms, RoomDirectory, Server, admin, fault_response};
@@ -378,6 +379,42 @@ fn answer(shared: &Shared, action: Option<Action>, params: &Params) -> Reply {
 #[derive(Deserialize)]
 struct LoginBody {
     user: String,
+    /// The login token, when the client presents one.
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Why a login that presented a token was refused: the token, or (a good token) a ban rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenLoginError {
+    /// The token was refused.
+    Token(TokenRefusal),
+    /// The token was good; a ban rule refused the login (Express RTC).
+    Rule(LoginRefused),
+}
+
+impl std::fmt::Display for TokenLoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenLoginError::Token(refusal) => write!(f, "login token refused: {refusal}"),
+            TokenLoginError::Rule(refused) => refused.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for TokenLoginError {}
+
+fn login_with_token(
+    shared: &Shared,
+    room: &str,
+    user: &str,
+    token: &str,
+) -> Result<(), TokenLoginError> {
+    let app = (shared.config.app_id, shared.config.server_secret.as_str());
+    token::check(token, app, room, user, shared.rules.unix_now())
+        .map_err(TokenLoginError::Token)?;
+    forbid::login(shared, room, user).map_err(TokenLoginError::Rule)
 }
 
 async fn post_login(
@@ -385,10 +422,19 @@ async fn post_login(
     Path(room): Path<String>,
     Json(body): Json<LoginBody>,
 ) -> Response {
-    match forbid::login(&shared, &room, &body.user) {
+    let result = match &body.token {
+        Some(token) => login_with_token(&shared, &room, &body.user, token),
+        None => forbid::login(&shared, &room, &body.user).map_err(TokenLoginError::Rule),
+    };
+    match result {
         Ok(()) => Json(json!({ "members": shared.rooms.members(&room).unwrap_or_default() }))
             .into_response(),
-        Err(refused) => (
+        Err(TokenLoginError::Token(refusal)) => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": format!("login token refused: {refusal}"), "token": refusal })),
+        )
+            .into_response(),
+        Err(TokenLoginError::Rule(refused)) => (
             StatusCode::FORBIDDEN,
             Json(json!({ "error": refused.to_string(), "rule": refused.rule })),
         )
@@ -608,6 +654,22 @@ impl ZegoService {
     /// with `{"user": "u"}`, answered 200 `{"members": [...]}` or 403 `{"error": "...", "rule": {...}}`.
     pub fn login(&self, room: &str, user: &str) -> Result<(), LoginRefused> {
         forbid::login(&self.shared, room, user)
+    }
+
+    /// A client's login to `room` presenting its login token ("token04"), as ZIM `login` and Express
+    /// `loginRoom` take it: the token must open with this AppID's ServerSecret and name this AppID
+    /// and `user`, be unexpired on the emulator's clock and, when its payload names a room, name
+    /// `room` with the login privilege ([`TokenRefusal`] says which failed; nothing is recorded).
+    /// A good token then logs in as [`login`](Self::login) does, ban rules included. Over HTTP:
+    /// `POST /_emulator/rooms/{room}/login` with `{"user": "u", "token": "04..."}`, answered 200, 401
+    /// `{"error": "...", "token": {"reason": "expired", ...}}` or 403 as for a ban rule.
+    pub fn login_with_token(
+        &self,
+        room: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<(), TokenLoginError> {
+        login_with_token(&self.shared, room, user, token)
     }
 
     /// Every login attempt so far, in order (`GET /_emulator/logins`).

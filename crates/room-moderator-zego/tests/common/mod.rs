@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use room_moderator_core::{Adapter, AdapterBuilder, Engine, Moderator, RetryPolicy};
 use room_moderator_emulator::LoggedRequest;
-use room_moderator_emulator::zego::{ZegoConfig, ZegoEmulator};
+use room_moderator_emulator::zego::{TokenLoginError, TokenRefusal, ZegoConfig, ZegoEmulator};
 use room_moderator_zego::{ZegoRtcBuilder, ZegoZimBuilder};
 
 pub async fn emulator(config: ZegoConfig) -> ZegoEmulator {
@@ -25,6 +25,14 @@ pub fn zim(emu: &ZegoEmulator) -> ZegoZimBuilder {
 
 pub fn rtc(emu: &ZegoEmulator) -> ZegoRtcBuilder {
     ZegoRtcBuilder::default().with_vars(emu.rtc_vars())
+}
+
+/// Why a login with a token was refused, when the token was (anything else fails the test).
+pub fn refusal(result: Result<(), TokenLoginError>) -> TokenRefusal {
+    match result {
+        Err(TokenLoginError::Token(refusal)) => refusal,
+        other => panic!("a token refusal, not {other:?}"),
+    }
 }
 
 /// The adapter behind the default engine, as an application holds it.
