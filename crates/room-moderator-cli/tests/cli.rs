@@ -482,7 +482,10 @@ async fn ctrl_c_stops_sending_drains_prints_every_user_and_exits_130() {
         .count();
     let left = 10_000 - zim.members("lobby").map_or(0, |m| m.len());
     assert_eq!(in_flight, 0, "the calls in flight were answered");
-    assert_eq!(left, removed, "{left} left the room; {removed} reported removed");
+    assert_eq!(
+        left, removed,
+        "{left} left the room; {removed} reported removed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
