@@ -401,9 +401,15 @@ pub struct EmulateArgs {
     /// `retry-after=SECONDS` may follow the mode (throttle:retry-after=2,
     /// body:retry-after=1:429:text/plain:busy); BODY is the rest, colons included.
     /// API: zim-kick, zim-list, zim-members, rtc-kick, rtc-list, rtc-ban, rtc-unban, rtc-bans,
-    /// ivs-kick, ivs-token, enablex-token, enablex-users, enablex-join, enablex-drop; or zim, rtc, ivs,
-    /// enablex for every API of that provider. Throttled answers: ZEGO HTTP 200 with code 660300005
-    /// (ZIM) or 206 (RTC), IVS 429 ThrottlingException, EnableX 429 RATE_LIMITED.
+    /// ivs-kick, ivs-token, enablex-token, enablex-users, enablex-join, enablex-drop,
+    /// livekit-remove, livekit-list, livekit-get, agora-rtc-kick, agora-rtc-online,
+    /// agora-rtc-rules, agora-rtc-unban, agora-chat-remove, agora-chat-members, agora-chat-block,
+    /// agora-chat-unblock, agora-chat-blocks, ivs-stages-disconnect, ivs-stages-list,
+    /// ivs-stages-get, ivs-stages-token; or zim, rtc, ivs, enablex, livekit, agora-rtc, agora-chat,
+    /// ivs-stages for every API of that provider. Throttled answers are each provider's own (ZEGO
+    /// HTTP 200 with code 660300005 for ZIM or 206 for RTC, IVS 429 ThrottlingException, EnableX
+    /// 429 RATE_LIMITED, LiveKit 429 resource_exhausted, Agora HTTP 429, IVS stages 429
+    /// ThrottlingException).
     /// Examples: --fault zim-kick=throttle-first:10 --fault ivs-token=throttle
     /// --fault 'zim-kick=body:200:text/html:<html>sign in</html>'
     #[arg(

@@ -298,6 +298,29 @@ async fn emulate_posts_signed_callbacks_to_the_given_url() {
     assert_eq!(seen, expected);
 }
 
+/// `emulate --help` names every API and listener a fault rule can target, so that an operator
+/// learns them there as the emulator grows.
+#[test]
+fn emulate_help_names_every_fault_target() {
+    let output = moderator().args(["emulate", "--help"]).output().unwrap();
+    // clap wraps the help text: compare it with the line breaks and indentation taken out.
+    let help: String = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for api in room_moderator_emulator::Api::ALL {
+        assert!(help.contains(api.name()), "{} is missing", api.name());
+    }
+    for listener in room_moderator_emulator::Listener::ALL {
+        assert!(
+            help.contains(&format!(" {},", listener.name()))
+                || help.contains(&format!(" {} ", listener.name())),
+            "{} is missing",
+            listener.name()
+        );
+    }
+}
+
 #[test]
 fn emulate_refuses_a_callback_url_that_is_not_http() {
     let output = moderator()
