@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use super::jobs::Job;
 use crate::engine::call::{halted_error, persistent};
@@ -186,7 +186,13 @@ pub(crate) fn log_failures(provider: &'static str, users: &[UserReport]) {
             by_kind.entry(error.kind()).or_insert((0, error)).0 += 1;
         }
     }
-    for (_, (count, example)) in by_kind {
+    for (kind, (count, example)) in by_kind {
+        // Cancelled users were not sent because the caller stopped or dropped the request: what the
+        // caller asked for, not a failure to warn about.
+        if kind == ErrorKind::Cancelled {
+            info!(provider, users = count, error = %example, "users not removed: the request was stopped");
+            continue;
+        }
         warn!(provider, users = count, error = %example, "users could not be removed");
     }
 }
