@@ -250,3 +250,26 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The counters of processes sharing one quota through the Redis pacer, `needed` calls at
+/// `per_second`: at most two throttled answers (a busy 2-core machine can delay one send past the
+/// pacer's margin; the emulator, counting arrivals over exact sliding seconds, throttles it and
+/// the call is sent again), each sent again, and no second over the quota but by those. Without the
+/// shared pacer the processes start at a multiple of the quota: many more throttled answers
+/// (docs/benchmarks.md).
+pub fn assert_one_shared_quota(
+    counters: &room_moderator_emulator::Counters,
+    needed: u64,
+    per_second: u64,
+) {
+    assert!(counters.throttled <= 2, "{counters:?}");
+    assert_eq!(
+        counters.requests,
+        needed + counters.throttled,
+        "{counters:?}"
+    );
+    assert!(
+        counters.peak_per_second <= per_second + counters.throttled,
+        "{counters:?}"
+    );
+}
