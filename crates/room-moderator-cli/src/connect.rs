@@ -78,9 +78,14 @@ pub fn failed(error: room_moderator::Error) -> Result<ExitCode, Failure> {
     if nothing_sent(&error) {
         return Err(Failure::Config(error));
     }
+    Ok(error_exit(&error))
+}
+
+/// The error of a command that sent something, on one line; exit 1.
+pub fn error_exit(error: &room_moderator::Error) -> ExitCode {
     eprintln!(
         "moderator: error: {}",
         output::terminal_safe(&error.to_string())
     );
-    Ok(ExitCode::from(1))
+    ExitCode::from(1)
 }

@@ -118,11 +118,7 @@ pub async fn kick(args: KickArgs) -> Result<ExitCode, Failure> {
         return Ok(interrupt::stopped_exit());
     }
     if let Some(error) = refused {
-        eprintln!(
-            "moderator: error: {}",
-            output::terminal_safe(&error.to_string())
-        );
-        return Ok(ExitCode::from(1));
+        return Ok(connect::error_exit(&error));
     }
     Ok(if all_gone {
         ExitCode::SUCCESS

@@ -73,13 +73,8 @@ pub async fn kick_all(args: KickAllArgs) -> Result<ExitCode, Failure> {
                 exit_for(report.all_gone())
             }
             Err(error) if !stopped => return connect::failed(error),
-            Err(error) => {
-                eprintln!(
-                    "moderator: error: {}",
-                    output::terminal_safe(&error.to_string())
-                );
-                ExitCode::from(1)
-            }
+            // Stopped before the one call went out: not a usage error, whatever the error says.
+            Err(error) => connect::error_exit(&error),
         };
         return Ok(if stopped {
             interrupt::stopped_exit()
