@@ -206,12 +206,7 @@ fn free_port_run() -> u16 {
     const EMULATORS: u16 = 8;
     let bindable = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
     for _ in 0..100 {
-        let Ok(base) = std::net::TcpListener::bind(("127.0.0.1", 0))
-            .and_then(|listener| listener.local_addr())
-            .map(|addr| addr.port())
-        else {
-            continue;
-        };
+        let base = room_moderator_state::testing::free_port();
         if base <= u16::MAX - EMULATORS && (base..base + EMULATORS).all(bindable) {
             return base;
         }
